@@ -1,0 +1,297 @@
+"""MLGraphBuilder: records operators into a graph, validating each call per the spec.
+
+Builder methods for operators are generated from the op table in :mod:`webnn.ops`:
+``builder.conv2d(x, w, padding=[1, 1, 1, 1])`` binds the call against the op's
+definition, checks its operands and tensor limits, runs the definition's validation
+and shape inference, and records the operation.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import numpy as np
+
+from .errors import InvalidStateError, ValidationError
+from .graph import GraphInfo, Operation
+from .operand import MLOperand
+from .ops import OPS, Limit, Node, OpArgError, OpDef, load_all
+from .types import NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .context import MLContext, MLGraph
+
+
+class MLGraphBuilder:
+    """Builds a graph of WebNN operators for one :class:`~webnn.MLContext`."""
+
+    def __init__(self, context: "MLContext") -> None:
+        from .context import MLContext
+
+        if not isinstance(context, MLContext):
+            raise ValidationError(f"MLGraphBuilder: expected an MLContext, got {type(context).__name__}")
+        self._context = context
+        self._descs: list[MLOperandDescriptor] = []
+        self._ops: list[Operation] = []
+        self._producer: dict[int, int] = {}  # operand id -> index in _ops
+        self._inputs: dict[str, int] = {}
+        self._constants: dict[int, np.ndarray] = {}
+        self._built = False
+        self._lock = threading.Lock()
+
+    @property
+    def context(self) -> "MLContext":
+        return self._context
+
+    # -- operands ------------------------------------------------------------------------
+    def _new_operand(self, desc: MLOperandDescriptor, kind: str, name: str = "") -> MLOperand:
+        self._descs.append(desc)
+        return MLOperand(self, len(self._descs) - 1, desc, kind, name)
+
+    def _check_can_build(self, what: str) -> None:
+        if self._built:
+            raise InvalidStateError(f"{what}: this builder has already built a graph; create a new MLGraphBuilder")
+
+    def input(self, name: str, descriptor: MLOperandDescriptor | Mapping | Sequence[int], data_type: str | None = None) -> MLOperand:
+        """A named graph input: ``input("x", [1, 3], "float32")`` or ``input("x", MLOperandDescriptor(...))``."""
+        self._check_can_build("input")
+        if not isinstance(name, str) or not name:
+            raise ValidationError(f"input: name must be a non-empty string, got {name!r}")
+        if name in self._inputs:
+            raise ValidationError(f"input: name {name!r} is already used by another input of this builder")
+        if data_type is not None:
+            desc = MLOperandDescriptor(check_data_type(data_type, f"input {name!r}: data_type"), check_shape(descriptor, f"input {name!r}: shape"))
+        else:
+            try:
+                desc = as_descriptor(descriptor, f"input {name!r}: descriptor")
+            except ValidationError as e:
+                raise ValidationError(f"input {name!r}: {e}") from None
+        operand = self._new_operand(desc, "input", name)
+        self._inputs[name] = operand._id
+        return operand
+
+    def constant(self, value: Any, data_or_type: Any = None, *, data_type: str | None = None, shape: Sequence[int] | None = None) -> MLOperand:
+        """A constant operand. Forms accepted:
+
+        - ``constant(np_array)``: data type from the array (copied once);
+        - ``constant(3.0, data_type="float16")`` or ``constant([1, 2], data_type="int32")``;
+        - ``constant(descriptor, buffer)`` (the spec's form; the buffer's byte length must match);
+        - ``constant("float32", 1.5)`` (the spec's scalar form).
+        """
+        self._check_can_build("constant")
+        if isinstance(value, (MLOperandDescriptor, dict)):
+            desc = as_descriptor(value, "constant: descriptor")
+            arr = _buffer_to_array(data_or_type, desc)
+            return self._add_constant(arr, desc)
+        if isinstance(value, str) and data_or_type is not None:  # spec scalar form constant(type, value)
+            value, data_type = data_or_type, value
+        elif data_or_type is not None:
+            data_type = data_or_type
+        if hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):
+            value = np.from_dlpack(value)
+        if isinstance(value, np.ndarray) and data_type is None:
+            arr = value
+            dt = data_type_of(arr, "constant")
+        else:
+            if data_type is None:
+                if isinstance(value, (np.generic,)):
+                    data_type = value.dtype.name
+                else:
+                    raise ValidationError("constant: data_type is required for a Python scalar or list (e.g. data_type='float32')")
+            dt = check_data_type(data_type, "constant: data_type")
+            try:
+                arr = np.asarray(value)
+                if arr.dtype.kind not in "biuf":
+                    raise TypeError(arr.dtype)
+                arr = arr.astype(NUMPY_DTYPES[dt])
+            except (TypeError, ValueError) as e:
+                raise ValidationError(f"constant: value is not numeric data ({e})") from None
+        if shape is not None:
+            shape_t = check_shape(shape, "constant: shape")
+            if int(np.prod(shape_t, dtype=np.int64)) != arr.size:
+                raise ValidationError(f"constant: shape {list(shape_t)} does not match {arr.size} elements")
+            arr = arr.reshape(shape_t)
+        desc = MLOperandDescriptor(dt, check_shape(arr.shape, "constant: shape"))
+        return self._add_constant(arr, desc)
+
+    def _add_constant(self, arr: np.ndarray, desc: MLOperandDescriptor) -> MLOperand:
+        data = np.array(arr, dtype=desc.dtype, order="C", copy=True).reshape(desc.shape)
+        data.flags.writeable = False
+        operand = self._new_operand(desc, "constant")
+        self._constants[operand._id] = data
+        return operand
+
+    # -- operators -----------------------------------------------------------------------
+    def _check_operand(self, value: Any, arg: str) -> MLOperand:
+        if not isinstance(value, MLOperand):
+            raise OpArgError(arg, f"expected an MLOperand, got {type(value).__name__}")
+        if value._builder is not self:
+            raise OpArgError(arg, "operand belongs to a different MLGraphBuilder")
+        return value
+
+    def _record(self, opdef: OpDef, args: tuple, kwargs: dict) -> MLOperand | list[MLOperand]:
+        label = kwargs.pop("label", "") or ""
+        where = f"{opdef.name}" + (f" (label {label!r})" if label else "")
+        try:
+            self._check_can_build(opdef.name)
+            try:
+                bound = opdef.signature.bind(*args, **kwargs)
+            except TypeError as e:
+                raise ValidationError(f"{where}: {e}") from None
+            for pname, value in bound.arguments.items():
+                if isinstance(value, MLOperand):
+                    self._check_operand(value, pname)
+                elif isinstance(value, (list, tuple)) and value and any(isinstance(v, MLOperand) for v in value):
+                    for v in value:
+                        self._check_operand(v, pname)
+            _check_limits(opdef, bound.arguments)
+            node = opdef.fn(*bound.args, **bound.kwargs)
+        except OpArgError as e:
+            raise ValidationError(f"{where}: argument '{e.arg}': {e.detail}") from None
+        except ValidationError as e:
+            msg = str(e)
+            raise ValidationError(msg if msg.startswith(opdef.name) else f"{where}: {msg}") from None
+        outs = node.outputs if isinstance(node.outputs, list) else [node.outputs]
+        with self._lock:
+            out_operands = [self._new_operand(d, "output") for d in outs]
+            in_ids = tuple(None if v is None else v._id for v in node.inputs)
+            self._ops.append(Operation(opdef.name, in_ids, tuple(o._id for o in out_operands), dict(node.attrs), label))
+            for o in out_operands:
+                self._producer[o._id] = len(self._ops) - 1
+        return out_operands if opdef.multi_output else out_operands[0]
+
+    # -- build ---------------------------------------------------------------------------
+    def build(self, outputs: Mapping[str, MLOperand]) -> "MLGraph":
+        """Build an :class:`~webnn.MLGraph` computing the named outputs (compiled for the context's backend)."""
+        from .context import MLGraph
+
+        self._check_can_build("build")
+        info = self._graph_info(outputs)
+        graph = MLGraph._create(self._context, info)
+        self._built = True
+        return graph
+
+    def _graph_info(self, outputs: Mapping[str, MLOperand]) -> GraphInfo:
+        if not isinstance(outputs, Mapping) or not outputs:
+            raise ValidationError("build: outputs must be a non-empty dict of name -> MLOperand")
+        for name, operand in outputs.items():
+            if not isinstance(name, str) or not name:
+                raise ValidationError(f"build: output names must be non-empty strings, got {name!r}")
+            if not isinstance(operand, MLOperand) or operand._builder is not self:
+                raise ValidationError(f"build: output {name!r} is not an MLOperand of this builder")
+            if operand._kind != "output":
+                raise ValidationError(f"build: output {name!r} is a graph {operand._kind}; outputs must be produced by an operator")
+        # Collect the operations reachable from the outputs, keep them in recording order.
+        needed_ops: set[int] = set()
+        stack = [o._id for o in outputs.values()]
+        seen: set[int] = set()
+        while stack:
+            oid = stack.pop()
+            if oid in seen:
+                continue
+            seen.add(oid)
+            pi = self._producer.get(oid)
+            if pi is not None and pi not in needed_ops:
+                needed_ops.add(pi)
+                stack.extend(i for i in self._ops[pi].inputs if i is not None)
+        # Renumber operands densely.
+        remap: dict[int, int] = {}
+        descs: list[MLOperandDescriptor] = []
+
+        def rid(old: int) -> int:
+            if old not in remap:
+                remap[old] = len(descs)
+                descs.append(self._descs[old])
+            return remap[old]
+
+        inputs = {name: rid(i) for name, i in self._inputs.items() if i in seen}
+        ops = []
+        for idx in sorted(needed_ops):
+            o = self._ops[idx]
+            ins = tuple(None if i is None else rid(i) for i in o.inputs)
+            ops.append(Operation(o.type, ins, tuple(rid(i) for i in o.outputs), o.attributes, o.label))
+        constants = {rid(i): a for i, a in self._constants.items() if i in seen}
+        outs = {name: rid(op_._id) for name, op_ in outputs.items()}
+        return GraphInfo(descs, ops, inputs, outs, constants)
+
+
+def _resolve_types(limit: Limit, arguments: dict) -> tuple[str, ...] | None:
+    dts = limit.data_types
+    if isinstance(dts, str):
+        ref = arguments.get(dts.split(":", 1)[1])
+        if isinstance(ref, (list, tuple)):
+            ref = ref[0] if ref else None
+        return (ref.data_type,) if isinstance(ref, MLOperand) else None
+    return dts
+
+
+def _check_limits(opdef: OpDef, arguments: dict) -> None:
+    """Check the spec's allowed data types and ranks for every operand argument."""
+    for pname, limit in opdef.limits.items():
+        value = arguments.get(pname)
+        if value is None or pname in ("output", "outputs"):
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        allowed = _resolve_types(limit, arguments)
+        for v in values:
+            if not isinstance(v, MLOperand):
+                continue
+            if allowed is not None and v.data_type not in allowed:
+                if isinstance(limit.data_types, str):
+                    ref = limit.data_types.split(":", 1)[1]
+                    raise OpArgError(pname, f"data type {v.data_type} must match {ref}'s data type {allowed[0]}")
+                raise OpArgError(pname, f"data type {v.data_type} is not allowed (expected {', '.join(allowed)})")
+            if isinstance(limit.ranks, str):
+                ref = arguments.get(limit.ranks.split(":", 1)[1])
+                if isinstance(ref, MLOperand) and v.rank != ref.rank:
+                    raise OpArgError(pname, f"rank {v.rank} must equal {limit.ranks.split(':', 1)[1]}'s rank {ref.rank}")
+            else:
+                lo, hi = limit.rank_range()
+                if not lo <= v.rank <= hi:
+                    want = f"rank {lo}" if lo == hi else f"rank in [{lo}, {hi}]"
+                    raise OpArgError(pname, f"expected {want}, got rank {v.rank} (shape {v.shape})")
+
+
+def _buffer_to_array(buffer: Any, desc: MLOperandDescriptor) -> np.ndarray:
+    if buffer is None:
+        raise ValidationError("constant: a buffer is required with a descriptor")
+    if isinstance(buffer, (bytes, bytearray, memoryview)):
+        raw = bytes(buffer)
+        if len(raw) != desc.byte_length:
+            raise ValidationError(f"constant: buffer has {len(raw)} bytes, descriptor {desc} needs {desc.byte_length}")
+        return np.frombuffer(raw, dtype=desc.dtype).reshape(desc.shape)
+    arr = np.asarray(buffer)
+    if arr.dtype != desc.dtype:
+        if arr.dtype.kind in "biuf" and isinstance(buffer, (list, tuple)):
+            arr = arr.astype(desc.dtype)
+        else:
+            raise ValidationError(f"constant: buffer dtype {arr.dtype} does not match descriptor data type {desc.data_type}")
+    if arr.size != desc.size:
+        raise ValidationError(f"constant: buffer has {arr.size} elements, descriptor {desc} needs {desc.size}")
+    return arr.reshape(desc.shape)
+
+
+def _make_method(opdef: OpDef):
+    fn = opdef.fn
+
+    @functools.wraps(fn)
+    def method(self: MLGraphBuilder, *args: Any, **kwargs: Any):
+        return self._record(opdef, args, kwargs)
+
+    params = [p for p in opdef.signature.parameters.values()]
+    method.__signature__ = opdef.signature.replace(  # type: ignore[attr-defined]
+        parameters=[__import__("inspect").Parameter("self", __import__("inspect").Parameter.POSITIONAL_OR_KEYWORD)] + params
+    )
+    return method
+
+
+def _install_ops() -> None:
+    for opdef in load_all().values():
+        setattr(MLGraphBuilder, opdef.name, _make_method(opdef))
+        if opdef.spec_name != opdef.name:
+            setattr(MLGraphBuilder, opdef.spec_name, getattr(MLGraphBuilder, opdef.name))
+
+
+_install_ops()

@@ -1,0 +1,29 @@
+"""Every WPT-derived conformance case, on the default CPU backend (ONNX Runtime)."""
+
+from __future__ import annotations
+
+import pytest
+
+import webnn
+
+from .harness import all_case_ids, build_case, check_close, load_cases
+from .xfail import XFAIL
+
+CASES = all_case_ids()
+
+
+@pytest.fixture(scope="module")
+def context() -> webnn.MLContext:
+    return webnn.MLContext(accelerated=False)
+
+
+@pytest.mark.parametrize("op_file,index,name", CASES, ids=[f"{f[:-5]}:{n}" for f, _, n in CASES])
+def test_case(context: webnn.MLContext, op_file: str, index: int, name: str) -> None:
+    if name in XFAIL:
+        pytest.xfail(XFAIL[name])
+    case = load_cases(op_file)[index]
+    graph, feeds, expected = build_case(case, context)
+    out = context.compute(graph, feeds)
+    assert set(out) == set(expected)
+    for k, exp in expected.items():
+        check_close(out[k], exp, case.get("tolerance"), f"{name} [{k}]")
