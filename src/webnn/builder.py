@@ -61,13 +61,12 @@ class MLGraphBuilder:
             raise ValidationError(f"input: name must be a non-empty string, got {name!r}")
         if name in self._inputs:
             raise ValidationError(f"input: name {name!r} is already used by another input of this builder")
-        if data_type is not None:
-            desc = MLOperandDescriptor(check_data_type(data_type, f"input {name!r}: data_type"), check_shape(descriptor, f"input {name!r}: shape"))
+        if data_type is not None or not isinstance(descriptor, (MLOperandDescriptor, Mapping)):
+            # input(name, shape[, data_type]): the seed's spelling; data type defaults to float32.
+            dt = check_data_type("float32" if data_type is None else data_type, f"input {name!r}: data_type")
+            desc = MLOperandDescriptor(dt, check_shape(descriptor, f"input {name!r}: shape"))
         else:
-            try:
-                desc = as_descriptor(descriptor, f"input {name!r}: descriptor")
-            except ValidationError as e:
-                raise ValidationError(f"input {name!r}: {e}") from None
+            desc = as_descriptor(descriptor, f"input {name!r}: descriptor")
         operand = self._new_operand(desc, "input", name)
         self._inputs[name] = operand._id
         return operand
@@ -230,14 +229,19 @@ def _resolve_types(limit: Limit, arguments: dict) -> tuple[str, ...] | None:
 def _check_limits(opdef: OpDef, arguments: dict) -> None:
     """Check the spec's allowed data types and ranks for every operand argument."""
     for pname, limit in opdef.limits.items():
-        value = arguments.get(pname)
-        if value is None or pname in ("output", "outputs"):
+        if pname not in arguments or pname.startswith("output"):
             continue
+        value = arguments[pname]
+        if value is None:
+            param = opdef.signature.parameters.get(pname)
+            if param is not None and param.default is None:
+                continue  # an absent optional operand
+            raise OpArgError(pname, "expected an MLOperand, got None")
         values = value if isinstance(value, (list, tuple)) else [value]
         allowed = _resolve_types(limit, arguments)
         for v in values:
             if not isinstance(v, MLOperand):
-                continue
+                raise OpArgError(pname, f"expected an MLOperand, got {type(v).__name__}")
             if allowed is not None and v.data_type not in allowed:
                 if isinstance(limit.data_types, str):
                     ref = limit.data_types.split(":", 1)[1]
