@@ -1,0 +1,1 @@
+"""Real networks built with the WebNN builder (used by the demo and benchmarks)."""
