@@ -1,14 +1,17 @@
 """ONNX rules for reductions, argMin/argMax and cumulativeSum.
 
 ONNX Runtime's CPU kernels for these ops cover float32 (float16 through the float16 pass),
-int32 and int64 (ReduceMax/ReduceMin/ArgMax/ArgMin also int8 and uint8). Other integer types
-are computed exactly in a wider or same-width signed type:
+int32 and int64 (ReduceMax/ReduceMin/ArgMax/ArgMin also int8 and uint8). Two gaps are
+filled exactly:
 
-- uint32 (and int8/uint8 where needed): cast to int64 / int32, compute, cast back. Sums and
-  products are ring operations, so the result modulo 2^32 (2^8) is the same as computed
-  natively with wrap-around.
-- uint64: cast to int64 (bit pattern kept). Sums and products modulo 2^64 are identical.
-  For ordering (max, min, argMax, argMin) the sign bit is flipped (XOR 2^63), which maps
+- Its integer ReduceSum/ReduceProd/ReduceL1/ReduceSumSquare accumulate through double:
+  int64 results lose precision beyond 2^53 and saturate instead of wrapping. For int64,
+  uint32 and uint64 these reductions are therefore computed as a tree of element-wise
+  Add/Mul (exact, wrapping modulo 2^64 / 2^32) over the reduced elements. int32 keeps the
+  native kernel, which is exact whenever the result is representable.
+- Types without a kernel are computed in a wider or same-width signed type: int8/uint8 in
+  int32 and uint32 in int64 (cast there and back), uint64 in int64 with the bit pattern kept;
+  for ordering (max, min, argMax, argMin) uint64's sign bit is flipped (XOR 2^63), which maps
   unsigned order onto signed order, and flipped back afterwards.
 """
 
@@ -68,10 +71,50 @@ def from_work(e: Emitter, y: str, data_type: str, ordered: bool, output: str) ->
     e.cast(y, data_type, output)
 
 
+def tree_reduce(e: Emitter, x: str, shape: list[int], axes: list[int], keep: bool, binop: str, output: str) -> None:
+    """Reduce ``axes`` of ``x`` with an element-wise ONNX op (Add, Mul, Max, Min) applied pairwise.
+
+    The reduced axes are moved last and flattened to one axis of size K, which is halved
+    ceil(log2 K) times (x[:h] op x[h:2h], the odd element carried along): only exact
+    element-wise arithmetic, and static shapes throughout.
+    """
+    rank = len(shape)
+    kept = [i for i in range(rank) if i not in axes]
+    red = sorted(axes)
+    if kept + red != list(range(rank)):
+        x = e.node("Transpose", [x], 1, perm=kept + red)
+    k = 1
+    for i in red:
+        k *= shape[i]
+    x = e.node("Reshape", [x, e.i64([shape[i] for i in kept] + [k])], 1)
+    last = e.i64([-1])
+    while k > 1:
+        h = k // 2
+        lo = e.node("Slice", [x, e.i64([0]), e.i64([h]), last], 1)
+        hi = e.node("Slice", [x, e.i64([h]), e.i64([2 * h]), last], 1)
+        y = e.node(binop, [lo, hi], 1)
+        if k % 2:
+            tail = e.node("Slice", [x, e.i64([2 * h]), e.i64([k]), last], 1)
+            y = e.node("Concat", [y, tail], 1, axis=-1)
+        x, k = y, h + k % 2
+    out_shape = [1 if i in axes else d for i, d in enumerate(shape)] if keep else [shape[i] for i in kept]
+    e.node("Reshape", [x, e.i64(out_shape)], output)
+
+
+#: Reductions ONNX Runtime computes inexactly on 64-bit / unsigned integers, as element-wise trees.
+_TREE = {
+    "reduce_sum": "Add",
+    "reduce_l1": "Add",  # of |x|
+    "reduce_sum_square": "Add",  # of x * x
+    "reduce_product": "Mul",
+}
+
+
 @rule(*_REDUCE)
 def reduce(e: Emitter, op: Operation) -> None:
     x, out = e.x(op), e.y(op)
-    dt = e.xd(op).data_type
+    xd = e.xd(op)
+    dt = xd.data_type
     axes = op.attributes["axes"]
     keep = op.attributes["keep_dimensions"]
     kind = op.type
@@ -86,9 +129,14 @@ def reduce(e: Emitter, op: Operation) -> None:
         else:  # l1 of unsigned, log_sum_exp (log(exp(x)) = x), max, min, mean, product, sum
             e.node("Identity", [x], out)
         return
+    if kind in _TREE and dt in ("int64", "uint32", "uint64"):
+        if kind == "reduce_l1" and dt == "int64":
+            x = e.node("Abs", [x], 1)
+        elif kind == "reduce_sum_square":
+            x = e.node("Mul", [x, x], 1)
+        tree_reduce(e, x, list(xd.shape), axes, keep, _TREE[kind], out)
+        return
     onnx_op = _REDUCE[kind]
-    if kind == "reduce_l1" and dt in _UNSIGNED:
-        onnx_op = "ReduceSum"  # |x| = x
     ordered = kind in _ORDERED
     if _native(kind, dt):
         e.node(onnx_op, [x, e.i64(axes)], out, keepdims=int(keep))
