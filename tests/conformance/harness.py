@@ -82,6 +82,8 @@ def build_case(case: dict, context: webnn.MLContext) -> tuple[webnn.MLGraph, dic
     def resolve(v: Any) -> Any:
         if isinstance(v, str) and v in operands:
             return operands[v]
+        if isinstance(v, str) and (v in ("NaN", "Infinity", "-Infinity") or re.fullmatch(r"-?\d+n", v)):
+            return _value(v)  # a number option (MLNumber): special float or JS BigInt literal
         if isinstance(v, list) and v and all(isinstance(x, str) and x in operands for x in v):
             return [operands[x] for x in v]
         if isinstance(v, dict):
