@@ -76,7 +76,7 @@ def _feed(session: ort.InferenceSession, inputs: Sequence[OnnxInput]) -> dict[st
         shape = tuple(int(d) for d in inp.shape)
         if arr.size != int(np.prod(shape, dtype=np.int64)):
             raise ValidationError(f"run_onnx: input {inp.name!r}: data has {arr.size} elements, shape {list(shape)} needs {int(np.prod(shape))}")
-        feed[inp.name] = np.ascontiguousarray(arr.reshape(shape))
+        feed[inp.name] = np.asarray(arr.reshape(shape), order="C")
     missing = expected - set(feed)
     if missing:
         raise ValidationError(f"run_onnx: missing input(s) {', '.join(sorted(missing))}")
