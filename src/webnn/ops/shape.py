@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..operand import MLOperand
+from ..types import MAX_RANK
 from . import ANY, L, Node, invalid, op
 from ._util import INT32_MAX, axes as _axes, axis as _axis, desc, is_int, same, uint, uints
 
@@ -15,6 +16,8 @@ def reshape(input: MLOperand, new_shape: Sequence[int]) -> Node:
     shape = uints(new_shape, "new_shape")
     if any(d <= 0 or d > INT32_MAX for d in shape):
         raise invalid("new_shape", f"every dimension must be a valid dimension (1..{INT32_MAX}), got {shape}")
+    if len(shape) > MAX_RANK:
+        raise invalid("new_shape", f"rank {len(shape)} exceeds the maximum supported rank {MAX_RANK}")
     n_in = 1
     for d in input.shape:
         n_in *= d
@@ -138,6 +141,8 @@ def expand(input: MLOperand, new_shape: Sequence[int]) -> Node:
     shape = uints(new_shape, "new_shape")
     if any(d <= 0 or d > INT32_MAX for d in shape):
         raise invalid("new_shape", f"every dimension must be a valid dimension (1..{INT32_MAX}), got {shape}")
+    if len(shape) > MAX_RANK:
+        raise invalid("new_shape", f"rank {len(shape)} exceeds the maximum supported rank {MAX_RANK}")
     src = input.shape
     ok = len(src) <= len(shape)
     if ok:
