@@ -98,7 +98,8 @@ def build_case(case: dict, context: webnn.MLContext) -> tuple[webnn.MLGraph, dic
                 kwargs = resolve(v)
             else:
                 args.append(resolve(v))
-        result = getattr(b, snake(op["name"]))(*args, **kwargs)
+        method = getattr(b, op["name"], None) or getattr(b, snake(op["name"]))  # spec (camelCase) alias first
+        result = method(*args, **kwargs)
         outs = op["outputs"]
         if isinstance(outs, list):
             for n, r in zip(outs, result):
