@@ -122,7 +122,7 @@ class Emitter:
             if key in self._const_cache:
                 return self._const_cache[key]
         n = name or self.tmp("c")
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(arr), n))
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(arr).reshape(arr.shape), n))
         if key is not None:
             self._const_cache[key] = n
         return n
@@ -153,7 +153,7 @@ def to_onnx_model(info: GraphInfo) -> onnx.ModelProto:
         _load_rules()
     e = Emitter(info)
     for i, arr in info.constants.items():
-        e.initializers.append(numpy_helper.from_array(np.ascontiguousarray(arr), e.name(i)))
+        e.initializers.append(numpy_helper.from_array(np.ascontiguousarray(arr).reshape(arr.shape), e.name(i)))
     for op in info.operations:
         fn = RULES.get(op.type)
         if fn is None:
