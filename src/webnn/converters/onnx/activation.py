@@ -1,10 +1,11 @@
 """ONNX rules for activations.
 
 Direct ONNX equivalents: elu (Elu), gelu (Gelu, opset 20, exact erf form), hardSigmoid
-(HardSigmoid), leakyRelu (LeakyRelu), sigmoid, softplus, softsign, tanh, softmax (Softmax
-with the given axis). Decomposed exactly as the spec defines them: hardSwish
+(HardSigmoid), leakyRelu (LeakyRelu), softplus, softsign, tanh, softmax (Softmax with the
+given axis). Decomposed exactly as the spec defines them: hardSwish
 (``x * clip(x + 3, 0, 6) / 6``; ONNX HardSwish uses ``x/6 + 0.5``, which rounds differently),
-linear (``x * alpha + beta``). Integer relu/prelu: int8 is computed in int32 (exact, and
+linear (``x * alpha + beta``), float32 sigmoid (``1 / (exp(-x) + 1)``: ONNX Runtime's Sigmoid
+kernel has large relative errors for negative inputs). Integer relu/prelu: int8 is computed in int32 (exact, and
 friendlier to TensorRT), int64 relu uses Max (ONNX Runtime has no int64 Relu kernel) and
 integer prelu uses ``where(x < 0, x * slope, x)`` (ONNX PRelu is float-only).
 """
@@ -14,12 +15,26 @@ from __future__ import annotations
 from ...graph import Operation
 from . import Emitter, rule
 
-_DIRECT = {"sigmoid": "Sigmoid", "softplus": "Softplus", "softsign": "Softsign", "tanh": "Tanh"}
+_DIRECT = {"softplus": "Softplus", "softsign": "Softsign", "tanh": "Tanh"}
 
 
 @rule(*_DIRECT)
 def direct(e: Emitter, op: Operation) -> None:
     e.node(_DIRECT[op.type], [e.x(op)], e.y(op))
+
+
+@rule("sigmoid")
+def sigmoid(e: Emitter, op: Operation) -> None:
+    # The spec's 1 / (exp(-x) + 1). ONNX Runtime's Sigmoid kernel is accurate only in absolute
+    # terms (e.g. 1.5e-7 for sigmoid(-17.4) = 2.8e-8; errors of thousands of ULP for |x| < 10).
+    # float16 keeps Sigmoid: it runs in float32 there (see fp16.py), where its absolute error is
+    # below float16's resolution, while exp(-x) would overflow float16 for x < -11.09.
+    dt = e.xd(op).data_type
+    if dt == "float16":
+        e.node("Sigmoid", [e.x(op)], e.y(op))
+        return
+    denominator = e.node("Add", [e.node("Exp", [e.node("Neg", [e.x(op)])]), e.scalar(1, dt)])
+    e.node("Reciprocal", [denominator], e.y(op))
 
 
 @rule("elu")
