@@ -109,6 +109,14 @@ def test_unary_special_values(ctx, name) -> None:
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_hard_swish_large_values_do_not_overflow(ctx, dtype) -> None:
+    big = float(np.finfo(dtype).max)
+    x = np.array([3.0, 100.0, 20000.0, big, -big, -3.0], dtype)
+    out, _ = run(ctx, "hard_swish", x)
+    np.testing.assert_array_equal(out, np.array([3.0, 100.0, 20000.0, big, -0.0, -0.0], dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_elu_alpha(ctx, dtype) -> None:
     x = rand((4, 5), dtype)
     for alpha in (0.5, 2.0, -1.3, 0.0):

@@ -3,7 +3,7 @@
 Direct ONNX equivalents: elu (Elu), gelu (Gelu, opset 20, exact erf form), hardSigmoid
 (HardSigmoid), leakyRelu (LeakyRelu), softplus, softsign, tanh, softmax (Softmax with the
 given axis). Decomposed exactly as the spec defines them: hardSwish
-(``x * clip(x + 3, 0, 6) / 6``; ONNX HardSwish uses ``x/6 + 0.5``, which rounds differently),
+(``x * (clip(x + 3, 0, 6) / 6)``; ONNX HardSwish uses ``x/6 + 0.5``, which rounds differently),
 linear (``x * alpha + beta``), float32 sigmoid (``1 / (exp(-x) + 1)``: ONNX Runtime's Sigmoid
 kernel has large relative errors for negative inputs). Integer relu/prelu: int8 is computed in int32 (exact, and
 friendlier to TensorRT), int64 relu uses Max (ONNX Runtime has no int64 Relu kernel) and
@@ -63,7 +63,9 @@ def hard_swish(e: Emitter, op: Operation) -> None:
     dt = e.xd(op).data_type
     x = e.x(op)
     clipped = e.node("Clip", [e.node("Add", [x, e.scalar(3, dt)]), e.scalar(0, dt), e.scalar(6, dt)])
-    e.node("Div", [e.node("Mul", [x, clipped]), e.scalar(6, dt)], e.y(op))
+    # x * (clip / 6) rather than (x * clip) / 6: same two roundings, but exact (= x) for x >= 3
+    # and no overflow of x * 6 (float16 x > 10922 would become Infinity).
+    e.node("Mul", [x, e.node("Div", [clipped, e.scalar(6, dt)])], e.y(op))
 
 
 @rule("linear")
