@@ -1,0 +1,208 @@
+"""ONNX rules for average_pool2d l2_pool2d max_pool2d resample2d pad.
+
+Pooling semantics (WebNN): padding elements never take part in a window: averagePool2d
+divides by the number of input elements in the window (ONNX ``count_include_pad=0``),
+maxPool2d ignores them, l2Pool2d adds nothing for them. The output size (floor, ceil or
+``output_sizes``) is the op's; it is reproduced exactly by adding the padding the last
+window needs at the end and pooling in ONNX's floor mode (ONNX's ceil mode drops a last
+window that starts in the padding, WebNN's does not).
+
+ONNX Runtime's pooling kernels reject padding >= the kernel size and give an unusable
+value (the type's lowest value, or 0/0) for a window made only of padding. In those cases
+the padding is applied explicitly and the pooling done without padding:
+- max: Pad with -inf (the lowest integer for integer types), so an empty window is -inf;
+- average: Pad with 0, a depthwise Conv with a ones kernel sums each window, then a
+  division by the static count of input elements (an empty window is 0/0 = NaN);
+- l2: Pad with 0, LpPool (an empty window is 0).
+maxPool2d on int32/uint32/int64/uint64 (no ONNX Runtime MaxPool kernel) is the Max of the
+window's strided Slices of the padded input: exact for every type.
+
+resample2d is computed from the spec's formulas with Gather (indices and weights are
+computed exactly at conversion time, so no floating-point coordinate rounding can pick a
+different neighbour): nearest-neighbor gathers ``ceil(clamp(c) - 0.5)``, linear computes
+``v0 * (1 - t) + v1 * t`` along the second axis, then the first. int8/uint8 linear is
+interpolated in float32 and rounded to the nearest integer (ties to even).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from ...graph import Operation
+from . import Emitter, rule
+from .conv import NCHW_TO_NHWC, NHWC_TO_NCHW
+
+NATIVE_MAXPOOL_TYPES = ("float32", "float16", "int8", "uint8")
+
+
+class Dim:
+    """Window placement along one spatial dimension."""
+
+    def __init__(self, in_size: int, out_size: int, k: int, s: int, d: int, begin: int, end: int) -> None:
+        self.in_size, self.out_size, self.k, self.s, self.d, self.begin = in_size, out_size, k, s, d, begin
+        needed = (out_size - 1) * s + (k - 1) * d + 1
+        # End padding that makes ONNX's floor-mode output size equal out_size.
+        self.end = end + max(0, needed - (in_size + begin + end))
+        self.counts = np.array(
+            [sum(1 for j in range(k) if 0 <= o * s - begin + j * d < in_size) for o in range(out_size)], dtype=np.int64
+        )
+
+    @property
+    def native_padding_ok(self) -> bool:
+        return self.begin < self.k and self.end < self.k
+
+    @property
+    def has_empty_window(self) -> bool:
+        return bool((self.counts == 0).any())
+
+
+def _lowest(data_type: str) -> float | int:
+    dt = np.dtype(data_type)
+    return -math.inf if dt.kind == "f" else int(np.iinfo(dt).min)
+
+
+def _pad_spatial(e: Emitter, x: str, data_type: str, h: Dim, w: Dim, value: float | int) -> str:
+    if not (h.begin or h.end or w.begin or w.end):
+        return x
+    pads = e.i64([0, 0, h.begin, w.begin, 0, 0, h.end, w.end])
+    return e.node("Pad", [x, pads, e.scalar(value, data_type)], 1, mode="constant")
+
+
+@rule("average_pool2d", "l2_pool2d", "max_pool2d")
+def pool2d(e: Emitter, op: Operation) -> None:
+    a = op.attributes
+    xd, yd = e.xd(op), e.yd(op)
+    dt = xd.data_type
+    nhwc = a["layout"] == "nhwc"
+    ishape = [xd.shape[i] for i in NHWC_TO_NCHW] if nhwc else list(xd.shape)
+    oshape = [yd.shape[i] for i in NHWC_TO_NCHW] if nhwc else list(yd.shape)
+    (kh, kw), (sh, sw), (dh, dw), p = a["window_dimensions"], a["strides"], a["dilations"], a["padding"]
+    h = Dim(ishape[2], oshape[2], kh, sh, dh, p[0], p[1])
+    w = Dim(ishape[3], oshape[3], kw, sw, dw, p[2], p[3])
+
+    x = e.node("Transpose", [e.x(op)], 1, perm=NHWC_TO_NCHW) if nhwc else e.x(op)
+    out = e.tmp("pool") if nhwc else e.y(op)
+    common = dict(kernel_shape=[kh, kw], strides=[sh, sw], dilations=[dh, dw])
+    native = h.native_padding_ok and w.native_padding_ok
+    pads = [h.begin, w.begin, h.end, w.end]
+
+    if op.type == "max_pool2d":
+        if dt in NATIVE_MAXPOOL_TYPES and native and not (h.has_empty_window or w.has_empty_window):
+            e.node("MaxPool", [x], out, pads=pads, **common)
+        elif dt in NATIVE_MAXPOOL_TYPES:
+            xp = _pad_spatial(e, x, dt, h, w, _lowest(dt))
+            e.node("MaxPool", [xp], out, **common)
+        else:
+            _max_by_slices(e, _pad_spatial(e, x, dt, h, w, _lowest(dt)), out, h, w)
+    elif op.type == "l2_pool2d":
+        if native:
+            e.node("LpPool", [x], out, p=2, pads=pads, **common)
+        else:
+            e.node("LpPool", [_pad_spatial(e, x, dt, h, w, 0)], out, p=2, **common)
+    else:  # average_pool2d
+        if native and not (h.has_empty_window or w.has_empty_window):
+            e.node("AveragePool", [x], out, pads=pads, count_include_pad=0, **common)
+        else:
+            channels = ishape[1]
+            ones = e.const(np.ones((channels, 1, kh, kw), dtype=dt))
+            sums = e.node("Conv", [_pad_spatial(e, x, dt, h, w, 0), ones], 1, group=channels, **common)
+            counts = np.outer(h.counts, w.counts).reshape(1, 1, h.out_size, w.out_size).astype(dt)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                e.node("Div", [sums, e.const(counts)], out)
+    if nhwc:
+        e.node("Transpose", [out], e.y(op), perm=NCHW_TO_NHWC)
+
+
+def _max_by_slices(e: Emitter, xp: str, out: str, h: Dim, w: Dim) -> None:
+    """Max over the window's kh*kw strided slices of the (already padded) NCHW input."""
+    slices = []
+    steps = e.i64([h.s, w.s])
+    axes = e.i64([2, 3])
+    for i in range(h.k):
+        for j in range(w.k):
+            starts = [i * h.d, j * w.d]
+            ends = [starts[0] + (h.out_size - 1) * h.s + 1, starts[1] + (w.out_size - 1) * w.s + 1]
+            slices.append(e.node("Slice", [xp, e.i64(starts), e.i64(ends), axes, steps], 1))
+    if len(slices) == 1:
+        e.node("Identity", slices, out)
+    else:
+        e.node("Max", slices, out)
+
+
+# -- pad -------------------------------------------------------------------------------------
+_PAD_MODES = {"constant": "constant", "edge": "edge", "reflection": "reflect"}
+
+
+@rule("pad")
+def pad(e: Emitter, op: Operation) -> None:
+    a = op.attributes
+    begin, end = a["beginning_padding"], a["ending_padding"]
+    if not any(begin) and not any(end):
+        e.node("Identity", [e.x(op)], e.y(op))
+        return
+    dt = e.xd(op).data_type
+    inputs = [e.x(op), e.i64(list(begin) + list(end))]
+    if a["mode"] == "constant":
+        inputs.append(e.scalar(a["value"], dt))
+    e.node("Pad", inputs, e.y(op), mode=_PAD_MODES[a["mode"]])
+
+
+# -- resample2d ------------------------------------------------------------------------------
+def input_coordinates(in_size: int, out_size: int) -> list[Fraction]:
+    """The spec's clamped ``inputCoordinate`` for each output coordinate, exactly."""
+    scale = Fraction(out_size, in_size)
+    out = []
+    for o in range(out_size):
+        c = (o + Fraction(1, 2)) / scale - Fraction(1, 2)
+        out.append(min(max(c, Fraction(0)), Fraction(in_size - 1)))
+    return out
+
+
+def _bshape(rank: int, axis: int, n: int) -> list[int]:
+    s = [1] * rank
+    s[axis] = n
+    return s
+
+
+@rule("resample2d")
+def resample2d(e: Emitter, op: Operation) -> None:
+    a = op.attributes
+    xd, yd = e.xd(op), e.yd(op)
+    rank = len(xd.shape)
+    x = e.x(op)
+    # The second axis first, then the first: the spec's x-then-y order for linear.
+    steps = [(ax, xd.shape[ax], yd.shape[ax]) for ax in reversed(a["axes"]) if xd.shape[ax] != yd.shape[ax]]
+    if not steps:
+        e.node("Identity", [x], e.y(op))
+        return
+    if a["mode"] == "nearest-neighbor":
+        for n, (ax, i, o) in enumerate(steps):
+            idx = [math.ceil(c - Fraction(1, 2)) for c in input_coordinates(i, o)]
+            target = e.y(op) if n == len(steps) - 1 else 1
+            x = e.node("Gather", [x, e.i64(idx)], target, axis=ax)
+        return
+    dt = xd.data_type
+    compute = dt if dt in ("float32", "float16") else "float32"
+    if compute != dt:
+        x = e.cast(x, compute)
+    for n, (ax, i, o) in enumerate(steps):
+        last = n == len(steps) - 1 and compute == dt
+        target = e.y(op) if last else 1
+        coords = input_coordinates(i, o)
+        i0 = [math.floor(c) for c in coords]
+        i1 = [math.ceil(c) for c in coords]
+        t = [c - f for c, f in zip(coords, i0)]
+        if not any(t):
+            x = e.node("Gather", [x, e.i64(i0)], target, axis=ax)
+            continue
+        shape = _bshape(rank, ax, o)
+        w0 = e.const(np.array([float(1 - v) for v in t]).astype(compute).reshape(shape))
+        w1 = e.const(np.array([float(v) for v in t]).astype(compute).reshape(shape))
+        v0 = e.node("Mul", [e.node("Gather", [x, e.i64(i0)], 1, axis=ax), w0], 1)
+        v1 = e.node("Mul", [e.node("Gather", [x, e.i64(i1)], 1, axis=ax), w1], 1)
+        x = e.node("Add", [v0, v1], target)
+    if compute != dt:
+        e.cast(e.node("Round", [x], 1), dt, e.y(op))
