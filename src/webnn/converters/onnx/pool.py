@@ -14,6 +14,9 @@ the padding is applied explicitly and the pooling done without padding:
 - average: Pad with 0, a depthwise Conv with a ones kernel sums each window, then a
   division by the static count of input elements (an empty window is 0/0 = NaN);
 - l2: Pad with 0, LpPool (an empty window is 0).
+ONNX Runtime's float MaxPool also turns a window of only -inf into -FLT_MAX: float32 results
+equal to -FLT_MAX are mapped back to -inf (so a float32 window whose true maximum is exactly
+-FLT_MAX reads -inf; float16 is computed in float32 and is exact).
 maxPool2d on int32/uint32/int64/uint64 (no ONNX Runtime MaxPool kernel) is the Max of the
 window's strided Slices of the padded input: exact for every type.
 
@@ -90,11 +93,18 @@ def pool2d(e: Emitter, op: Operation) -> None:
     pads = [h.begin, w.begin, h.end, w.end]
 
     if op.type == "max_pool2d":
-        if dt in NATIVE_MAXPOOL_TYPES and native and not (h.has_empty_window or w.has_empty_window):
-            e.node("MaxPool", [x], out, pads=pads, **common)
-        elif dt in NATIVE_MAXPOOL_TYPES:
-            xp = _pad_spatial(e, x, dt, h, w, _lowest(dt))
-            e.node("MaxPool", [xp], out, **common)
+        if dt in NATIVE_MAXPOOL_TYPES:
+            # ORT's MaxPool starts from the lowest finite value: a window of only -inf gives
+            # -FLT_MAX. float16 runs in float32 (see fp16.py) and rounds that back to -inf.
+            fix = dt == "float32"
+            target = e.tmp("maxpool") if fix else out
+            if native and not (h.has_empty_window or w.has_empty_window):
+                e.node("MaxPool", [x], target, pads=pads, **common)
+            else:
+                e.node("MaxPool", [_pad_spatial(e, x, dt, h, w, _lowest(dt))], target, **common)
+            if fix:
+                lowest = e.scalar(np.finfo(np.float32).min, dt)
+                e.node("Where", [e.node("Equal", [target, lowest], 1), e.scalar(-np.inf, dt), target], out)
         else:
             _max_by_slices(e, _pad_spatial(e, x, dt, h, w, _lowest(dt)), out, h, w)
     elif op.type == "l2_pool2d":
