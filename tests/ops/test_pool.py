@@ -163,6 +163,16 @@ def test_max_pool2d_of_minus_infinity(ctx, dt):
         np.testing.assert_array_equal(out[0, 0], [[lowest], [lowest]])
 
 
+@pytest.mark.parametrize("case", POOL_CASES, ids=lambda c: str(c))
+def test_max_pool2d_int32_uint64_all_cases(ctx, case):
+    # int32/uint32/int64/uint64 have no ONNX Runtime MaxPool: the Slice/Max decomposition must match
+    for dt in ("int32", "uint64"):
+        info = np.iinfo(dt)
+        x = RNG.integers(info.min, info.max, size=case["xs"], dtype=dt, endpoint=True)
+        opts, ref_kw = _pool_args(case)
+        np.testing.assert_array_equal(run1(ctx, "max_pool2d", x, **opts), pool_ref(x, "max", **ref_kw))
+
+
 def test_max_pool2d_empty_window_is_minus_infinity(ctx):
     x = np.full((1, 1, 2, 2), -5, np.float32)
     out = run1(ctx, "max_pool2d", x, window_dimensions=[1, 1], strides=[2, 2], padding=[0, 2, 0, 2])

@@ -17,8 +17,8 @@ the padding is applied explicitly and the pooling done without padding:
 ONNX Runtime's float MaxPool also turns a window of only -inf into -FLT_MAX: float32 results
 equal to -FLT_MAX are mapped back to -inf (so a float32 window whose true maximum is exactly
 -FLT_MAX reads -inf; float16 is computed in float32 and is exact).
-maxPool2d on int32/uint32/int64/uint64 (no ONNX Runtime MaxPool kernel) is the Max of the
-window's strided Slices of the padded input: exact for every type.
+maxPool2d on int32/uint32/int64/uint64 (no ONNX Runtime MaxPool kernel) is computed with
+Slice and Max on the padded input (separable, O(log window) nodes): exact for every type.
 
 resample2d is computed from the spec's formulas with Gather (indices and weights are
 computed exactly at conversion time, so no floating-point coordinate rounding can pick a
@@ -127,19 +127,32 @@ def pool2d(e: Emitter, op: Operation) -> None:
 
 
 def _max_by_slices(e: Emitter, xp: str, out: str, h: Dim, w: Dim) -> None:
-    """Max over the window's kh*kw strided slices of the (already padded) NCHW input."""
-    slices = []
-    steps = e.i64([h.s, w.s])
-    axes = e.i64([2, 3])
-    for i in range(h.k):
-        for j in range(w.k):
-            starts = [i * h.d, j * w.d]
-            ends = [starts[0] + (h.out_size - 1) * h.s + 1, starts[1] + (w.out_size - 1) * w.s + 1]
-            slices.append(e.node("Slice", [xp, e.i64(starts), e.i64(ends), axes, steps], 1))
-    if len(slices) == 1:
-        e.node("Identity", slices, out)
-    else:
-        e.node("Max", slices, out)
+    """Max pooling of the (already padded) NCHW input with Slice and Max only.
+
+    The window is a product of one window per axis, so the max is taken along W, then H.
+    Along one axis, m_n[i] = max of the n taps xp[i], xp[i + d], ..., xp[i + (n - 1) * d];
+    m_2n[i] = max(m_n[i], m_n[i + n * d]) doubles n, and a last step with an overlap reaches
+    the window size k: O(log k) nodes per axis. A strided slice then picks every stride-th window.
+    """
+    x = xp
+    for axis, dim, length in ((3, w, w.in_size + w.begin + w.end), (2, h, h.in_size + h.begin + h.end)):
+        ax = e.i64([axis])
+
+        def shifted_max(t: str, length: int, shift: int) -> tuple[str, int]:
+            lo = e.node("Slice", [t, e.i64([0]), e.i64([length - shift]), ax], 1)
+            hi = e.node("Slice", [t, e.i64([shift]), e.i64([length]), ax], 1)
+            return e.node("Max", [lo, hi], 1), length - shift
+
+        span = 1
+        while 2 * span <= dim.k:
+            x, length = shifted_max(x, length, span * dim.d)
+            span *= 2
+        if span < dim.k:
+            x, length = shifted_max(x, length, (dim.k - span) * dim.d)
+        last = (dim.out_size - 1) * dim.s + 1
+        if dim.s != 1 or last != length:
+            x = e.node("Slice", [x, e.i64([0]), e.i64([last]), ax, e.i64([dim.s])], 1)
+    e.node("Identity", [x], out)
 
 
 # -- pad -------------------------------------------------------------------------------------
