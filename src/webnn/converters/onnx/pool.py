@@ -30,7 +30,6 @@ interpolated in float32 and rounded to the nearest integer (ties to even).
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 
@@ -174,14 +173,14 @@ def pad(e: Emitter, op: Operation) -> None:
 
 
 # -- resample2d ------------------------------------------------------------------------------
-def input_coordinates(in_size: int, out_size: int) -> list[Fraction]:
-    """The spec's clamped ``inputCoordinate`` for each output coordinate, exactly."""
-    scale = Fraction(out_size, in_size)
-    out = []
-    for o in range(out_size):
-        c = (o + Fraction(1, 2)) / scale - Fraction(1, 2)
-        out.append(min(max(c, Fraction(0)), Fraction(in_size - 1)))
-    return out
+def input_coordinates(in_size: int, out_size: int) -> tuple[np.ndarray, int]:
+    """The spec's clamped ``inputCoordinate`` for each output coordinate, exactly, as
+    numerators over one denominator: c = clamp((o + 0.5) * in / out - 0.5, 0, in - 1) = num / den."""
+    den = 2 * out_size
+    big = (2 * out_size + 1) * in_size >= 2**62
+    o = np.arange(out_size, dtype=object if big else np.int64)
+    num = (2 * o + 1) * in_size - out_size
+    return np.minimum(np.maximum(num, 0), (in_size - 1) * den), den
 
 
 def _bshape(rank: int, axis: int, n: int) -> list[int]:
@@ -203,7 +202,8 @@ def resample2d(e: Emitter, op: Operation) -> None:
         return
     if a["mode"] == "nearest-neighbor":
         for n, (ax, i, o) in enumerate(steps):
-            idx = [math.ceil(c - Fraction(1, 2)) for c in input_coordinates(i, o)]
+            num, den = input_coordinates(i, o)
+            idx = -((o - num) // den)  # ceil(c - 0.5) = ceil((num - out) / den), den = 2 * out
             target = e.y(op) if n == len(steps) - 1 else 1
             x = e.node("Gather", [x, e.i64(idx)], target, axis=ax)
         return
@@ -214,16 +214,17 @@ def resample2d(e: Emitter, op: Operation) -> None:
     for n, (ax, i, o) in enumerate(steps):
         last = n == len(steps) - 1 and compute == dt
         target = e.y(op) if last else 1
-        coords = input_coordinates(i, o)
-        i0 = [math.floor(c) for c in coords]
-        i1 = [math.ceil(c) for c in coords]
-        t = [c - f for c, f in zip(coords, i0)]
-        if not any(t):
+        num, den = input_coordinates(i, o)
+        i0 = num // den
+        i1 = -((-num) // den)
+        rem = num - i0 * den  # t = rem / den, exactly
+        if not rem.any():
             x = e.node("Gather", [x, e.i64(i0)], target, axis=ax)
             continue
         shape = _bshape(rank, ax, o)
-        w0 = e.const(np.array([float(1 - v) for v in t]).astype(compute).reshape(shape))
-        w1 = e.const(np.array([float(v) for v in t]).astype(compute).reshape(shape))
+        # int / int in float64 rounds once (both < 2**53 for any valid dimension)
+        w0 = e.const((np.array(den - rem, dtype=np.float64) / den).astype(compute).reshape(shape))
+        w1 = e.const((np.array(rem, dtype=np.float64) / den).astype(compute).reshape(shape))
         v0 = e.node("Mul", [e.node("Gather", [x, e.i64(i0)], 1, axis=ax), w0], 1)
         v1 = e.node("Mul", [e.node("Gather", [x, e.i64(i1)], 1, axis=ax), w1], 1)
         x = e.node("Add", [v0, v1], target)
