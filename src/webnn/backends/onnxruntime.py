@@ -39,7 +39,13 @@ class OrtCompiledGraph(CompiledGraph):
         self._session = session
         self._names = list(output_names)  # WebNN output names
         self._onnx_names = list(output_names.values())  # the model's output names, same order
-        self._run = session.run
+        # Inputs are validated by MLGraph before they get here, so call the C++ session
+        # directly and skip the Python wrapper's second validation (public API as fallback).
+        inner = getattr(session, "_sess", None)
+        if inner is not None and hasattr(inner, "run"):
+            self._run = lambda names, feed: inner.run(names, feed, None)
+        else:  # pragma: no cover - depends on ORT internals
+            self._run = session.run
 
     def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         try:
