@@ -206,7 +206,7 @@ class MLContext:
             target = buffer_to_array(out, t._descriptor, "read_tensor: out")
             if not np.shares_memory(target, out):  # pragma: no cover - reshape of a non-contiguous array
                 raise ValidationError("read_tensor: out must be C-contiguous")
-        elif isinstance(out, (bytearray, memoryview)):
+        elif isinstance(out, (bytes, bytearray, memoryview)):
             mv = memoryview(out)
             if mv.readonly:
                 raise ValidationError("read_tensor: out is read-only")
