@@ -138,7 +138,9 @@ def test_user_errors(files: Path, tmp_path: Path) -> None:
 
 
 def test_requested_backend_unavailable(files: Path) -> None:
-    if webnn.devices.detect().gpus:
+    from webnn import devices
+
+    if devices.detect().gpus:
         pytest.skip("this machine has an NVIDIA GPU")
     one_line_error(webnn_cli("run", str(files / "g.webnn"), "--backend", "trtx", "--zeros"), 3, "trtx", "cannot be used")
 
