@@ -173,12 +173,15 @@ def test_cache_info_and_clear(tmp_path: Path) -> None:
     p = webnn_cli("cache", "clear", env=env)
     assert p.returncode == 0 and "cleared" in p.stdout
     assert not (tmp_path / "cache" / "engines").exists()
-    # A directory that is not a webnn cache is never emptied.
+    # In a directory without the marker only webnn's own entries go.
     other = tmp_path / "home"
-    other.mkdir()
+    (other / "trtx" / "locks").mkdir(parents=True)
+    (other / "trtx" / "k.engine").write_bytes(b"e" * 10)
     (other / "precious.txt").write_text("keep")
-    one_line_error(webnn_cli("cache", "clear", env={"WEBNN_CACHE_DIR": str(other)}), 2, "does not look like a webnn cache")
-    assert (other / "precious.txt").exists()
+    p = webnn_cli("cache", "clear", env={"WEBNN_CACHE_DIR": str(other)})
+    assert p.returncode == 0, p.stderr
+    assert "kept precious.txt" in p.stdout
+    assert (other / "precious.txt").exists() and not (other / "trtx").exists()
 
 
 def test_cache_dir_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -416,3 +416,11 @@ def test_preview_lists_every_preference(tmp_path: Path) -> None:
     out = selection.preview(machine(tmp_path, gpu=True, trt=True))
     assert {k: v.name for k, v in out.items()} == {"accelerated=False": "onnxruntime", "default": "trtx", "high-performance": "trtx", "low-power": "onnxruntime"}
     assert out["low-power"].to_json()["rejected"][0]["backend"] == "coreml"
+
+
+def test_simulate_environment_variable_counts_only_for_a_named_backend(tmp_path: Path) -> None:
+    p = machine(tmp_path, gpu=False, trt=True, env={"WEBNN_TRTX_SIMULATE": "1"})
+    assert selection.select_backend(True, "high-performance", "trtx", probes=p).name == "trtx"
+    assert selection.select_backend(True, "high-performance", probes=p).name == "onnxruntime"
+    with pytest.raises(webnn.BackendUnavailable, match="no NVIDIA GPU"):
+        selection.select_backend(True, "high-performance", "trtx", options={"simulate": False}, probes=p)

@@ -2,8 +2,9 @@
 
 The directory is ``$WEBNN_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/webnn``, else
 ``~/.cache/webnn``. :func:`ensure_cache_dir` creates it (or a sub-directory) and drops a
-marker file in it; :func:`clear_cache` only deletes a directory carrying that marker, so
-pointing ``WEBNN_CACHE_DIR`` at a directory with other content never loses files.
+marker file in it; :func:`clear_cache` empties only a directory carrying that marker, so
+pointing ``WEBNN_CACHE_DIR`` at a directory with other content never loses files (only the
+sub-directories webnn creates, such as ``trtx/``, are removed there).
 """
 
 from __future__ import annotations
@@ -73,21 +74,35 @@ def cache_info() -> dict:
     return {"dir": str(base), "exists": base.is_dir(), "bytes": size, "files": files, "entries": entries}
 
 
-def clear_cache() -> dict:
-    """Delete everything in the cache directory; returns ``{"dir", "removed_bytes", "removed_files"}``.
+#: Entries webnn itself creates in the cache directory (deleted even without the marker).
+KNOWN_ENTRIES = ("trtx", "coreml", "onnx", "engines")
 
-    Refuses (``PermissionError``) to empty a non-empty directory that lacks the webnn marker.
+
+def clear_cache() -> dict:
+    """Empty the cache directory; returns ``{"dir", "removed_bytes", "removed_files", "kept"}``.
+
+    With the marker file (written by :func:`ensure_cache_dir`) everything goes. Without it,
+    only the entries webnn creates (:data:`KNOWN_ENTRIES`) are deleted and anything else is
+    left alone and listed in ``kept``, so pointing ``WEBNN_CACHE_DIR`` at a directory with
+    other files never loses them.
     """
     base = cache_dir()
-    size, files = dir_usage(base)
+    result = {"dir": str(base), "removed_bytes": 0, "removed_files": 0, "kept": []}
     if not base.is_dir():
-        return {"dir": str(base), "removed_bytes": 0, "removed_files": 0}
-    children = [c for c in base.iterdir() if c.name != MARKER]
-    if children and not (base / MARKER).exists():
-        raise PermissionError(f"{base} does not look like a webnn cache (no {MARKER} marker); not deleting its contents")
-    for c in children:
+        return result
+    ours = (base / MARKER).exists()
+    for c in sorted(base.iterdir()):
+        if c.name == MARKER:
+            continue
+        if not ours and c.name not in KNOWN_ENTRIES:
+            result["kept"].append(c.name)
+            continue
         if c.is_dir() and not c.is_symlink():
-            shutil.rmtree(c)
+            size, files = dir_usage(c)
+            shutil.rmtree(c, ignore_errors=True)
         else:
+            size, files = c.lstat().st_size, 1
             c.unlink()
-    return {"dir": str(base), "removed_bytes": size, "removed_files": files}
+        result["removed_bytes"] += size
+        result["removed_files"] += files
+    return result

@@ -9,6 +9,7 @@ the Python traceback. Progress goes to stderr: a bar on a terminal, plain lines 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
@@ -331,22 +332,39 @@ def cmd_cache(args: argparse.Namespace) -> int:
         for name, size in info["entries"].items():
             print(f"  {name:<30} {human_bytes(size)}")
         if "trtx" in info:
-            t = info["trtx"]
-            print("trtx: " + (", ".join(f"{k}={v}" for k, v in t.items()) if isinstance(t, dict) else str(t)))
+            _print_executor_cache(info["trtx"])
         return EXIT_OK
     result: dict[str, Any] = {}
     tx = _executor_cache_module()
     if tx is not None and hasattr(tx, "clear_cache"):
         result["trtx"] = _jsonable(tx.clear_cache())
-    try:
-        result.update(cache_dir.clear_cache())
-    except PermissionError as e:
-        raise UserError(str(e)) from None
+    result.update(cache_dir.clear_cache())
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print(f"cleared {result['dir']}: {human_bytes(result['removed_bytes'])} in {result['removed_files']} file(s)")
+        if "trtx" in result:
+            print(f"  TensorRT-RTX cache entries removed: {result['trtx']}")
+        if result["kept"]:
+            print(f"  kept {', '.join(result['kept'])} (not created by webnn; the directory has no {cache_dir.MARKER} marker)")
     return EXIT_OK
+
+
+def _print_executor_cache(t: Any) -> None:
+    if not isinstance(t, dict):
+        print(f"trtx: {t}")
+        return
+    head = {k: v for k, v in t.items() if not isinstance(v, (list, dict))}
+    if {"entries", "bytes"} <= set(head):
+        limit = f" (limit {human_bytes(head['max_bytes'])})" if head.get("max_bytes") else ""
+        print(f"TensorRT-RTX engines: {head['entries']} in {head.get('dir', '?')}, {human_bytes(head['bytes'])}{limit}")
+    else:
+        print("trtx: " + ", ".join(f"{k}={v}" for k, v in head.items()))
+    for item in t.get("items", []) or []:
+        if isinstance(item, dict):
+            label = item.get("label") or item.get("key")
+            extra = f", built in {item['build_seconds']:.1f} s" if isinstance(item.get("build_seconds"), (int, float)) else ""
+            print(f"  {str(label):<40} {human_bytes(item.get('bytes', 0))} {'+'.join(item.get('kinds', []))}{extra}")
 
 
 # -- models and inputs ------------------------------------------------------------------------
@@ -538,8 +556,18 @@ class _OnnxRunner(_Runner):
         if run_fn is None or input_cls is None:
             raise _unavailable_error(name, f"webnn.executors.{mod_name} has no run_{mod_name}_with_inputs/{prefix}Input")
 
+        opts = _backend_options(args)
+        try:
+            params = inspect.signature(run_fn).parameters
+            takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        except (TypeError, ValueError):
+            params, takes_all = {}, False
+        unused = sorted(k for k in opts if not takes_all and k not in params)
+        if unused:
+            raise UserError(f"option(s) {', '.join(unused)} not taken by the {name} executor")
+
         def call(feed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-            outs = run_fn(self.model_bytes, [input_cls(name=n, shape=list(a.shape), data=a) for n, a in feed.items()])
+            outs = run_fn(self.model_bytes, [input_cls(name=n, shape=list(a.shape), data=a) for n, a in feed.items()], **opts)
             return {o.name: np.asarray(o.data).reshape(o.shape) for o in outs}
 
         self._call = call

@@ -157,12 +157,30 @@ def _cc_ok(cls: type[Backend] | None, cc: tuple[int, int]) -> tuple[bool, str]:
     return ok, "" if ok else f"TensorRT-RTX needs compute capability {TRTX_MIN_COMPUTE_CAPABILITY[0]}.{TRTX_MIN_COMPUTE_CAPABILITY[1]} or newer"
 
 
-def check_backend(name: str, probes: Probes | None = None, options: Mapping[str, Any] | None = None) -> Candidate:
-    """Check whether backend ``name`` can run here; every problem found is recorded."""
+#: Environment variable that asks the TensorRT-RTX backend for its simulated runtime.
+TRTX_SIMULATE_ENV = "WEBNN_TRTX_SIMULATE"
+
+
+def _simulate(name: str, options: Mapping[str, Any], environ: Mapping[str, str], explicit: bool) -> bool:
+    """Whether the simulated runtime is asked for: the ``simulate`` option, else (only when
+    the backend is named) ``WEBNN_TRTX_SIMULATE``. Automatic selection never picks a
+    simulation the caller did not pass ``simulate=True`` for."""
+    if options.get("simulate") is not None:
+        return bool(options["simulate"])
+    if name == "trtx" and explicit:
+        return environ.get(TRTX_SIMULATE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return False
+
+
+def check_backend(name: str, probes: Probes | None = None, options: Mapping[str, Any] | None = None, *, explicit: bool = True) -> Candidate:
+    """Check whether backend ``name`` can run here; every problem found is recorded.
+
+    ``explicit``: the backend was named by the caller (``WEBNN_TRTX_SIMULATE`` then counts).
+    """
     p = probes or current_probes()
     options = options or {}
     c = Candidate(name)
-    simulate = bool(options.get("simulate"))
+    simulate = _simulate(name, options, p.environ, explicit)
     if name == "onnxruntime":
         if not p.module_available(ENGINE_MODULES[name]):
             c.problems.append(("package", f"onnxruntime is not installed ({INSTALL_HINTS[name]})"))
@@ -305,14 +323,14 @@ def select_backend(
     candidates: list[Candidate] = []
     if accelerated:
         for name in PREFERENCE_ORDER[power_preference]:
-            c = check_backend(name, p, options)
+            c = check_backend(name, p, options, explicit=False)
             candidates.append(c)
             if c.ok:
                 assert c.backend_class is not None
                 why = f"accelerated=True, power_preference={power_preference!r}: {PRETTY[name]} can run here"
                 return Selection(name, c.backend_class, why, rejected, candidates=candidates, gpu=c.gpu, notes=list(c.notes))
             rejected.append((name, c.reason))
-    c = check_backend("onnxruntime", p, options)
+    c = check_backend("onnxruntime", p, options, explicit=False)
     candidates.append(c)
     if not c.ok:
         raise _unavailable("onnxruntime", c, "as the fallback")
