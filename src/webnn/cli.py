@@ -335,10 +335,14 @@ def cmd_cache(args: argparse.Namespace) -> int:
             _print_executor_cache(info["trtx"])
         return EXIT_OK
     result: dict[str, Any] = {}
+    base = cache_dir.cache_dir()
+    before = cache_dir.dir_usage(base)
     tx = _executor_cache_module()
     if tx is not None and hasattr(tx, "clear_cache"):
         result["trtx"] = _jsonable(tx.clear_cache())
     result.update(cache_dir.clear_cache())
+    after = cache_dir.dir_usage(base)
+    result["removed_bytes"], result["removed_files"] = before[0] - after[0], before[1] - after[1]
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -524,6 +528,7 @@ class _OnnxRunner(_Runner):
             name = sel.name
             self.note = sel.reason
         self.backend = name
+        self.simulated = selection._simulate(name, _backend_options(args), os.environ, explicit=bool(args.backend))
         try:
             model = onnx.load(str(path))
         except Exception as e:  # noqa: BLE001
