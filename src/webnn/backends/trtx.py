@@ -1,0 +1,151 @@
+"""TensorRT-RTX backend: GraphInfo -> ONNX -> TensorRT-RTX engine (cached) -> CUDA execution.
+
+``MLContext(backend="trtx")`` (or automatic selection on an NVIDIA GPU) compiles each
+graph once in ``build()``: ONNX conversion, engine build or verified cache load, engine
+deserialization, execution context, stream and buffers. ``compute`` then only copies,
+executes and copies back. Options (keywords of ``MLContext``/``create_context``):
+
+- ``cache_dir``: engine cache root (default ``$WEBNN_CACHE_DIR``, ``$XDG_CACHE_HOME/webnn``
+  or ``~/.cache/webnn``); ``cache=False`` disables the cache; ``cache_max_bytes`` bounds it;
+- ``workspace``: workspace memory-pool limit in bytes;
+- ``profiles``: optimization profiles (``[{"x": (min, opt, max)}]``); WebNN graphs have
+  static shapes, so this matters only for imported ONNX;
+- ``compute_capabilities``: e.g. ``["SM86"]`` or ``["current"]`` (default: portable);
+- ``optimization_level``, ``progress`` (build progress bar/log), ``device`` (GPU index);
+- ``simulate``: run the real AOT build and caching, then execute on ONNX Runtime CPU
+  (also ``WEBNN_TRTX_SIMULATE=1``); never chosen automatically, always labelled.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..converters import default_registry
+from ..errors import BackendUnavailable, InvalidStateError
+from ..graph import GraphInfo
+from ..trtx.lib import cuda_python_available, trt_available, trt_version
+from ..trtx.simulate import simulate_requested
+from . import Backend, CompiledGraph
+
+
+class TrtxCompiledGraph(CompiledGraph):
+    """One engine, one runner (GPU or simulated) per graph, created once."""
+
+    backend = "trtx"
+
+    def __init__(self, runner: Any, record: Any, output_names: list[str]) -> None:
+        self._runner = runner
+        self.record = record
+        self.simulated = bool(runner.simulated)
+        self._output_names = output_names
+
+    @property
+    def engine_source(self) -> str:
+        """``"built"`` (AOT build in this process) or ``"cache"`` (verified cache entry)."""
+        return self.record.source
+
+    @property
+    def runner(self) -> Any:
+        return self._runner
+
+    def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self._runner is None:
+            raise InvalidStateError("compute: graph was destroyed")
+        out = self._runner.infer(inputs)
+        return {n: out[n] for n in self._output_names}
+
+    def close(self) -> None:
+        r, self._runner = self._runner, None
+        if r is not None:
+            r.close()
+
+
+class TrtxBackend(Backend):
+    """NVIDIA TensorRT-RTX through its ONNX parser; engines cached on disk."""
+
+    name = "trtx"
+
+    def __init__(
+        self,
+        *,
+        simulate: bool | None = None,
+        cache_dir: str | None = None,
+        cache: bool = True,
+        cache_max_bytes: int | None = None,
+        workspace: int | None = None,
+        profiles: Sequence[Any] | None = None,
+        compute_capabilities: Sequence[str] | None = None,
+        optimization_level: int | None = None,
+        progress: bool | None = None,
+        device: int = 0,
+    ) -> None:
+        from ..trtx.cache import EngineCache
+        from ..trtx.options import BuildOptions
+
+        self.simulated = simulate_requested(simulate)
+        ok, why = self.availability(simulate=self.simulated, device=device)
+        if not ok:
+            raise BackendUnavailable(f"TensorRT-RTX backend unavailable: {why}")
+        self.options = BuildOptions(
+            workspace=workspace,
+            profiles=tuple(profiles or ()),
+            compute_capabilities=tuple(compute_capabilities or ()),
+            optimization_level=optimization_level,
+        )
+        self.cache = EngineCache(cache_dir, cache_max_bytes) if cache else None
+        self.progress = progress
+        self.device = device
+
+    @classmethod
+    def availability(cls, simulate: bool | None = None, device: int = 0, **_: Any) -> tuple[bool, str]:
+        """Available with the package and a supported NVIDIA GPU, or with the package alone when simulating."""
+        ok, why = trt_available()
+        if not ok:
+            return False, why
+        if simulate_requested(simulate):
+            return True, ""
+        ok, why = cuda_python_available()
+        if not ok:
+            return False, why
+        from ..trtx.device import check_gpu
+
+        ok, why, _ = check_gpu(device)
+        if not ok:
+            return False, f"{why} (simulate=True or WEBNN_TRTX_SIMULATE=1 runs the real engine build with a simulated runtime)"
+        return True, ""
+
+    @classmethod
+    def supports_compute_capability(cls, cc: tuple[int, int]) -> tuple[bool, str]:
+        from ..trtx.device import MIN_COMPUTE_CAPABILITY
+
+        if tuple(cc) >= MIN_COMPUTE_CAPABILITY:
+            return True, ""
+        return False, "TensorRT-RTX needs compute capability 7.5 (Turing) or newer"
+
+    def compile(self, info: GraphInfo) -> TrtxCompiledGraph:
+        from ..trtx.session import open_runner
+
+        model = default_registry().convert(info, "onnx").data
+        label = f"graph {info.content_hash()[:12]}"
+        runner, record = open_runner(
+            model,
+            self.options,
+            cache=self.cache,
+            simulate=self.simulated,
+            label=label,
+            progress=self.progress,
+            device=self.device,
+        )
+        return TrtxCompiledGraph(runner, record, list(info.outputs))
+
+    def describe(self) -> str:
+        v = trt_version()
+        if self.simulated:
+            return f"TensorRT-RTX {v} (simulated: real AOT engine build and cache, execution on ONNX Runtime CPU)"
+        from ..trtx.device import check_gpu
+
+        _, _, gpu = check_gpu(self.device)
+        where = f" on {gpu.name} (compute capability {gpu.compute_capability[0]}.{gpu.compute_capability[1]})" if gpu else ""
+        return f"TensorRT-RTX {v}{where}"

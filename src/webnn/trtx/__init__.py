@@ -1,0 +1,24 @@
+"""TensorRT-RTX plumbing: ONNX bytes -> engine -> CUDA execution, in small single-purpose steps.
+
+The pieces, in the order a graph goes through them (Polygraphy-style: each does one step):
+
+- :mod:`.lib` imports ``tensorrt_rtx`` lazily and says how to install it when it is missing;
+- :mod:`.device` finds a CUDA driver and NVIDIA GPUs without initialising CUDA where no
+  driver is installed;
+- :mod:`.options` holds the build options (workspace, optimization profiles, compute
+  capabilities) that, with the ONNX bytes and the TensorRT-RTX version, make the cache key;
+- :mod:`.loaders` parses ONNX bytes into a network and builds a serialized engine (the
+  ahead-of-time phase: it needs no GPU);
+- :mod:`.cache` stores verified engines (and runtime caches) on disk;
+- :mod:`.engines` ties them together: ``get_engine`` loads a verified entry or builds one;
+- :mod:`.runtime` runs an engine on a GPU (one execution context, one stream, reused
+  device buffers);
+- :mod:`.simulate` is the labelled stand-in for :mod:`.runtime` on machines without a CUDA
+  driver: real build and caching, then the source ONNX on ONNX Runtime CPU.
+"""
+
+from __future__ import annotations
+
+from .options import BuildOptions, Profile
+
+__all__ = ["BuildOptions", "Profile"]

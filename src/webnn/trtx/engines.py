@@ -1,0 +1,177 @@
+"""Getting an engine for ONNX bytes: a verified cache entry if there is one, else an AOT build.
+
+:func:`get_engine` is the one entry point: it inspects the model (dynamic inputs), settles
+the optimization profiles, computes the cache key, loads and verifies the entry, and on a
+miss builds the engine under the key's inter-process lock (so concurrent builders of one
+key build it once) and stores it.
+
+When a model has dynamic inputs and no profile was given, an existing engine of the same
+model and options whose profile covers the requested shapes is reused before a new
+default profile is derived from the shapes (see :func:`~.options.default_profile`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from .cache import EngineCache
+from .lib import trt_version
+from .loaders import OnnxInfo, TensorSpec, build_engine, inspect_onnx, network_from_onnx
+from .logger import log
+from .options import BuildOptions, Profile, cache_key, default_profile
+
+
+@dataclass
+class EngineRecord:
+    """A serialized engine with what produced it and how it was obtained."""
+
+    key: str
+    engine: bytes = field(repr=False)
+    onnx: bytes = field(repr=False)
+    meta: dict = field(repr=False)
+    options: BuildOptions
+    source: str  # "built" or "cache"
+    seconds: float  # build time, or cache read + verification time
+    cache: EngineCache | None = field(default=None, repr=False)
+
+    @property
+    def inputs(self) -> list[TensorSpec]:
+        return [TensorSpec.from_json(d) for d in self.meta["io"]["inputs"]]
+
+    @property
+    def outputs(self) -> list[TensorSpec]:
+        return [TensorSpec.from_json(d) for d in self.meta["io"]["outputs"]]
+
+    @property
+    def profiles(self) -> list[Profile]:
+        return list(self.options.profiles)
+
+    @property
+    def label(self) -> str:
+        return str(self.meta.get("label", "model"))
+
+    def covers(self, shapes: Mapping[str, Sequence[int]]) -> bool:
+        """Whether every input shape fits the engine (its static shape or a profile's range)."""
+        specs = {s.name: s for s in self.inputs}
+        for name, shape in shapes.items():
+            s = specs.get(name)
+            if s is None:
+                continue
+            if len(shape) != len(s.shape) or any(d >= 0 and d != x for d, x in zip(s.shape, shape)):
+                return False
+            if s.dynamic and not any(p.contains(name, shape) for p in self.profiles):
+                return False
+        return True
+
+
+def _family(info: OnnxInfo, version: str, options: BuildOptions) -> str:
+    material = {"onnx": info.sha256, "trt": version, "options": options.with_profiles(()).to_json()}
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def get_engine(
+    onnx_bytes: bytes,
+    options: BuildOptions | None = None,
+    *,
+    cache: EngineCache | None = None,
+    hints: Mapping[str, Sequence[int]] | None = None,
+    label: str | None = None,
+    progress: bool | None = None,
+    info: OnnxInfo | None = None,
+) -> EngineRecord:
+    """The engine for ``onnx_bytes`` built with ``options`` (from ``cache`` when it holds a valid one)."""
+    options = options or BuildOptions()
+    onnx_bytes = bytes(onnx_bytes)
+    info = info or inspect_onnx(onnx_bytes)
+    version = trt_version()
+    label = label or f"onnx:{info.sha256[:12]}"
+    family = _family(info, version, options)
+    auto_profile = False
+    dyn = info.dynamic_inputs()
+    if not options.profiles and dyn:
+        auto_profile = True
+        if cache is not None and hints:
+            for key, meta in cache.find(lambda m: m.get("family") == family and m.get("auto_profile")):
+                try:
+                    opts = BuildOptions(**_options_kwargs(meta["options"]))
+                except Exception:  # noqa: BLE001 - unreadable metadata: not a candidate
+                    continue
+                if all(opts.profiles[0].contains(n, s) for n, s in hints.items() if n in dyn):
+                    rec = _load(cache, key, version, onnx_bytes, opts)
+                    if rec is not None:
+                        return rec
+        options = options.with_profiles([default_profile(dyn, hints)])
+    key = cache_key(info.sha256, version, options)
+    if cache is None:
+        return _build(onnx_bytes, info, options, key, version, family, auto_profile, label, progress, None)
+    rec = _load(cache, key, version, onnx_bytes, options)
+    if rec is not None:
+        return rec
+    with cache.lock(key):
+        rec = _load(cache, key, version, onnx_bytes, options)  # another process may have built it meanwhile
+        if rec is not None:
+            return rec
+        return _build(onnx_bytes, info, options, key, version, family, auto_profile, label, progress, cache)
+
+
+def _options_kwargs(d: dict) -> dict:
+    return {
+        "workspace": d.get("workspace"),
+        "profiles": tuple(Profile(p) for p in d.get("profiles", [])),
+        "compute_capabilities": tuple(d.get("compute_capabilities", [])),
+        "optimization_level": d.get("optimization_level"),
+    }
+
+
+def _load(cache: EngineCache, key: str, version: str, onnx_bytes: bytes, options: BuildOptions) -> EngineRecord | None:
+    entry = cache.load(key, "engine", trt_version=version)
+    if entry is None:
+        return None
+    if entry.meta.get("onnx_sha256") != hashlib.sha256(onnx_bytes).hexdigest():
+        cache.discard(key, reason="entry belongs to another model")
+        return None
+    return EngineRecord(key, entry.payload, onnx_bytes, entry.meta, options, "cache", entry.seconds, cache)
+
+
+def _build(
+    onnx_bytes: bytes,
+    info: OnnxInfo,
+    options: BuildOptions,
+    key: str,
+    version: str,
+    family: str,
+    auto_profile: bool,
+    label: str,
+    progress: bool | None,
+    cache: EngineCache | None,
+) -> EngineRecord:
+    start = time.perf_counter()
+    parsed = network_from_onnx(onnx_bytes, info)
+    engine, build_s = build_engine(parsed, options, label=label, progress=progress)
+    meta = {
+        "label": label,
+        "trt_version": version,
+        "onnx_sha256": info.sha256,
+        "family": family,
+        "auto_profile": auto_profile,
+        "options": options.to_json(),
+        "io": {"inputs": [s.to_json() for s in parsed.inputs()], "outputs": [s.to_json() for s in parsed.outputs()]},
+        "parse_seconds": round(parsed.seconds, 4),
+        "build_seconds": round(build_s, 4),
+        "created": time.time(),
+        "host": platform.node(),
+    }
+    del parsed
+    seconds = time.perf_counter() - start
+    if cache is not None:
+        try:
+            cache.store(key, "engine", engine, meta)
+        except OSError as e:  # a read-only or full cache directory must not stop the graph
+            log.warning("webnn trtx cache: could not store %s in %s (%s)", label, cache.dir, e)
+    meta = dict(meta, key=key, kind="engine")
+    return EngineRecord(key, engine, onnx_bytes, meta, options, "built", seconds, cache)

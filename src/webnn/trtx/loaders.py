@@ -1,0 +1,210 @@
+"""The ahead-of-time phase in single steps: ONNX bytes -> network -> serialized engine.
+
+- :func:`inspect_onnx` reads an ONNX model's inputs/outputs (which dimensions are dynamic)
+  without TensorRT, so the engine cache key can be computed before any parsing;
+- :func:`network_from_onnx` parses the bytes with TensorRT-RTX's ONNX parser; failures
+  raise :class:`~webnn.TrtxRuntimeFailed` listing every parser error with node name and
+  op type;
+- :func:`build_engine` configures the builder (workspace, optimization profiles, compute
+  capabilities, progress monitor) and returns the serialized engine bytes.
+
+None of this needs a GPU or a CUDA driver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import onnx
+
+from ..errors import TrtxRuntimeFailed
+from .dtypes import trt_dtype_name
+from .lib import trt
+from .logger import capture, get_logger, summarize
+from .options import BuildOptions, Profile
+from .progress import make_monitor, progress_mode
+
+#: TensorRT builds are CPU-heavy and share one logger; one at a time per process.
+BUILD_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    name: str
+    dtype: str  # numpy dtype name, or "onnx:<type>" when numpy has none
+    shape: tuple[int, ...]  # -1 for a dynamic dimension
+
+    @property
+    def dynamic(self) -> bool:
+        return any(d < 0 for d in self.shape)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype, "shape": list(self.shape)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "TensorSpec":
+        return cls(d["name"], d["dtype"], tuple(d["shape"]))
+
+
+@dataclass(frozen=True)
+class OnnxInfo:
+    """What the cache key and default profiles need to know about an ONNX model."""
+
+    sha256: str
+    inputs: tuple[TensorSpec, ...]
+    outputs: tuple[TensorSpec, ...]
+    nodes: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # (name, op_type) per node
+
+    def dynamic_inputs(self) -> dict[str, tuple[int, ...]]:
+        return {t.name: t.shape for t in self.inputs if t.dynamic}
+
+
+def _onnx_dtype(elem_type: int) -> str:
+    try:
+        return onnx.helper.tensor_dtype_to_np_dtype(elem_type).name
+    except (KeyError, TypeError, ValueError):
+        return f"onnx:{onnx.TensorProto.DataType.Name(elem_type) if elem_type in onnx.TensorProto.DataType.values() else elem_type}"
+
+
+def _spec(vi: onnx.ValueInfoProto) -> TensorSpec:
+    tt = vi.type.tensor_type
+    dims = []
+    if tt.HasField("shape"):
+        for d in tt.shape.dim:
+            dims.append(int(d.dim_value) if d.HasField("dim_value") else -1)
+    return TensorSpec(vi.name, _onnx_dtype(tt.elem_type), tuple(dims))
+
+
+def inspect_onnx(onnx_bytes: bytes) -> OnnxInfo:
+    """Inputs (initializers excluded), outputs and nodes of an ONNX model; TrtxRuntimeFailed if unreadable."""
+    data = bytes(onnx_bytes)
+    try:
+        model = onnx.ModelProto.FromString(data)
+    except Exception as e:  # protobuf DecodeError and friends
+        raise TrtxRuntimeFailed(f"TensorRT-RTX: the bytes are not an ONNX model ({type(e).__name__}: {e})") from e
+    if not model.HasField("graph"):
+        raise TrtxRuntimeFailed("TensorRT-RTX: the bytes are not an ONNX model (no graph)")
+    g = model.graph
+    inits = {i.name for i in g.initializer} | {i.name for i in g.sparse_initializer}
+    return OnnxInfo(
+        hashlib.sha256(data).hexdigest(),
+        tuple(_spec(v) for v in g.input if v.name not in inits),
+        tuple(_spec(v) for v in g.output),
+        tuple((n.name, n.op_type) for n in g.node),
+    )
+
+
+@dataclass
+class ParsedNetwork:
+    """A parsed network; the builder and parser must outlive the network, so they travel with it."""
+
+    builder: Any
+    network: Any
+    parser: Any
+    seconds: float
+
+    def inputs(self) -> list[TensorSpec]:
+        return [_trt_spec(self.network.get_input(i)) for i in range(self.network.num_inputs)]
+
+    def outputs(self) -> list[TensorSpec]:
+        return [_trt_spec(self.network.get_output(i)) for i in range(self.network.num_outputs)]
+
+
+def _trt_spec(t: Any) -> TensorSpec:
+    return TensorSpec(t.name, trt_dtype_name(t.dtype), tuple(int(d) for d in t.shape))
+
+
+def _parser_errors(parser: Any, info: OnnxInfo | None) -> list[str]:
+    out = []
+    for i in range(parser.num_errors):
+        e = parser.get_error(i)
+        name, op, idx = e.node_name(), e.node_operator(), e.node()
+        if (not name or not op) and info is not None and 0 <= idx < len(info.nodes):
+            name = name or info.nodes[idx][0]
+            op = op or info.nodes[idx][1]
+        desc = e.desc().strip()
+        if desc in ("false", "") and e.func():
+            desc = f"{e.func()} rejected the node"
+        if e.func() == "importInput":
+            where = f"graph input {e.file()!r}"  # the parser reports the input's name in the file field
+        elif idx >= 0 or name or op:
+            where = f"node {name or '#' + str(idx)!r} ({op or 'unknown op'})"
+        else:
+            where = "model"
+        out.append(f"{where}: {desc} [{str(e.code()).split('.')[-1]}]")
+    return out
+
+
+def network_from_onnx(onnx_bytes: bytes, info: OnnxInfo | None = None) -> ParsedNetwork:
+    """Parse ONNX bytes into a TensorRT-RTX network (no GPU needed)."""
+    t = trt()
+    logger = get_logger()
+    start = time.perf_counter()
+    with capture() as msgs:
+        builder = t.Builder(logger)
+        if builder is None:
+            raise TrtxRuntimeFailed(f"TensorRT-RTX: could not create a builder ({summarize(msgs)})")
+        network = builder.create_network(0)
+        parser = t.OnnxParser(network, logger)
+        ok = parser.parse(bytes(onnx_bytes))
+    if not ok:
+        errors = _parser_errors(parser, info)
+        if not errors:
+            errors = [summarize(msgs) or "no error reported"]
+        n = len(errors)
+        raise TrtxRuntimeFailed(f"TensorRT-RTX's ONNX parser rejected the model ({n} error{'s' if n != 1 else ''}):\n  " + "\n  ".join(errors))
+    return ParsedNetwork(builder, network, parser, time.perf_counter() - start)
+
+
+def check_profiles(parsed: ParsedNetwork, profiles: tuple[Profile, ...]) -> None:
+    """Every dynamic input needs a shape range in every profile; unknown names are errors."""
+    ins = {s.name: s for s in parsed.inputs()}
+    for k, p in enumerate(profiles):
+        for name, lo, _opt, _hi in p.shapes:
+            s = ins.get(name)
+            if s is None:
+                raise TrtxRuntimeFailed(f"optimization profile {k}: the model has no input {name!r} (inputs: {', '.join(ins)})")
+            if len(lo) != len(s.shape) or any(d >= 0 and not (a == d) for a, d in zip(lo, s.shape)):
+                raise TrtxRuntimeFailed(f"optimization profile {k}: input {name!r} ranges {list(lo)}.. do not fit its shape {list(s.shape)}")
+        for s in ins.values():
+            if s.dynamic and p.get(s.name) is None:
+                raise TrtxRuntimeFailed(f"optimization profile {k}: dynamic input {s.name!r} {list(s.shape)} has no shape range")
+
+
+def build_engine(parsed: ParsedNetwork, options: BuildOptions, *, label: str = "model", progress: bool | None = None) -> tuple[bytes, float]:
+    """Build the serialized engine for a parsed network; returns (engine bytes, seconds)."""
+    t = trt()
+    builder, network = parsed.builder, parsed.network
+    check_profiles(parsed, options.profiles)
+    config = builder.create_builder_config()
+    if options.workspace is not None:
+        config.set_memory_pool_limit(t.MemoryPoolType.WORKSPACE, int(options.workspace))
+    if options.compute_capabilities:
+        config.num_compute_capabilities = len(options.compute_capabilities)
+        for i, cc in enumerate(options.compute_capabilities):
+            if not config.set_compute_capability(getattr(t.ComputeCapability, cc.upper()), i):
+                raise TrtxRuntimeFailed(f"TensorRT-RTX refused compute capability {cc}")
+    if options.optimization_level is not None:
+        config.builder_optimization_level = int(options.optimization_level)
+    for p in options.profiles:
+        prof = builder.create_optimization_profile()
+        for name, lo, opt, hi in p.shapes:
+            prof.set_shape(name, lo, opt, hi)
+        config.add_optimization_profile(prof)
+    mode = progress_mode(progress)
+    if mode != "off":
+        config.progress_monitor = make_monitor(label, mode)
+    start = time.perf_counter()
+    with BUILD_LOCK, capture() as msgs:
+        serialized = builder.build_serialized_network(network, config)
+    seconds = time.perf_counter() - start
+    if serialized is None:
+        detail = summarize(msgs) or "no error reported"
+        raise TrtxRuntimeFailed(f"TensorRT-RTX could not build an engine for {label}: {detail}")
+    data = bytes(memoryview(serialized))
+    del serialized
+    return data, seconds

@@ -1,0 +1,77 @@
+"""One process-wide TensorRT-RTX logger that forwards to :mod:`logging` and captures errors.
+
+TensorRT keeps a single logger per process, so every builder, parser and runtime shares
+this one. ``with capture() as msgs:`` collects the warnings and errors logged during a
+parse, build or run, so a failure can say what TensorRT-RTX said.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Iterator
+
+from .lib import trt
+
+log = logging.getLogger("webnn.trtx")
+
+_logger = None
+_lock = threading.Lock()
+_captures: list[list[str]] = []
+
+
+def get_logger():  # -> trt.ILogger
+    """The shared logger (created on first use)."""
+    global _logger
+    if _logger is None:
+        t = trt()
+
+        class _Logger(t.ILogger):
+            def __init__(self) -> None:
+                t.ILogger.__init__(self)
+
+            def log(self, severity, msg) -> None:  # noqa: ANN001 - called by TensorRT
+                S = t.ILogger.Severity
+                if severity in (S.INTERNAL_ERROR, S.ERROR, S.WARNING):
+                    with _lock:
+                        for c in _captures:
+                            c.append(str(msg))
+                if severity == S.INTERNAL_ERROR:
+                    log.error("TensorRT-RTX: %s", msg)
+                elif severity == S.VERBOSE:
+                    pass
+                else:
+                    # Errors surface in exceptions (with the captured messages); the AOT phase on
+                    # machines without a driver logs CUDA errors that are expected there.
+                    log.debug("TensorRT-RTX [%s]: %s", severity.name, msg)
+
+        with _lock:
+            if _logger is None:
+                _logger = _Logger()
+    return _logger
+
+
+@contextlib.contextmanager
+def capture() -> Iterator[list[str]]:
+    """Collect TensorRT-RTX warnings/errors logged inside the block."""
+    msgs: list[str] = []
+    with _lock:
+        _captures.append(msgs)
+    try:
+        yield msgs
+    finally:
+        with _lock:
+            _captures.remove(msgs)
+
+
+_BENIGN = ("cudaError 35", "CUDA driver version is insufficient", "Error reading CUDA GPU properties")
+
+
+def summarize(msgs: list[str], limit: int = 6) -> str:
+    """The captured messages worth showing (driver-missing noise from the AOT phase dropped)."""
+    useful = [m.strip() for m in msgs if not any(b in m for b in _BENIGN)]
+    if not useful:
+        return ""
+    more = f" (+{len(useful) - limit} more)" if len(useful) > limit else ""
+    return "; ".join(useful[:limit]) + more

@@ -1,0 +1,459 @@
+"""Running a TensorRT-RTX engine on a GPU: one engine, one execution context, one stream, reused buffers.
+
+:class:`TrtxRunner` follows Polygraphy's runner shape: ``activate()`` deserializes the
+engine once (after TensorRT's engine-validity check), creates the runtime config with
+the persisted runtime (JIT) cache, the execution context and a non-blocking CUDA
+stream; ``infer(feed)`` then does, per call:
+
+1. ``set_input_shape`` for dynamic inputs whose shape changed;
+2. a copy of each input into a pinned host staging buffer and an async host->device copy
+   into the input's device buffer (both allocated once, grown only when a larger shape
+   needs it);
+3. ``execute_async_v3`` on the stream; outputs with static shapes write to preallocated
+   device buffers, outputs with dynamic or data-dependent shapes go through an
+   ``IOutputAllocator`` that reuses and grows the output's buffer and records the shape;
+4. async device->host copies into pinned staging, **one** stream synchronize, and copies
+   into fresh numpy arrays for the caller.
+
+``close()`` (also ``deactivate``, the context manager and garbage collection) syncs the
+stream, frees every buffer, destroys the stream and drops context, engine and runtime in
+order, and persists the runtime cache so the next process skips kernel compilation.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ..errors import TrtxRuntimeFailed
+from .dtypes import numpy_dtype
+from .lib import trt
+from .logger import capture, get_logger, log, summarize
+
+ALIGN = 256
+
+
+class EngineInvalid(TrtxRuntimeFailed):
+    """TensorRT-RTX's validity check rejected an engine on this system (``diagnostics`` names why)."""
+
+    def __init__(self, message: str, diagnostics: list[str]) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
+@dataclass
+class RuntimeCacheIO:
+    """Where a runner loads its runtime cache from and saves it to (None/no-op when absent)."""
+
+    load: Callable[[], bytes | None]
+    save: Callable[[bytes], None]
+
+
+def _round(n: int) -> int:
+    return max(ALIGN, (n + ALIGN - 1) // ALIGN * ALIGN)
+
+
+class _Buffer:
+    """Device memory and pinned host staging for one tensor; reused, grown on demand."""
+
+    __slots__ = ("cuda", "stream", "device", "dptr", "dcap", "hptr", "hcap", "allocs")
+
+    def __init__(self, cuda: Any, stream: Any, device: int) -> None:
+        self.cuda, self.stream, self.device = cuda, stream, device
+        self.dptr = self.dcap = self.hptr = self.hcap = 0
+        self.allocs = 0
+
+    def ensure_device(self, nbytes: int) -> int:
+        if nbytes > self.dcap or self.dptr == 0:
+            if self.dptr:
+                self.cuda.free(self.dptr, self.stream, self.device)
+                self.dptr = self.dcap = 0
+            cap = _round(max(nbytes, self.dcap + self.dcap // 2))
+            self.dptr = self.cuda.malloc(cap, self.stream, self.device)
+            self.dcap = cap
+            self.allocs += 1
+        return self.dptr
+
+    def ensure_host(self, nbytes: int) -> np.ndarray:
+        if nbytes > self.hcap or self.hptr == 0:
+            if self.hptr:
+                self.cuda.stream_sync(self.stream)  # pending copies may still read the old buffer
+                self.cuda.free_host(self.hptr)
+                self.hptr = self.hcap = 0
+            cap = _round(max(nbytes, self.hcap + self.hcap // 2))
+            self.hptr = self.cuda.malloc_host(cap)
+            self.hcap = cap
+            self.allocs += 1
+        return np.ctypeslib.as_array((ctypes.c_ubyte * nbytes).from_address(self.hptr)) if nbytes else np.empty(0, np.uint8)
+
+    def release(self) -> None:
+        if self.dptr:
+            self.cuda.free(self.dptr, self.stream, self.device)
+            self.dptr = self.dcap = 0
+        if self.hptr:
+            self.cuda.free_host(self.hptr)
+            self.hptr = self.hcap = 0
+
+
+def _make_output_allocator(runner: "TrtxRunner") -> Any:
+    t = trt()
+
+    class OutputAllocator(t.IOutputAllocator):
+        """Hands TensorRT the output's reusable buffer (grown when too small) and records its shape."""
+
+        def __init__(self) -> None:
+            t.IOutputAllocator.__init__(self)
+            self.shapes: dict[str, tuple[int, ...]] = {}
+
+        def reallocate_output(self, tensor_name, memory, size, alignment) -> int:  # noqa: ANN001
+            return runner._output_buffer(tensor_name).ensure_device(max(int(size), 1))
+
+        def reallocate_output_async(self, tensor_name, memory, size, alignment, stream) -> int:  # noqa: ANN001
+            return runner._output_buffer(tensor_name).ensure_device(max(int(size), 1))
+
+        def notify_shape(self, tensor_name, shape) -> None:  # noqa: ANN001
+            self.shapes[tensor_name] = tuple(int(d) for d in shape)
+
+    return OutputAllocator()
+
+
+@dataclass
+class _IO:
+    name: str
+    is_input: bool
+    dtype: np.dtype
+    shape: tuple[int, ...]  # engine shape, -1 for dynamic dimensions
+
+    @property
+    def dynamic(self) -> bool:
+        return any(d < 0 for d in self.shape)
+
+
+class TrtxRunner:
+    """Runs one serialized engine on one GPU. Not simulated: ``simulated`` is False."""
+
+    simulated = False
+
+    def __init__(
+        self,
+        engine_bytes: bytes,
+        *,
+        label: str = "model",
+        device: int = 0,
+        runtime_cache: RuntimeCacheIO | None = None,
+        cuda: Any = None,
+        runtime: Any = None,
+    ) -> None:
+        self.label = label
+        self.device = device
+        self._engine_bytes = engine_bytes
+        self._rc_io = runtime_cache
+        self._cuda = cuda
+        self._runtime = runtime
+        self._engine = self._context = self._config = self._rcache = self._stream = None
+        self._allocator = None
+        self._buffers: dict[str, _Buffer] = {}
+        self._io: list[_IO] = []
+        self._last_shapes: dict[str, tuple[int, ...]] = {}
+        self._addresses: dict[str, int] = {}
+        self._lock = threading.RLock()
+        self._active = False
+        self._closed = False
+        self._rc_digest: bytes | None = None
+        self._rc_saved_after_first = False
+        self.calls = 0
+        self.validity: str = "unchecked"
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def __enter__(self) -> "TrtxRunner":
+        self.activate()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    def activate(self) -> "TrtxRunner":
+        with self._lock:
+            if self._closed:
+                raise TrtxRuntimeFailed(f"{self.label}: the runner was closed")
+            if self._active:
+                return self
+            try:
+                self._activate()
+            except BaseException:
+                self._release()
+                raise
+            self._active = True
+            return self
+
+    def _activate(self) -> None:
+        t = trt()
+        if self._cuda is None:
+            from .cuda import CudaApi
+
+            self._cuda = CudaApi()
+        cuda = self._cuda
+        cuda.init_context(self.device)
+        if self._runtime is None:
+            self._runtime = t.Runtime(get_logger())
+        self._check_validity()
+        with capture() as msgs:
+            engine = self._runtime.deserialize_cuda_engine(self._engine_bytes)
+        if engine is None:
+            raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX could not deserialize the engine: {summarize(msgs) or 'no error reported'}")
+        self._engine = engine
+        self._config = engine.create_runtime_config()
+        self._load_runtime_cache()
+        with capture() as msgs:
+            self._context = engine.create_execution_context(self._config)
+        if self._context is None:
+            raise TrtxRuntimeFailed(f"{self.label}: could not create an execution context: {summarize(msgs) or 'no error reported'}")
+        self._stream = cuda.stream_create()
+        self._io = []
+        for i in range(engine.num_io_tensors):
+            name = engine.get_tensor_name(i)
+            mode = engine.get_tensor_mode(name)
+            self._io.append(_IO(name, mode == t.TensorIOMode.INPUT, numpy_dtype(engine.get_tensor_dtype(name)), tuple(int(d) for d in engine.get_tensor_shape(name))))
+        self._allocator = _make_output_allocator(self)
+        for io in self._io:
+            if io.is_input:
+                continue
+            if io.dynamic:
+                if not self._context.set_output_allocator(io.name, self._allocator):
+                    raise TrtxRuntimeFailed(f"{self.label}: could not set the output allocator for {io.name!r}")
+            else:
+                buf = self._output_buffer(io.name)
+                ptr = buf.ensure_device(int(np.prod(io.shape, dtype=np.int64)) * io.dtype.itemsize)
+                self._set_address(io.name, ptr)
+
+    def _check_validity(self) -> None:
+        t = trt()
+        fn = getattr(self._runtime, "get_engine_validity", None)
+        if fn is None:
+            return
+        validity, diag = fn(self._engine_bytes)
+        names = [k for k, v in t.EngineInvalidityDiagnostics.__members__.items() if int(diag) & int(v)]
+        self.validity = validity.name if hasattr(validity, "name") else str(validity)
+        if validity == t.EngineValidity.INVALID:
+            raise EngineInvalid(f"{self.label}: TensorRT-RTX says the engine is invalid on this system ({', '.join(names) or 'no diagnostics'})", names)
+        if validity == t.EngineValidity.SUBOPTIMAL:
+            log.warning("webnn trtx: engine %s may run suboptimally on this GPU (%s)", self.label, ", ".join(names) or "no diagnostics")
+
+    def _load_runtime_cache(self) -> None:
+        self._rcache = self._config.create_runtime_cache()
+        if self._rcache is None:
+            return
+        blob = self._rc_io.load() if self._rc_io is not None else None
+        if blob:
+            if self._rcache.deserialize(blob):
+                import hashlib
+
+                self._rc_digest = hashlib.sha256(blob).digest()
+            else:
+                log.info("webnn trtx: runtime cache for %s was made for another GPU/driver; starting a new one", self.label)
+        self._config.set_runtime_cache(self._rcache)
+
+    def save_runtime_cache(self) -> bool:
+        """Persist the runtime cache if it changed since it was loaded/saved; True when written."""
+        if self._rcache is None or self._rc_io is None:
+            return False
+        import hashlib
+
+        try:
+            blob = bytes(memoryview(self._rcache.serialize()))
+        except Exception as e:  # noqa: BLE001 - a cache that cannot be written must not fail inference
+            log.warning("webnn trtx: could not serialize the runtime cache of %s (%s)", self.label, e)
+            return False
+        digest = hashlib.sha256(blob).digest()
+        if not blob or digest == self._rc_digest:
+            return False
+        try:
+            self._rc_io.save(blob)
+        except OSError as e:
+            log.warning("webnn trtx: could not save the runtime cache of %s (%s)", self.label, e)
+            return False
+        self._rc_digest = digest
+        return True
+
+    def deactivate(self) -> None:
+        """Release GPU resources (the runner can be activated again)."""
+        with self._lock:
+            if self._active:
+                try:
+                    self.save_runtime_cache()
+                finally:
+                    self._release()
+                    self._active = False
+
+    def close(self) -> None:
+        """Release everything; the runner cannot be used again. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self.deactivate()
+            finally:
+                self._closed = True
+                self._engine_bytes = b""
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finalizer (e.g. at interpreter exit)
+            pass
+
+    def _release(self) -> None:
+        cuda = self._cuda
+        stream = self._stream
+        errors = []
+        if cuda is not None and stream is not None:
+            try:
+                cuda.stream_sync(stream)
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+        for buf in self._buffers.values():
+            try:
+                buf.release()
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+        self._buffers.clear()
+        if cuda is not None and stream is not None:
+            try:
+                cuda.stream_sync(stream)  # stream-ordered frees complete before the stream goes
+                cuda.stream_destroy(stream)
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+        # Order matters: context before engine, the runtime cache/config with the context.
+        self._stream = None
+        self._context = None
+        self._allocator = None
+        self._rcache = None
+        self._config = None
+        self._engine = None
+        self._addresses.clear()
+        self._last_shapes.clear()
+        if errors:
+            log.warning("webnn trtx: errors while releasing %s: %s", self.label, "; ".join(map(str, errors)))
+
+    # -- buffers -------------------------------------------------------------------------
+    def _output_buffer(self, name: str) -> _Buffer:
+        buf = self._buffers.get(name)
+        if buf is None:
+            buf = self._buffers[name] = _Buffer(self._cuda, self._stream, self.device)
+        return buf
+
+    def _set_address(self, name: str, ptr: int) -> None:
+        if self._addresses.get(name) != ptr:
+            if not self._context.set_tensor_address(name, ptr):
+                raise TrtxRuntimeFailed(f"{self.label}: could not set the address of tensor {name!r}")
+            self._addresses[name] = ptr
+
+    def allocation_count(self) -> int:
+        """Device + pinned allocations made so far (constant across calls once warm: buffer reuse)."""
+        return sum(b.allocs for b in self._buffers.values())
+
+    @property
+    def input_names(self) -> list[str]:
+        return [io.name for io in self._io if io.is_input]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [io.name for io in self._io if not io.is_input]
+
+    def profile_range(self, name: str) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        try:
+            lo, _opt, hi = self._engine.get_tensor_profile_shape(name, 0)
+            return tuple(lo), tuple(hi)
+        except Exception:  # noqa: BLE001
+            return None
+
+    # -- inference -----------------------------------------------------------------------
+    def infer(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Run once on host arrays; returns fresh host arrays for every engine output."""
+        with self._lock:
+            if not self._active:
+                self.activate()
+            cuda, stream, ctx = self._cuda, self._stream, self._context
+            if self.device != 0:
+                cuda.set_device(self.device)  # the current device is per thread
+            # 1. shapes and host->device copies
+            for io in self._io:
+                if not io.is_input:
+                    continue
+                if io.name not in feed:
+                    raise TrtxRuntimeFailed(f"{self.label}: missing input {io.name!r} (engine inputs: {', '.join(self.input_names)})")
+                a = feed[io.name]
+                if not isinstance(a, np.ndarray):
+                    a = np.asarray(a)
+                if a.dtype != io.dtype:
+                    raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has dtype {a.dtype}, the engine expects {io.dtype}")
+                shape = tuple(a.shape)
+                if io.dynamic:
+                    if self._last_shapes.get(io.name) != shape:
+                        if len(shape) != len(io.shape) or not ctx.set_input_shape(io.name, shape):
+                            rng = self.profile_range(io.name)
+                            where = f" (profile range {list(rng[0])} .. {list(rng[1])})" if rng else ""
+                            raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} shape {list(shape)} is outside the engine's optimization profile{where}")
+                        self._last_shapes[io.name] = shape
+                elif shape != io.shape:
+                    raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has shape {list(shape)}, the engine expects {list(io.shape)}")
+                nbytes = a.nbytes
+                buf = self._output_buffer(io.name)
+                dptr = buf.ensure_device(nbytes)
+                if nbytes:
+                    staging = buf.ensure_host(nbytes)
+                    np.copyto(staging, np.ascontiguousarray(a).reshape(-1).view(np.uint8))
+                    cuda.htod_async(dptr, buf.hptr, nbytes, stream)
+                self._set_address(io.name, dptr)
+            # 2. output shapes known before execution (static or input-dependent)
+            shapes: dict[str, tuple[int, ...]] = {}
+            for io in self._io:
+                if not io.is_input and not io.dynamic:
+                    shapes[io.name] = io.shape
+            # 3. execute
+            self._allocator.shapes.clear()
+            with capture() as msgs:
+                ok = ctx.execute_async_v3(cuda.stream_handle(stream))
+            if not ok:
+                raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX execution failed: {summarize(msgs) or 'no error reported'}")
+            # 4. device->host copies, one synchronize
+            staged = []
+            for io in self._io:
+                if io.is_input:
+                    continue
+                if io.dynamic:
+                    shape = self._allocator.shapes.get(io.name)
+                    if shape is None:
+                        shape = tuple(int(d) for d in ctx.get_tensor_shape(io.name))
+                    if any(d < 0 for d in shape):
+                        raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX reported no shape for output {io.name!r}")
+                    shapes[io.name] = shape
+                shape = shapes[io.name]
+                nbytes = int(np.prod(shape, dtype=np.int64)) * io.dtype.itemsize
+                buf = self._output_buffer(io.name)
+                if nbytes and not buf.dptr:
+                    raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX allocated no memory for output {io.name!r}")
+                host = buf.ensure_host(nbytes) if nbytes else None
+                if nbytes:
+                    cuda.dtoh_async(buf.hptr, buf.dptr, nbytes, stream)
+                staged.append((io, shape, host))
+            cuda.stream_sync(stream)
+            out = {}
+            for io, shape, host in staged:
+                arr = np.empty(shape, dtype=io.dtype)
+                if host is not None:
+                    arr.reshape(-1).view(np.uint8)[:] = host
+                out[io.name] = arr
+            self.calls += 1
+            if not self._rc_saved_after_first:
+                self._rc_saved_after_first = True
+                self.save_runtime_cache()  # after the first run the JIT kernels exist
+            return out

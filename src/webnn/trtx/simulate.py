@@ -1,0 +1,111 @@
+"""The simulated TensorRT-RTX runtime: real AOT build and caching, then ONNX Runtime on the CPU.
+
+For machines without a CUDA driver (CI, laptops) when asked for explicitly
+(``simulate=True`` or ``WEBNN_TRTX_SIMULATE=1``); never chosen automatically. Everything
+up to the engine is real: the ONNX parser, the builder, the verified engine cache. Only
+the last step differs: instead of deserializing the engine on a GPU, the engine's source
+ONNX runs on ONNX Runtime's CPU provider. The runner checks inputs against the engine's
+real I/O table and optimization profile, so shapes TensorRT-RTX would refuse are refused
+here too. Results are labelled: ``simulated`` is True on the runner, the compiled graph
+and the MLGraph, and the context describes the backend as simulated.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Mapping
+
+import numpy as np
+
+from ..errors import TrtxRuntimeFailed
+from .engines import EngineRecord
+
+ENV = "WEBNN_TRTX_SIMULATE"
+
+
+def simulate_requested(option: bool | None = None) -> bool:
+    """The ``simulate`` option if given, else ``WEBNN_TRTX_SIMULATE`` (1/true/yes/on)."""
+    if option is not None:
+        return bool(option)
+    return os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class SimulatedRunner:
+    """Same interface as :class:`~.runtime.TrtxRunner`; executes the source ONNX with ONNX Runtime (CPU)."""
+
+    simulated = True
+
+    def __init__(self, record: EngineRecord, *, label: str | None = None) -> None:
+        self.record = record
+        self.label = label or record.label
+        self._session = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self.calls = 0
+        self._inputs = record.inputs
+        self._outputs = record.outputs
+
+    @property
+    def input_names(self) -> list[str]:
+        return [s.name for s in self._inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [s.name for s in self._outputs]
+
+    @property
+    def active(self) -> bool:
+        return self._session is not None
+
+    def activate(self) -> "SimulatedRunner":
+        if self._closed:
+            raise TrtxRuntimeFailed(f"{self.label}: the runner was closed")
+        if self._session is None:
+            from ..backends.onnxruntime import create_session
+
+            self._session = create_session(self.record.onnx)
+        return self
+
+    def deactivate(self) -> None:
+        self._session = None
+
+    def close(self) -> None:
+        self._session = None
+        self._closed = True
+
+    def __enter__(self) -> "SimulatedRunner":
+        return self.activate()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def allocation_count(self) -> int:
+        return 0
+
+    def infer(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        with self._lock:
+            self.activate()
+            run_feed = {}
+            for spec in self._inputs:
+                if spec.name not in feed:
+                    raise TrtxRuntimeFailed(f"{self.label}: missing input {spec.name!r} (engine inputs: {', '.join(self.input_names)})")
+                a = np.asarray(feed[spec.name])
+                if a.dtype.name != spec.dtype:
+                    raise TrtxRuntimeFailed(f"{self.label}: input {spec.name!r} has dtype {a.dtype}, the engine expects {spec.dtype}")
+                if not self.record.covers({spec.name: a.shape}):
+                    ranges = [p.get(spec.name) for p in self.record.profiles if p.get(spec.name)]
+                    where = f" (profile range {list(ranges[0][0])} .. {list(ranges[0][2])})" if ranges else f" (engine shape {list(spec.shape)})"
+                    raise TrtxRuntimeFailed(f"{self.label}: input {spec.name!r} shape {list(a.shape)} is outside the engine's optimization profile{where}")
+                run_feed[spec.name] = a
+            # The ONNX model may declare inputs TensorRT-RTX dropped as unused; ORT still wants them.
+            for i in self._session.get_inputs():
+                if i.name not in run_feed and i.name in feed:
+                    run_feed[i.name] = np.asarray(feed[i.name])
+            names = self.output_names
+            try:
+                results = self._session.run(names, run_feed)
+            except Exception as e:
+                raise TrtxRuntimeFailed(f"{self.label}: simulated TensorRT-RTX run (ONNX Runtime CPU) failed: {e}") from e
+            self.calls += 1
+            return dict(zip(names, results))
