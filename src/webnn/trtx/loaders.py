@@ -24,7 +24,7 @@ import onnx
 from ..errors import TrtxRuntimeFailed
 from .dtypes import trt_dtype_name
 from .lib import trt
-from .logger import capture, get_logger, summarize
+from .logger import BENIGN, capture, get_logger, summarize
 from .options import BuildOptions, Profile
 from .progress import make_monitor, progress_mode
 
@@ -118,7 +118,16 @@ def _trt_spec(t: Any) -> TensorSpec:
     return TensorSpec(t.name, trt_dtype_name(t.dtype), tuple(int(d) for d in t.shape))
 
 
-def _parser_errors(parser: Any, info: OnnxInfo | None) -> list[str]:
+def _node_details(msgs: list[str], name: str) -> str:
+    """The TensorRT error logged for a node the parser calls just "Invalid Node" (API usage errors)."""
+    for m in msgs:
+        if "Error Code" in m and (f"({name}:" in m or f" {name}:" in m or name in m.split("(", 1)[-1][: len(name) + 2]):
+            return m.strip()
+    useful = [m.strip() for m in msgs if "Error Code" in m and "cudaError" not in m]
+    return useful[0] if useful else ""
+
+
+def _parser_errors(parser: Any, info: OnnxInfo | None, msgs: list[str] | None = None) -> list[str]:
     out = []
     for i in range(parser.num_errors):
         e = parser.get_error(i)
@@ -129,6 +138,11 @@ def _parser_errors(parser: Any, info: OnnxInfo | None) -> list[str]:
         desc = e.desc().strip()
         if desc in ("false", "") and e.func():
             desc = f"{e.func()} rejected the node"
+        if desc.startswith("Invalid Node") and msgs:
+            detail = _node_details(msgs, name)
+            if detail and detail not in desc:
+                desc = f"{desc}: {detail}"
+        desc = " ".join(ln.strip() for ln in desc.splitlines() if ln.strip() and not any(b in ln for b in BENIGN))
         if e.func() == "importInput":
             where = f"graph input {e.file()!r}"  # the parser reports the input's name in the file field
         elif idx >= 0 or name or op:
@@ -152,7 +166,7 @@ def network_from_onnx(onnx_bytes: bytes, info: OnnxInfo | None = None) -> Parsed
         parser = t.OnnxParser(network, logger)
         ok = parser.parse(bytes(onnx_bytes))
     if not ok:
-        errors = _parser_errors(parser, info)
+        errors = _parser_errors(parser, info, msgs)
         if not errors:
             errors = [summarize(msgs) or "no error reported"]
         n = len(errors)
@@ -163,6 +177,14 @@ def network_from_onnx(onnx_bytes: bytes, info: OnnxInfo | None = None) -> Parsed
 def check_profiles(parsed: ParsedNetwork, profiles: tuple[Profile, ...]) -> None:
     """Every dynamic input needs a shape range in every profile; unknown names are errors."""
     ins = {s.name: s for s in parsed.inputs()}
+    net = parsed.network
+    for i in range(net.num_inputs):
+        t_in = net.get_input(i)
+        if t_in.is_shape_tensor:
+            raise TrtxRuntimeFailed(
+                f"input {t_in.name!r} is a shape tensor (its values set output shapes); TensorRT-RTX needs the range of its "
+                "values in an optimization profile, which webnn does not support yet"
+            )
     for k, p in enumerate(profiles):
         for name, lo, _opt, _hi in p.shapes:
             s = ins.get(name)

@@ -65,12 +65,12 @@ def capture() -> Iterator[list[str]]:
             _captures.remove(msgs)
 
 
-_BENIGN = ("cudaError 35", "CUDA driver version is insufficient", "Error reading CUDA GPU properties")
+BENIGN = ("cudaError 35", "CUDA driver version is insufficient", "Error reading CUDA GPU properties")
 
 
 def summarize(msgs: list[str], limit: int = 6) -> str:
     """The captured messages worth showing (driver-missing noise from the AOT phase dropped)."""
-    useful = [m.strip() for m in msgs if not any(b in m for b in _BENIGN)]
+    useful = [m.strip() for m in msgs if not any(b in m for b in BENIGN)]
     if not useful:
         return ""
     more = f" (+{len(useful) - limit} more)" if len(useful) > limit else ""

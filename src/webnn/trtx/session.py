@@ -62,8 +62,12 @@ def open_runner(
     progress: bool | None = None,
     device: int = 0,
     cuda: Any = None,
+    runtime: Any = None,
 ) -> tuple[Any, EngineRecord]:
-    """(activated runner, engine record) for ``onnx_bytes``."""
+    """(activated runner, engine record) for ``onnx_bytes``.
+
+    ``cuda`` and ``runtime`` replace the CUDA API and ``trt.Runtime`` (tests use in-memory fakes).
+    """
     if simulate:
         record = get_engine(onnx_bytes, options, cache=cache, hints=hints, label=label, progress=progress)
         return SimulatedRunner(record).activate(), record
@@ -76,7 +80,7 @@ def open_runner(
     opts = gpu_options(options, device)
     for attempt in range(2):
         record = get_engine(onnx_bytes, opts, cache=cache, hints=hints, label=label, progress=progress)
-        runner = TrtxRunner(record.engine, label=record.label, device=device, runtime_cache=runtime_cache_io(cache, record, gpu_name), cuda=cuda)
+        runner = TrtxRunner(record.engine, label=record.label, device=device, runtime_cache=runtime_cache_io(cache, record, gpu_name), cuda=cuda, runtime=runtime)
         try:
             runner.activate()
             return runner, record
