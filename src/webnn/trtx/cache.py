@@ -183,7 +183,7 @@ class EngineCache:
         try:
             with open(path, "rb") as f:
                 blob = f.read()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             self.stats.misses += 1
             return None
         except OSError as e:

@@ -12,6 +12,7 @@ default profile is derived from the shapes (see :func:`~.options.default_profile
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import platform
@@ -112,7 +113,12 @@ def get_engine(
     rec = _load(cache, key, version, onnx_bytes, options)
     if rec is not None:
         return rec
-    with cache.lock(key):
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(cache.lock(key))
+        except OSError as e:  # a read-only or broken cache directory must not stop the graph
+            log.warning("webnn trtx cache: %s is unusable (%s); building without the cache", cache.dir, e)
+            return _build(onnx_bytes, info, options, key, version, family, auto_profile, label, progress, None)
         rec = _load(cache, key, version, onnx_bytes, options)  # another process may have built it meanwhile
         if rec is not None:
             return rec
