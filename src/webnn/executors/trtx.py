@@ -120,13 +120,18 @@ def close_all() -> None:
         r.close()
 
 
-def _feed(inputs: Sequence[TrtxInput]) -> dict[str, np.ndarray]:
+def _feed(inputs: Sequence[TrtxInput], types: dict[str, str]) -> dict[str, np.ndarray]:
+    """Arrays keep their dtype (checked later); Python lists/scalars take the model's input type."""
     feed = {}
     for inp in inputs:
         if not isinstance(inp, TrtxInput):
             raise ValidationError(f"run_trtx: inputs must be TrtxInput objects, got {type(inp).__name__}")
         shape = tuple(int(d) for d in inp.shape)
-        arr = np.asarray(inp.data)
+        want = types.get(inp.name, "")
+        if not isinstance(inp.data, np.ndarray) and not hasattr(inp.data, "__array_interface__") and want and not want.startswith("onnx:"):
+            arr = np.asarray(inp.data, dtype=want)
+        else:
+            arr = np.asarray(inp.data)
         if arr.size != int(np.prod(shape, dtype=np.int64)):
             raise ValidationError(f"run_trtx: input {inp.name!r}: data has {arr.size} elements, shape {list(shape)} needs {int(np.prod(shape))}")
         feed[inp.name] = np.ascontiguousarray(arr.reshape(shape))
@@ -152,8 +157,8 @@ def run_trtx_with_inputs(
 
     model = bytes(onnx_model_bytes)
     info = inspect_onnx(model)
-    feed = _feed(inputs)
     expected = {s.name: s for s in info.inputs}
+    feed = _feed(inputs, {n: s.dtype for n, s in expected.items()})
     unknown = sorted(set(feed) - set(expected))
     missing = sorted(set(expected) - set(feed))
     if unknown or missing:
