@@ -1,0 +1,59 @@
+"""Every conformance graph webnn can build is AOT-built by TensorRT-RTX (CPU, real library).
+
+Per operator file: each case either builds, or is rejected for a documented TensorRT-RTX
+limit (tests/trtx/rejections.py). Cases that build then run on the simulated runtime and
+must match the case's expected output within its tolerance. Ops not yet implemented in
+webnn are skipped here (they are "not implemented in webnn", not TensorRT rejections).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
+
+from tests.conformance.harness import DATA, check_close, load_cases  # noqa: E402
+from tests.conformance.xfail import XFAIL  # noqa: E402
+
+from .rejections import capture_context, classify  # noqa: E402
+
+OP_FILES = sorted(p.name for p in DATA.glob("*.json"))
+
+
+@pytest.mark.parametrize("op_file", OP_FILES, ids=[f[:-5] for f in OP_FILES])
+def test_conformance_graphs_aot_build(op_file: str, session_cache_dir) -> None:  # noqa: ANN001
+    from webnn.trtx.cache import EngineCache
+    from webnn.trtx.simulate import SimulatedRunner
+
+    ctx = capture_context()
+    cache = EngineCache(session_cache_dir)
+    counts = {"built": 0, "rejected": 0, "not implemented": 0}
+    problems = []
+    for case in load_cases(op_file):
+        o = classify(case, ctx, cache)
+        if o.status == "not implemented in webnn":
+            counts["not implemented"] += 1
+            continue
+        if o.status == "invalid for webnn":
+            continue  # the ONNX Runtime conformance suite reports these
+        if o.status == "webnn error":
+            problems.append(f"{case['name']}: webnn error: {o.detail}")
+            continue
+        if o.status == "rejected by TensorRT-RTX":
+            counts["rejected"] += 1
+            if not o.limit:
+                problems.append(f"{case['name']}: unexplained TensorRT-RTX rejection (fix the converter or document the limit): {o.detail[:400]}")
+            continue
+        counts["built"] += 1
+        if case["name"] in XFAIL:
+            continue
+        with SimulatedRunner(o.record) as r:
+            out = r.infer(o.feeds)
+        for k, exp in o.expected.items():
+            try:
+                check_close(out[k], exp, case.get("tolerance"), f"{case['name']} [{k}]")
+            except AssertionError as e:
+                problems.append(f"simulated: {e}")
+    assert not problems, "\n".join(problems)
+    if counts["built"] + counts["rejected"] == 0:
+        pytest.skip(f"{op_file[:-5]}: not implemented in webnn yet")
