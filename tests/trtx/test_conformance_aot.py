@@ -8,12 +8,16 @@ webnn are skipped here (they are "not implemented in webnn", not TensorRT reject
 
 from __future__ import annotations
 
+import numpy as np
+import onnxruntime as ort
 import pytest
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
 from tests.conformance.harness import DATA, check_close, load_cases  # noqa: E402
 from tests.conformance.xfail import XFAIL  # noqa: E402
+
+from webnn.trtx.legalize import legalize  # noqa: E402
 
 from .rejections import capture_context, classify  # noqa: E402
 
@@ -29,6 +33,7 @@ def test_conformance_graphs_aot_build(op_file: str, session_cache_dir) -> None: 
     cache = EngineCache(session_cache_dir)
     counts = {"built": 0, "rejected": 0, "not implemented": 0}
     problems = []
+    legalized = 0
     for case in load_cases(op_file):
         o = classify(case, ctx, cache)
         if o.status == "not implemented in webnn":
@@ -49,6 +54,12 @@ def test_conformance_graphs_aot_build(op_file: str, session_cache_dir) -> None: 
             continue
         with SimulatedRunner(o.record) as r:
             out = r.infer(o.feeds)
+        if o.record.meta.get("legalized"):  # the engine was built from rewritten ONNX: same values on ORT
+            legal, _ = legalize(o.record.onnx)
+            sess = ort.InferenceSession(legal, providers=["CPUExecutionProvider"])
+            for name, value in zip([x.name for x in sess.get_outputs()], sess.run(None, o.feeds)):
+                np.testing.assert_array_equal(value, out[name], err_msg=f"{case['name']}: legalized ONNX differs")
+            legalized += 1
         for k, exp in o.expected.items():
             try:
                 check_close(out[k], exp, case.get("tolerance"), f"{case['name']} [{k}]")

@@ -35,11 +35,12 @@ class TrtxCompiledGraph(CompiledGraph):
 
     backend = "trtx"
 
-    def __init__(self, runner: Any, record: Any, output_names: list[str]) -> None:
+    def __init__(self, runner: Any, record: Any, output_names: Mapping[str, str]) -> None:
         self._runner = runner
         self.record = record
         self.simulated = bool(runner.simulated)
-        self._output_names = output_names
+        #: WebNN output name -> the engine's (ONNX) output name
+        self._output_names = dict(output_names)
 
     @property
     def engine_source(self) -> str:
@@ -54,7 +55,7 @@ class TrtxCompiledGraph(CompiledGraph):
         if self._runner is None:
             raise InvalidStateError("compute: graph was destroyed")
         out = self._runner.infer(inputs)
-        return {n: out[n] for n in self._output_names}
+        return {n: out[o] for n, o in self._output_names.items()}
 
     def close(self) -> None:
         r, self._runner = self._runner, None
@@ -127,10 +128,10 @@ class TrtxBackend(Backend):
     def compile(self, info: GraphInfo) -> TrtxCompiledGraph:
         from ..trtx.session import open_runner
 
-        model = default_registry().convert(info, "onnx").data
+        converted = default_registry().convert(info, "onnx")
         label = f"graph {info.content_hash()[:12]}"
         runner, record = open_runner(
-            model,
+            converted.data,
             self.options,
             cache=self.cache,
             simulate=self.simulated,
@@ -138,7 +139,8 @@ class TrtxBackend(Backend):
             progress=self.progress,
             device=self.device,
         )
-        return TrtxCompiledGraph(runner, record, list(info.outputs))
+        names = converted.metadata.get("output_names") or {n: n for n in info.outputs}
+        return TrtxCompiledGraph(runner, record, names)
 
     def describe(self) -> str:
         v = trt_version()

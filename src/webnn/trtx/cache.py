@@ -164,7 +164,12 @@ class EngineCache:
 
     # -- paths ---------------------------------------------------------------------------
     def ensure(self) -> None:
-        _mkdir_private(self.root)
+        if not self.root.is_dir():
+            _mkdir_private(self.root)
+            try:  # mark it as webnn's so `webnn cache clear` may empty it (webnn.cache_dir)
+                (self.root / ".webnn-cache").write_text("This directory holds webnn caches; `webnn cache clear` empties it.\n")
+            except OSError:
+                pass
         _mkdir_private(self.dir)
         _mkdir_private(self.dir / "locks")
 

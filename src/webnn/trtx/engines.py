@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from .cache import EngineCache
+from .legalize import VERSION as LEGALIZE_VERSION
+from .legalize import legalize
 from .lib import trt_version
 from .loaders import OnnxInfo, TensorSpec, build_engine, inspect_onnx, network_from_onnx
 from .logger import log
@@ -71,7 +73,7 @@ class EngineRecord:
 
 
 def _family(info: OnnxInfo, version: str, options: BuildOptions) -> str:
-    material = {"onnx": info.sha256, "trt": version, "options": options.with_profiles(()).to_json()}
+    material = {"onnx": info.sha256, "trt": version, "legalize": LEGALIZE_VERSION, "options": options.with_profiles(()).to_json()}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
@@ -157,7 +159,8 @@ def _build(
     cache: EngineCache | None,
 ) -> EngineRecord:
     start = time.perf_counter()
-    parsed = network_from_onnx(onnx_bytes, info)
+    source, rewrites = legalize(onnx_bytes)
+    parsed = network_from_onnx(source, info if not rewrites else inspect_onnx(source))
     engine, build_s = build_engine(parsed, options, label=label, progress=progress)
     meta = {
         "label": label,
@@ -166,6 +169,7 @@ def _build(
         "family": family,
         "auto_profile": auto_profile,
         "options": options.to_json(),
+        "legalized": rewrites,
         "io": {"inputs": [s.to_json() for s in parsed.inputs()], "outputs": [s.to_json() for s in parsed.outputs()]},
         "parse_seconds": round(parsed.seconds, 4),
         "build_seconds": round(build_s, 4),

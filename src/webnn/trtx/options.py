@@ -153,5 +153,7 @@ KEY_SCHEMA = 1
 
 def cache_key(onnx_sha256: str, trt_version: str, options: BuildOptions) -> str:
     """sha256 over the ONNX bytes' hash, the TensorRT-RTX version and every build option."""
-    material = {"schema": KEY_SCHEMA, "onnx": onnx_sha256, "trt": trt_version, "options": options.to_json()}
+    from .legalize import VERSION as legalize_version
+
+    material = {"schema": KEY_SCHEMA, "legalize": legalize_version, "onnx": onnx_sha256, "trt": trt_version, "options": options.to_json()}
     return hashlib.sha256(json.dumps(material, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
