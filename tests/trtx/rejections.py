@@ -34,6 +34,12 @@ class Outcome:
     record: Any = None  # EngineRecord when the engine was built
     feeds: dict | None = None
     expected: dict | None = None
+    output_names: dict | None = None  # WebNN output name -> the ONNX/engine output name
+
+    def outputs(self, engine_outputs: dict) -> dict:
+        """Engine outputs under their WebNN names."""
+        names = self.output_names or {}
+        return {k: engine_outputs[names.get(k, k)] for k in (self.expected or {})}
 
 
 class _Capture(Backend):
@@ -86,7 +92,8 @@ def classify(case: dict, ctx: webnn.MLContext, cache: Any = None) -> Outcome:
         return Outcome("webnn error", f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
     info = graph._compiled.info
     try:
-        onnx_bytes = default_registry().convert(info, "onnx").data
+        converted = default_registry().convert(info, "onnx")
+        onnx_bytes = converted.data
     except ConversionError as e:
         if "no rule" in str(e):
             return Outcome("not implemented in webnn", str(e), info=info)
@@ -96,4 +103,5 @@ def classify(case: dict, ctx: webnn.MLContext, cache: Any = None) -> Outcome:
     except TrtxRuntimeFailed as e:
         msg = " ".join(str(e).split())
         return Outcome("rejected by TensorRT-RTX", msg, match_limit(msg, case), info=info, feeds=feeds, expected=expected)
-    return Outcome("built", "", info=info, record=rec, feeds=feeds, expected=expected)
+    names = converted.metadata.get("output_names") or {}
+    return Outcome("built", "", info=info, record=rec, feeds=feeds, expected=expected, output_names=names)

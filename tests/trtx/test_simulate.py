@@ -159,3 +159,13 @@ def test_simulation_is_never_automatic(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not ok and "simulate=True" in why
     ctx = webnn.MLContext(accelerated=True, power_preference="high-performance")
     assert ctx.backend != "trtx"
+
+
+def test_output_named_like_an_input(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    # WebNN allows an output to share an input's name; ONNX does not (the converter renames it).
+    monkeypatch.setenv("WEBNN_TRTX_SIMULATE", "1")
+    ctx = webnn.MLContext(backend="trtx")
+    b = webnn.MLGraphBuilder(ctx)
+    x = b.input("x", webnn.MLOperandDescriptor("float32", [2]))
+    g = b.build({"x": b.add(x, x)})
+    np.testing.assert_array_equal(ctx.compute(g, {"x": np.array([1, 2], np.float32)})["x"], [2, 4])
