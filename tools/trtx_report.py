@@ -38,7 +38,7 @@ END = "<!-- trtx-report:end -->"
 def _short(detail: str) -> str:
     d = re.sub(r"\s+", " ", detail)
     d = re.sub(r"TensorRT-RTX could not build an engine for .*?: ", "builder: ", d)
-    d = re.sub(r"TensorRT-RTX's ONNX parser rejected the model \(\d+ errors?\): ", "parser: ", d)
+    d = re.sub(r"TensorRT-RTX's ONNX parser rejected the model: ", "parser: ", d)
     d = re.sub(r" In \w+ at /_src\S*", "", d)
     d = re.sub(r"Assertion failed: status.is_success\(\): ", "", d)
     return d[:220] + ("…" if len(d) > 220 else "")

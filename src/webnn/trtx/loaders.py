@@ -170,7 +170,8 @@ def network_from_onnx(onnx_bytes: bytes, info: OnnxInfo | None = None) -> Parsed
         if not errors:
             errors = [summarize(msgs) or "no error reported"]
         n = len(errors)
-        raise TrtxRuntimeFailed(f"TensorRT-RTX's ONNX parser rejected the model ({n} error{'s' if n != 1 else ''}):\n  " + "\n  ".join(errors))
+        first = f"TensorRT-RTX's ONNX parser rejected the model: {errors[0]}" + (f" (and {n - 1} more error{'s' if n > 2 else ''})" if n > 1 else "")
+        raise TrtxRuntimeFailed(first + ("\n  " + "\n  ".join(errors) if n > 1 else ""))
     return ParsedNetwork(builder, network, parser, time.perf_counter() - start)
 
 
