@@ -69,7 +69,17 @@ function webnn_conformance_test(a, b, c) {
 """
 
 EPILOGUE = r"""
+const __shape = (o) => {  // older WPT files spell a descriptor's shape 'dimensions'
+  if (Array.isArray(o)) o.forEach(__shape);
+  else if (o && typeof o === 'object') {
+    if (o.descriptor && o.descriptor.dimensions && !o.descriptor.shape) {
+      o.descriptor.shape = o.descriptor.dimensions; delete o.descriptor.dimensions;
+    }
+    Object.values(o).forEach(__shape);
+  }
+};
 const __out = __recorded.map(([t, tol]) => {
+  __shape(t.graph);
   const tolerance = tol(structuredClone(t.graph), {});
   return {name: t.name, graph: t.graph, tolerance};
 });
