@@ -18,7 +18,7 @@ from .errors import InvalidStateError, ValidationError
 from .graph import GraphInfo, Operation
 from .operand import MLOperand
 from .ops import OPS, Limit, Node, OpArgError, OpDef, load_all
-from .types import NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
+from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import MLContext, MLGraph
@@ -67,6 +67,7 @@ class MLGraphBuilder:
             desc = MLOperandDescriptor(dt, check_shape(descriptor, f"input {name!r}: shape"))
         else:
             desc = as_descriptor(descriptor, f"input {name!r}: descriptor")
+        _check_byte_length(desc, f"input {name!r}")
         operand = self._new_operand(desc, "input", name)
         self._inputs[name] = operand._id
         return operand
@@ -147,6 +148,8 @@ class MLGraphBuilder:
                         self._check_operand(v, pname)
             _check_limits(opdef, bound.arguments)
             node = opdef.fn(*bound.args, **bound.kwargs)
+            for d in node.outputs if isinstance(node.outputs, list) else [node.outputs]:
+                _check_byte_length(d, "output")
         except OpArgError as e:
             raise ValidationError(f"{where}: argument '{e.arg}': {e.detail}") from None
         except ValidationError as e:
@@ -214,6 +217,13 @@ class MLGraphBuilder:
         constants = {rid(i): a for i, a in self._constants.items() if i in seen}
         outs = {name: rid(op_._id) for name, op_ in outputs.items()}
         return GraphInfo(descs, ops, inputs, outs, constants)
+
+
+def _check_byte_length(desc: MLOperandDescriptor, what: str) -> None:
+    """The spec's "check dimensions": a tensor larger than maxTensorByteLength is not supported."""
+    n = desc.byte_length
+    if n > MAX_TENSOR_BYTE_LENGTH:
+        raise OpArgError(what, f"{desc.data_type} tensor of shape {list(desc.shape)} has {n} bytes, more than maxTensorByteLength {MAX_TENSOR_BYTE_LENGTH}")
 
 
 def _resolve_types(limit: Limit, arguments: dict) -> tuple[str, ...] | None:
