@@ -247,6 +247,11 @@ def _check_limits(opdef: OpDef, arguments: dict) -> None:
             if param is not None and param.default is None:
                 continue  # an absent optional operand
             raise OpArgError(pname, "expected an MLOperand, got None")
+        if isinstance(value, (list, tuple)):
+            param = opdef.signature.parameters.get(pname)
+            annotation = str(param.annotation) if param is not None else ""
+            if not annotation.startswith(("Sequence", "list", "tuple")):  # a single-operand parameter
+                raise OpArgError(pname, f"expected an MLOperand, got {type(value).__name__}")
         values = value if isinstance(value, (list, tuple)) else [value]
         allowed = _resolve_types(limit, arguments)
         for v in values:
