@@ -9,6 +9,8 @@ and shape inference, and records the operation.
 from __future__ import annotations
 
 import functools
+import inspect
+import re
 import threading
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -132,6 +134,7 @@ class MLGraphBuilder:
         return value
 
     def _record(self, opdef: OpDef, args: tuple, kwargs: dict) -> MLOperand | list[MLOperand]:
+        args, kwargs = _spec_options(opdef, args, kwargs)
         label = kwargs.pop("label", "") or ""
         where = f"{opdef.name}" + (f" (label {label!r})" if label else "")
         try:
@@ -217,6 +220,31 @@ class MLGraphBuilder:
         constants = {rid(i): a for i, a in self._constants.items() if i in seen}
         outs = {name: rid(op_._id) for name, op_ in outputs.items()}
         return GraphInfo(descs, ops, inputs, outs, constants)
+
+
+def _spec_options(opdef: OpDef, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """Accept the spec's trailing options dictionary too: ``elu(x, {"alpha": 2.0, "label": "a"})`` or
+    ``options={...}``, with camelCase (spec) or snake_case member names, as keyword arguments."""
+    options = None
+    if isinstance(kwargs.get("options"), Mapping) and "options" not in opdef.signature.parameters:
+        kwargs = dict(kwargs)
+        options = kwargs.pop("options")
+    else:
+        n_positional = sum(
+            p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            for p in opdef.signature.parameters.values()
+        )
+        if len(args) == n_positional + 1 and isinstance(args[-1], Mapping):
+            args, options = args[:-1], args[-1]
+    if options is None:
+        return args, kwargs
+    merged = dict(kwargs)
+    for key, value in options.items():
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower() if isinstance(key, str) else key
+        if name in merged:
+            raise ValidationError(f"{opdef.name}: option {key!r} given twice")
+        merged[name] = value
+    return args, merged
 
 
 def _check_byte_length(desc: MLOperandDescriptor, what: str) -> None:
