@@ -1,8 +1,9 @@
 """ONNX rules for activations.
 
-Direct ONNX equivalents: elu (Elu), gelu (Gelu, opset 20, exact erf form), hardSigmoid
-(HardSigmoid), leakyRelu (LeakyRelu), softplus, softsign, tanh, softmax (Softmax with the
-given axis). Decomposed exactly as the spec defines them: hardSwish
+Direct ONNX equivalents: hardSigmoid (HardSigmoid), leakyRelu (LeakyRelu), softplus, softsign,
+tanh, softmax (Softmax with the given axis). Decomposed for accuracy where the direct formula
+cancels: elu (``exp(x) - 1`` as ``2t / (1 - t)``, ``t = tanh(x / 2)``), gelu (ONNX Gelu for
+x >= -1, an erfc-based form below). Decomposed exactly as the spec defines them: hardSwish
 (``x * (clip(x + 3, 0, 6) / 6)``; ONNX HardSwish uses ``x/6 + 0.5``, which rounds differently),
 linear (``x * alpha + beta``), float32 sigmoid (``1 / (exp(-x) + 1)``: ONNX Runtime's Sigmoid
 kernel has large relative errors for negative inputs). Integer relu/prelu: int8 is computed in int32 (exact, and
