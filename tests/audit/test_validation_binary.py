@@ -99,3 +99,17 @@ def test_pow_integer_types_compute(ctx, dt):
     want = np.array([[int(x) ** int(e) for x, e in zip(row, exp)] for row in base.tolist()], dtype=object)
     want = np.array([[w % (1 << (8 * out.itemsize)) for w in r] for r in want], dtype=np.uint64).astype(dt)
     np.testing.assert_array_equal(out, want)
+
+
+@pytest.mark.parametrize("dt", ["int8", "int32", "int64"])
+def test_div_signed_integer_edges(ctx, dt):
+    """Truncation toward zero; MIN / -1 wraps to MIN (ONNX Runtime's Div trapped with SIGFPE for
+    int32/int64, killing the process); a zero divisor is a runtime error, not a crash."""
+    lo = int(np.iinfo(dt).min)
+    a = np.array([lo, 7, -7, 7, -7, lo, 0], dtype=dt)
+    d = np.array([-1, 2, 2, -2, -2, 1, -1], dtype=dt)
+    b = webnn.MLGraphBuilder(ctx)
+    g = b.build({"q": b.div(b.input("a", webnn.MLOperandDescriptor(dt, [7])), b.input("d", webnn.MLOperandDescriptor(dt, [7])))})
+    np.testing.assert_array_equal(ctx.compute(g, {"a": a, "d": d})["q"], np.array([lo, 3, -3, -3, 3, lo, 0], dtype=dt))
+    with pytest.raises(webnn.GraphError):
+        ctx.compute(g, {"a": a, "d": np.zeros(7, dt)})

@@ -17,7 +17,15 @@ _POW_WIDER = {"int8": "int32", "uint8": "int32", "uint32": "int64", "uint64": "i
 @rule(*_ONNX)
 def binary(e: Emitter, op: Operation) -> None:
     a, b = e.x(op, 0), e.x(op, 1)
-    wide = _POW_WIDER.get(e.yd(op).data_type) if op.type == "pow" else None
+    dt = e.yd(op).data_type
+    if op.type == "div" and dt in ("int32", "int64"):
+        # ONNX Runtime's int32/int64 Div traps (SIGFPE, killing the process) on MIN / -1; divide
+        # by 1 there and negate instead, which wraps MIN to itself like the other integer ops.
+        minus_one = e.node("Equal", [b, e.scalar(-1, dt)])
+        q = e.node("Div", [a, e.node("Where", [minus_one, e.scalar(1, dt), b])])
+        e.node("Where", [minus_one, e.node("Neg", [a]), q], e.y(op))
+        return
+    wide = _POW_WIDER.get(dt) if op.type == "pow" else None
     if wide is None:
         e.node(_ONNX[op.type], [a, b], e.y(op))
         return
