@@ -153,3 +153,14 @@ def test_where_operand_from_another_builder(ctx, which):
 def test_unary_non_operand_argument(ctx, op):
     with pytest.raises(webnn.ValidationError):
         getattr(webnn.MLGraphBuilder(ctx), op)(1.0)
+
+
+@pytest.mark.parametrize("dt", FLOATS)
+def test_sign_of_nan_is_zero(ctx, dt):
+    """The spec: sign returns 1 if > 0, -1 if < 0 and 0 otherwise (ONNX Sign keeps NaN)."""
+    import numpy as np
+
+    b = webnn.MLGraphBuilder(ctx)
+    g = b.build({"y": b.sign(b.input("x", webnn.MLOperandDescriptor(dt, [6])))})
+    x = np.array([np.nan, -np.inf, np.inf, -0.0, 0.0, -3], dtype=dt)
+    np.testing.assert_array_equal(ctx.compute(g, {"x": x})["y"], np.array([0, -1, 1, 0, 0, -1], dtype=dt))
