@@ -120,10 +120,12 @@ def hard_swish(e: Emitter, op: Operation) -> None:
 
 @rule("linear")
 def linear(e: Emitter, op: Operation) -> None:
-    dt = e.xd(op).data_type
+    # float16 computes in float32 and rounds once (x * alpha + beta cancels when they nearly meet).
+    x, dt, out = _in_float32(e, op)
     a = op.attributes
-    scaled = e.node("Mul", [e.x(op), e.scalar(a["alpha"], dt)])
-    e.node("Add", [scaled, e.scalar(a["beta"], dt)], e.y(op))
+    scaled = e.node("Mul", [x, e.scalar(a["alpha"], "float32" if dt == "float16" else dt)])
+    y = e.node("Add", [scaled, e.scalar(a["beta"], "float32" if dt == "float16" else dt)], out)
+    _finish(e, op, y, dt)
 
 
 @rule("softmax")
