@@ -137,6 +137,7 @@ class MLGraphBuilder:
         args, kwargs = _spec_options(opdef, args, kwargs)
         label = kwargs.pop("label", "") or ""
         where = f"{opdef.name}" + (f" (label {label!r})" if label else "")
+        tag = f" [{label}]" if label else ""  # browsers' messages carry "[label]" (WPT matches it)
         try:
             self._check_can_build(opdef.name)
             try:
@@ -154,10 +155,10 @@ class MLGraphBuilder:
             for d in node.outputs if isinstance(node.outputs, list) else [node.outputs]:
                 _check_byte_length(d, "output")
         except OpArgError as e:
-            raise ValidationError(f"{where}: argument '{e.arg}': {e.detail}") from None
+            raise ValidationError(f"{where}: argument '{e.arg}': {e.detail}{tag}") from None
         except ValidationError as e:
             msg = str(e)
-            raise ValidationError(msg if msg.startswith(opdef.name) else f"{where}: {msg}") from None
+            raise ValidationError((msg if msg.startswith(opdef.name) else f"{where}: {msg}") + tag) from None
         outs = node.outputs if isinstance(node.outputs, list) else [node.outputs]
         with self._lock:
             out_operands = [self._new_operand(d, "output") for d in outs]
