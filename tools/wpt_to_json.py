@@ -24,7 +24,7 @@ PRELUDE = r"""
 const navigator = {ml: {}};
 const location = {search: ''};
 const __recorded = [];
-const buildAndExecuteGraph = () => {};
+const buildAndExecuteGraph = () => {}, buildGraphAndCompute = () => {};
 const test = () => {}, promise_test = () => {}, promise_setup = () => {};
 const assert_implements = () => {};
 const isTargetTest = () => true;
