@@ -9,6 +9,8 @@ and shape inference, and records the operation.
 from __future__ import annotations
 
 import functools
+import inspect
+import re
 import threading
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -18,7 +20,7 @@ from .errors import InvalidStateError, ValidationError
 from .graph import GraphInfo, Operation
 from .operand import MLOperand
 from .ops import OPS, Limit, Node, OpArgError, OpDef, load_all
-from .types import NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
+from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import MLContext, MLGraph
@@ -67,6 +69,7 @@ class MLGraphBuilder:
             desc = MLOperandDescriptor(dt, check_shape(descriptor, f"input {name!r}: shape"))
         else:
             desc = as_descriptor(descriptor, f"input {name!r}: descriptor")
+        _check_byte_length(desc, f"input {name!r}")
         operand = self._new_operand(desc, "input", name)
         self._inputs[name] = operand._id
         return operand
@@ -131,8 +134,10 @@ class MLGraphBuilder:
         return value
 
     def _record(self, opdef: OpDef, args: tuple, kwargs: dict) -> MLOperand | list[MLOperand]:
+        args, kwargs = _spec_options(opdef, args, kwargs)
         label = kwargs.pop("label", "") or ""
         where = f"{opdef.name}" + (f" (label {label!r})" if label else "")
+        tag = f" [{label}]" if label else ""  # browsers' messages carry "[label]" (WPT matches it)
         try:
             self._check_can_build(opdef.name)
             try:
@@ -147,11 +152,13 @@ class MLGraphBuilder:
                         self._check_operand(v, pname)
             _check_limits(opdef, bound.arguments)
             node = opdef.fn(*bound.args, **bound.kwargs)
+            for d in node.outputs if isinstance(node.outputs, list) else [node.outputs]:
+                _check_byte_length(d, "output")
         except OpArgError as e:
-            raise ValidationError(f"{where}: argument '{e.arg}': {e.detail}") from None
+            raise ValidationError(f"{where}: argument '{e.arg}': {e.detail}{tag}") from None
         except ValidationError as e:
             msg = str(e)
-            raise ValidationError(msg if msg.startswith(opdef.name) else f"{where}: {msg}") from None
+            raise ValidationError((msg if msg.startswith(opdef.name) else f"{where}: {msg}") + tag) from None
         outs = node.outputs if isinstance(node.outputs, list) else [node.outputs]
         with self._lock:
             out_operands = [self._new_operand(d, "output") for d in outs]
@@ -216,6 +223,38 @@ class MLGraphBuilder:
         return GraphInfo(descs, ops, inputs, outs, constants)
 
 
+def _spec_options(opdef: OpDef, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """Accept the spec's trailing options dictionary too: ``elu(x, {"alpha": 2.0, "label": "a"})`` or
+    ``options={...}``, with camelCase (spec) or snake_case member names, as keyword arguments."""
+    options = None
+    if isinstance(kwargs.get("options"), Mapping) and "options" not in opdef.signature.parameters:
+        kwargs = dict(kwargs)
+        options = kwargs.pop("options")
+    else:
+        n_positional = sum(
+            p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            for p in opdef.signature.parameters.values()
+        )
+        if len(args) == n_positional + 1 and isinstance(args[-1], Mapping):
+            args, options = args[:-1], args[-1]
+    if options is None:
+        return args, kwargs
+    merged = dict(kwargs)
+    for key, value in options.items():
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower() if isinstance(key, str) else key
+        if name in merged:
+            raise ValidationError(f"{opdef.name}: option {key!r} given twice")
+        merged[name] = value
+    return args, merged
+
+
+def _check_byte_length(desc: MLOperandDescriptor, what: str) -> None:
+    """The spec's "check dimensions": a tensor larger than maxTensorByteLength is not supported."""
+    n = desc.byte_length
+    if n > MAX_TENSOR_BYTE_LENGTH:
+        raise OpArgError(what, f"{desc.data_type} tensor of shape {list(desc.shape)} has {n} bytes, more than maxTensorByteLength {MAX_TENSOR_BYTE_LENGTH}")
+
+
 def _resolve_types(limit: Limit, arguments: dict) -> tuple[str, ...] | None:
     dts = limit.data_types
     if isinstance(dts, str):
@@ -237,6 +276,11 @@ def _check_limits(opdef: OpDef, arguments: dict) -> None:
             if param is not None and param.default is None:
                 continue  # an absent optional operand
             raise OpArgError(pname, "expected an MLOperand, got None")
+        if isinstance(value, (list, tuple)):
+            param = opdef.signature.parameters.get(pname)
+            annotation = str(param.annotation) if param is not None else ""
+            if not annotation.startswith(("Sequence", "list", "tuple")):  # a single-operand parameter
+                raise OpArgError(pname, f"expected an MLOperand, got {type(value).__name__}")
         values = value if isinstance(value, (list, tuple)) else [value]
         allowed = _resolve_types(limit, arguments)
         for v in values:

@@ -88,7 +88,7 @@ UNARY = {
     "reciprocal": (lambda x: 1.0 / x, lambda r, s: r.uniform(0.1, 10, s) * r.choice([-1, 1], s), 1),
     "round_even": (np.rint, lambda r, s: r.uniform(-10, 10, s), 0),
     "sin": (np.sin, lambda r, s: r.uniform(-6, 6, s), 4),
-    "sign": (np.sign, lambda r, s: r.uniform(-10, 10, s) * r.integers(0, 2, s), 0),
+    "sign": (lambda v: np.nan_to_num(np.sign(v), nan=0.0), lambda r, s: r.uniform(-10, 10, s) * r.integers(0, 2, s), 0),
     "sqrt": (np.sqrt, lambda r, s: r.uniform(0, 100, s), 1),
     "tan": (np.tan, lambda r, s: r.uniform(-1.4, 1.4, s), 8),
 }
@@ -120,7 +120,7 @@ def test_unary_special_values(ctx) -> None:
     x = np.array([0.1, 0.9, 1.1, 1.9, -3.5, -2.5, -1.5, 1.5, 2.5, 3.5], np.float32)
     y = run(ctx, lambda b, a: b.round_even(a), x)
     np.testing.assert_array_equal(y, [0.0, 1.0, 1.0, 2.0, -4.0, -2.0, -2.0, 2.0, 2.0, 4.0])
-    # sign: 0 for NaN-free zeros, +-1 elsewhere, NaN stays NaN
+    # sign: 1 if > 0, -1 if < 0, 0 otherwise (zeros and NaN)
     y = run(ctx, lambda b, a: b.sign(a), np.array([-0.0, 0.0, -3, 7, np.inf, -np.inf], np.float16))
     np.testing.assert_array_equal(y, np.array([0, 0, -1, 1, 1, -1], np.float16))
 

@@ -1,8 +1,9 @@
 """ONNX rules for activations.
 
-Direct ONNX equivalents: elu (Elu), gelu (Gelu, opset 20, exact erf form), hardSigmoid
-(HardSigmoid), leakyRelu (LeakyRelu), softplus, softsign, tanh, softmax (Softmax with the
-given axis). Decomposed exactly as the spec defines them: hardSwish
+Direct ONNX equivalents: hardSigmoid (HardSigmoid), leakyRelu (LeakyRelu), softplus, softsign,
+tanh, softmax (Softmax with the given axis). Decomposed for accuracy where the direct formula
+cancels: elu (``exp(x) - 1`` as ``2t / (1 - t)``, ``t = tanh(x / 2)``), gelu (ONNX Gelu for
+x >= -1, an erfc-based form below). Decomposed exactly as the spec defines them: hardSwish
 (``x * (clip(x + 3, 0, 6) / 6)``; ONNX HardSwish uses ``x/6 + 0.5``, which rounds differently),
 linear (``x * alpha + beta``), float32 sigmoid (``1 / (exp(-x) + 1)``: ONNX Runtime's Sigmoid
 kernel has large relative errors for negative inputs). Integer relu/prelu: int8 is computed in int32 (exact, and
@@ -37,9 +38,33 @@ def sigmoid(e: Emitter, op: Operation) -> None:
     e.node("Reciprocal", [denominator], e.y(op))
 
 
+def _in_float32(e: Emitter, op: Operation) -> tuple[str, str, str | int]:
+    """(input as float32, original data type, output target): float16 computes in float32 and
+    casts back, so that the decompositions below keep their float32 accuracy."""
+    dt = e.xd(op).data_type
+    if dt == "float16":
+        return e.cast(e.x(op), "float32"), dt, 1
+    return e.x(op), dt, e.y(op)
+
+
+def _finish(e: Emitter, op: Operation, y: str, dt: str) -> None:
+    if dt == "float16":
+        e.cast(y, dt, e.y(op))
+
+
 @rule("elu")
 def elu(e: Emitter, op: Operation) -> None:
-    e.node("Elu", [e.x(op)], e.y(op), alpha=float(op.attributes["alpha"]))
+    # The spec's max(0, x) + alpha * (exp(min(0, x)) - 1), with exp(m) - 1 as 2t / (1 - t),
+    # t = tanh(m / 2): exact in exact arithmetic and free of the cancellation of exp(m) - 1 for
+    # small |m| (ONNX Elu: thousands of ULP at x = -1e-4). m = -inf gives -1.
+    x, dt, out = _in_float32(e, op)
+    f = "float32"
+    m = e.node("Min", [x, e.scalar(0, f)])
+    t = e.node("Tanh", [e.node("Mul", [m, e.scalar(0.5, f)])])
+    em1 = e.node("Div", [e.node("Mul", [t, e.scalar(2, f)]), e.node("Sub", [e.scalar(1, f), t])])
+    neg = e.node("Mul", [em1, e.scalar(op.attributes["alpha"], f)])
+    y = e.node("Add", [e.node("Max", [x, e.scalar(0, f)]), neg], out)
+    _finish(e, op, y, dt)
 
 
 @rule("leaky_relu")
@@ -53,9 +78,34 @@ def hard_sigmoid(e: Emitter, op: Operation) -> None:
     e.node("HardSigmoid", [e.x(op)], e.y(op), alpha=float(a["alpha"]), beta=float(a["beta"]))
 
 
+# erfc(z) = t * exp(-z^2 + P(t)), t = 1 / (1 + z / 2), z >= 0: relative error < 1.2e-7 for every z
+# (W. H. Press et al., Numerical Recipes, "erfcc"). Coefficients of P, highest degree first.
+_ERFC_P = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223)
+
+
 @rule("gelu")
 def gelu(e: Emitter, op: Operation) -> None:
-    e.node("Gelu", [e.x(op)], e.y(op), approximate="none")
+    # The spec's 0.5 * x * (1 + erf(x / sqrt(2))). ONNX Gelu is within 2 ULP for x >= -1, but
+    # for x < -1 the sum 1 + erf(...) cancels (10^8 ULP at x = -5.5). There the result is
+    # x * erfc(a / sqrt(2)) / 2, a = |x|, with erfc from _ERFC_P and exp(-a^2 / 2) split as
+    # exp(-h^2 / 2) * exp(-(a - h)(a + h) / 2), h = a rounded down to a multiple of 2^-7 (a <= 22,
+    # so h^2 is exact): rounding a / sqrt(2) or a^2 would put a 2e-6 relative error into exp.
+    # Within 8 ULP of float32 everywhere.
+    x, dt, out = _in_float32(e, op)
+    f = "float32"
+    a = e.node("Min", [e.node("Abs", [x]), e.scalar(22, f)])
+    z = e.node("Mul", [a, e.scalar(0.7071067811865476, f)])
+    t = e.node("Reciprocal", [e.node("Add", [e.node("Mul", [z, e.scalar(0.5, f)]), e.scalar(1, f)])])
+    poly = e.scalar(_ERFC_P[0], f)
+    for c in _ERFC_P[1:]:
+        poly = e.node("Add", [e.node("Mul", [poly, t]), e.scalar(c, f)])
+    h = e.node("Div", [e.node("Floor", [e.node("Mul", [a, e.scalar(128, f)])]), e.scalar(128, f)])
+    rest = e.node("Mul", [e.node("Mul", [e.node("Sub", [a, h]), e.node("Add", [a, h])]), e.scalar(0.5, f)])
+    big = e.node("Exp", [e.node("Mul", [e.node("Mul", [h, h]), e.scalar(-0.5, f)])])
+    half_erfc = e.node("Mul", [e.node("Mul", [t, e.scalar(0.5, f)]), e.node("Mul", [big, e.node("Exp", [e.node("Sub", [poly, rest])])])])
+    tail = e.node("Mul", [x, half_erfc])
+    y = e.node("Where", [e.node("Less", [x, e.scalar(-1, f)]), tail, e.node("Gelu", [x], approximate="none")], out)
+    _finish(e, op, y, dt)
 
 
 @rule("hard_swish")
@@ -70,10 +120,12 @@ def hard_swish(e: Emitter, op: Operation) -> None:
 
 @rule("linear")
 def linear(e: Emitter, op: Operation) -> None:
-    dt = e.xd(op).data_type
+    # float16 computes in float32 and rounds once (x * alpha + beta cancels when they nearly meet).
+    x, dt, out = _in_float32(e, op)
     a = op.attributes
-    scaled = e.node("Mul", [e.x(op), e.scalar(a["alpha"], dt)])
-    e.node("Add", [scaled, e.scalar(a["beta"], dt)], e.y(op))
+    scaled = e.node("Mul", [x, e.scalar(a["alpha"], "float32" if dt == "float16" else dt)])
+    y = e.node("Add", [scaled, e.scalar(a["beta"], "float32" if dt == "float16" else dt)], out)
+    _finish(e, op, y, dt)
 
 
 @rule("softmax")

@@ -34,6 +34,12 @@ _UNARY = {
 
 @rule(*_UNARY)
 def unary(e: Emitter, op: Operation) -> None:
+    dt = e.xd(op).data_type
+    if op.type == "sign" and dt in ("float32", "float16"):
+        # The spec: 1 if > 0, -1 if < 0 and 0 otherwise, so NaN gives 0 (ONNX Sign keeps NaN).
+        s = e.node("Sign", [e.x(op)])
+        e.node("Where", [e.node("IsNaN", [e.x(op)]), e.scalar(0, dt), s], e.y(op))
+        return
     e.node(_UNARY[op.type], [e.x(op)], e.y(op))
 
 

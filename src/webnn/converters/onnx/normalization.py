@@ -3,6 +3,7 @@
 - batchNormalization: the spec's formula ``(x - mean) / sqrt(variance + epsilon) * scale + bias``
   with mean/variance/scale/bias reshaped to ``[C, 1, ...]`` to broadcast along ``axis``. (ONNX
   BatchNormalization folds the arithmetic in ONNX Runtime and misses WPT's 6-ULP tolerance.)
+  float16 computes in float32 and rounds once.
 - instanceNormalization: ONNX InstanceNormalization is NCHW-only; "nhwc" transposes in and out.
 - layerNormalization: ONNX LayerNormalization normalises the trailing dimensions from ``axis``,
   with scale/bias shaped like them. Arbitrary (unordered, non-trailing) axes are handled by
@@ -26,21 +27,31 @@ def batch_normalization(e: Emitter, op: Operation) -> None:
     dt, rank = xd.data_type, xd.rank
     axis = int(op.attributes["axis"])
     trailing = rank - 1 - axis
-    eps = e.scalar(op.attributes["epsilon"], dt)
+    # float16 computes in float32 and rounds once: four float16 roundings in a row (with the
+    # cancellation of "+ bias") drift past WPT's 6-ULP tolerance.
+    ct = "float32" if dt == "float16" else dt
+    eps = e.scalar(op.attributes["epsilon"], ct)
 
-    def per_channel(name: str) -> str:
+    def operand(i: int) -> str:
+        return e.x(op, i) if ct == dt else e.cast(e.x(op, i), ct)
+
+    def per_channel(i: int) -> str:
+        name = operand(i)
         return name if trailing == 0 else e.node("Reshape", [name, e.i64([xd.shape[axis]] + [1] * trailing)])
 
-    mean, variance = per_channel(e.x(op, 1)), per_channel(e.x(op, 2))
+    mean, variance = per_channel(1), per_channel(2)
     std = e.node("Sqrt", [e.node("Add", [variance, eps])])
     steps = [("Sub", mean), ("Div", std)]
     if e.x(op, 3) is not None:
-        steps.append(("Mul", per_channel(e.x(op, 3))))
+        steps.append(("Mul", per_channel(3)))
     if e.x(op, 4) is not None:
-        steps.append(("Add", per_channel(e.x(op, 4))))
-    y = e.x(op, 0)
+        steps.append(("Add", per_channel(4)))
+    y = operand(0)
     for i, (kind, other) in enumerate(steps):
-        y = e.node(kind, [y, other], e.y(op) if i == len(steps) - 1 else 1)
+        last = i == len(steps) - 1
+        y = e.node(kind, [y, other], e.y(op) if last and ct == dt else 1)
+    if ct != dt:
+        e.cast(y, dt, e.y(op))
 
 
 @rule("instance_normalization")
