@@ -18,7 +18,7 @@ from .errors import InvalidStateError, ValidationError
 from .graph import GraphInfo, Operation
 from .operand import MLOperand
 from .ops import OPS, Limit, Node, OpArgError, OpDef, load_all
-from .types import NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
+from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import MLContext, MLGraph
@@ -46,6 +46,12 @@ class MLGraphBuilder:
         return self._context
 
     # -- operands ------------------------------------------------------------------------
+    @staticmethod
+    def _check_byte_length(desc: MLOperandDescriptor, what: str) -> None:
+        """The spec's 'check dimensions': the byte length must not exceed maxTensorByteLength."""
+        if desc.byte_length > MAX_TENSOR_BYTE_LENGTH:
+            raise ValidationError(f"{what}: {desc} has {desc.byte_length} bytes, more than maxTensorByteLength ({MAX_TENSOR_BYTE_LENGTH})")
+
     def _new_operand(self, desc: MLOperandDescriptor, kind: str, name: str = "") -> MLOperand:
         self._descs.append(desc)
         return MLOperand(self, len(self._descs) - 1, desc, kind, name)
@@ -67,6 +73,7 @@ class MLGraphBuilder:
             desc = MLOperandDescriptor(dt, check_shape(descriptor, f"input {name!r}: shape"))
         else:
             desc = as_descriptor(descriptor, f"input {name!r}: descriptor")
+        self._check_byte_length(desc, f"input {name!r}")
         operand = self._new_operand(desc, "input", name)
         self._inputs[name] = operand._id
         return operand
@@ -147,6 +154,8 @@ class MLGraphBuilder:
                         self._check_operand(v, pname)
             _check_limits(opdef, bound.arguments)
             node = opdef.fn(*bound.args, **bound.kwargs)
+            for d in node.outputs if isinstance(node.outputs, list) else [node.outputs]:
+                self._check_byte_length(d, "output")
         except OpArgError as e:
             raise ValidationError(f"{where}: argument '{e.arg}': {e.detail}") from None
         except ValidationError as e:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .ops import OPS, Limit, load_all
-from .types import DATA_TYPES, MAX_RANK
+from .types import DATA_TYPES, MAX_RANK, MAX_TENSOR_BYTE_LENGTH
 
 
 class Limits(dict):
@@ -38,7 +38,7 @@ def op_support_limits(backend: Any = None) -> Limits:
     load_all()
     out = Limits(
         preferredInputLayout="nchw",
-        maxTensorByteLength=2**31 - 1,
+        maxTensorByteLength=MAX_TENSOR_BYTE_LENGTH,
         input=_tensor(DATA_TYPES, (0, MAX_RANK), DATA_TYPES),
         constant=_tensor(DATA_TYPES, (0, MAX_RANK), DATA_TYPES),
         output=_tensor(DATA_TYPES, (0, MAX_RANK), DATA_TYPES),

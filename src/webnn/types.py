@@ -29,6 +29,8 @@ INT_TYPES = ("int32", "uint32", "int64", "uint64", "int8", "uint8")
 SIGNED_TYPES = ("float32", "float16", "int32", "int64", "int8")
 
 MAX_RANK = 8
+#: opSupportLimits().maxTensorByteLength: the largest tensor (input, constant or operator output) in bytes.
+MAX_TENSOR_BYTE_LENGTH = 2**31 - 1
 _LONG_MAX = 2**31 - 1
 
 
