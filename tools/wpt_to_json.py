@@ -51,11 +51,28 @@ const getSoftmaxPrecisionTolerance = (op, g) => {
   const axis = op.arguments.length === 2 ? Object.values(op.arguments[1])[0] : 1;
   return {metricType: 'ULP', value: g.inputs[name].descriptor.shape[axis] * 3 + 3};
 };
+// shape of a named operand: a graph input, else (approximation) the shape of the first input of the
+// operator producing it, which holds for the element-wise and normalization producers used in these files
+const __shapeOf = (g, name) => {
+  if (g.inputs[name]) return g.inputs[name].descriptor.shape || g.inputs[name].descriptor.dimensions;
+  const producer = g.operators.find((o) => o.outputs === name);
+  if (!producer) throw new Error('unknown operand ' + name);
+  return __shapeOf(g, Object.values(producer.arguments[0])[0]);
+};
+const getConv2dPrecisionTolerance = (op, g) => {
+  const x = __shapeOf(g, Object.values(op.arguments[0])[0]);
+  const w = __shapeOf(g, Object.values(op.arguments[1])[0]);
+  const o = op.arguments.length === 3 ? Object.values(op.arguments[2])[0] : {};
+  const ch = o.inputLayout === 'nhwc' ? x[3] : x[1];
+  const [fh, fw] = {hwio: [w[0], w[1]], hwoi: [w[0], w[1]], ohwi: [w[1], w[2]], ihwo: [w[1], w[2]]}[o.filterLayout] || [w[2], w[3]];
+  return {metricType: 'ULP', value: fw * fh * (ch / (o.groups || 1)) * 2};
+};
 const getPrecisionTolerance = (g) => {
   const dt = getExpectedDataTypeOfSingleOutput(g.expectedOutputs);
   let value = 0;
   for (const op of g.operators) {
     if (op.name === 'softmax') value += getSoftmaxPrecisionTolerance(op, g).value;
+    else if (op.name === 'conv2d' || op.name === 'convTranspose2d') value += getConv2dPrecisionTolerance(op, g).value;
     else if (op.name === 'gemm') value += getGemmPrecisionTolerance(op, g).value;
     else if (op.name in reductionTolerance) value += reductionTolerance[op.name](getReducedElementCount(g));
     else if (operatorToleranceDict[op.name]?.[dt] !== undefined) value += operatorToleranceDict[op.name][dt];
@@ -96,7 +113,17 @@ function webnn_conformance_test(a, b, c) {
 """
 
 EPILOGUE = r"""
+const __shape = (o) => {  // older WPT files spell a descriptor's shape 'dimensions'
+  if (Array.isArray(o)) o.forEach(__shape);
+  else if (o && typeof o === 'object') {
+    if (o.descriptor && o.descriptor.dimensions && !o.descriptor.shape) {
+      o.descriptor.shape = o.descriptor.dimensions; delete o.descriptor.dimensions;
+    }
+    Object.values(o).forEach(__shape);
+  }
+};
 const __out = __recorded.map(([t, tol]) => {
+  __shape(t.graph);
   const tolerance = tol(structuredClone(t.graph), {});
   return {name: t.name, graph: t.graph, tolerance};
 });
