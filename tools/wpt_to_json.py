@@ -73,11 +73,38 @@ const getPrecisionTolerance = (g) => {
   for (const op of g.operators) {
     if (op.name === 'softmax') value += getSoftmaxPrecisionTolerance(op, g).value;
     else if (op.name === 'conv2d' || op.name === 'convTranspose2d') value += getConv2dPrecisionTolerance(op, g).value;
+    else if (op.name === 'gemm') value += getGemmPrecisionTolerance(op, g).value;
+    else if (op.name in reductionTolerance) value += reductionTolerance[op.name](getReducedElementCount(g));
     else if (operatorToleranceDict[op.name]?.[dt] !== undefined) value += operatorToleranceDict[op.name][dt];
     else if (!['softmax'].includes(op.name) && /^(conv|gemm|matmul|reduce|averagePool|l2Pool|maxPool|resample)/.test(op.name))
       throw new Error('no tolerance stub for ' + op.name);
   }
   return {metricType: 'ULP', value};
+};
+const getGemmPrecisionTolerance = (op, g) => {
+  const a = Object.values(op.arguments[0])[0];
+  const shapeA = g.inputs[a].descriptor.shape;
+  const options = op.arguments.length === 3 ? {...Object.values(op.arguments[2])[0]} : {};
+  let value = (options.aTranspose ? shapeA[0] : shapeA[1]) * 2;
+  if (options.alpha !== undefined && options.alpha !== 1.0) value++;
+  if (options.c && options.beta !== 0.0) {
+    if (options.beta !== undefined && options.beta !== 1.0) value++;
+    value++;
+  }
+  return {metricType: 'ULP', value};
+};
+// WPT's earlier per-reduction rules (getReductionPrecisionTolerance), as used by tests/conformance/data.
+const reductionTolerance = {
+  reduceL1: (n) => n, reduceProduct: (n) => n, reduceSum: (n) => n, reduceL2: (n) => n * 2 + 1,
+  reduceMean: (n) => n + 2, reduceLogSum: (n) => n + 18, reduceLogSumExp: (n) => n * 2 + 18,
+  reduceSumSquare: (n) => n * 2, reduceMax: () => 0, reduceMin: () => 0,
+};
+const getReducedElementCount = (g) => {
+  const args = g.operators[0].arguments;
+  const shape = g.inputs[Object.values(args[0])[0]].descriptor.shape;
+  const options = args.length === 2 ? {...Object.values(args[1])[0]} : {};
+  const sizes = options.axes ? options.axes.map((a) => a < 0 ? shape[a + shape.length] : shape[a]) : shape;
+  return sizes.length ? sizes.reduce((x, y) => x * y) : 1;
 };
 function webnn_conformance_test(a, b, c) {
   if (Array.isArray(a)) { for (const t of a) __recorded.push([t, c]); }  // (tests, build, toleranceFunc)
@@ -134,7 +161,8 @@ def main() -> int:
         "source": a.source,
         "wpt_commit": a.commit,
         "tolerance_source": "the test file's own tolerance function, else getPrecisionTolerance's "
-        "operatorToleranceDict of web-platform-tests webnn/resources/utils.js (stub in tools/wpt_to_json.py)",
+        "operatorToleranceDict of web-platform-tests webnn/resources/utils.js (stub in tools/wpt_to_json.py; "
+        "gemm: getGemmPrecisionTolerance; reductions: WPT's earlier getReductionPrecisionTolerance rules)",
         "tests": tests,
     }
     head = json.dumps({k: v for k, v in doc.items() if k != "tests"})[:-1]
