@@ -424,15 +424,28 @@ def pass_pipeline() -> Any:
     return p
 
 
+class _NoCollect:
+    """Stands in for the ``gc`` module inside ``ct.convert``, whose full ``gc.collect()`` after
+    every conversion costs more than the conversion itself in a large process."""
+
+    @staticmethod
+    def collect(*_: Any) -> int:
+        return 0
+
+
 class _quiet:
-    """Silence coremltools' progress bars, warnings and logging during a conversion."""
+    """Silence coremltools' progress bars, warnings and logging during a conversion (and skip
+    its forced garbage collection). Used under ``_LOCK``."""
 
     def __enter__(self) -> None:
+        from coremltools.converters import _converters_entry as entry
         from coremltools.converters.mil.mil.passes import pass_pipeline as pp
 
-        self._pp = pp
-        self._tqdm = pp.tqdm
+        self._pp, self._entry = pp, entry
+        self._tqdm, self._gc = pp.tqdm, getattr(entry, "gc", None)
         pp.tqdm = lambda it, **_: it
+        if self._gc is not None:
+            entry.gc = _NoCollect
         self._warn = warnings.catch_warnings()
         self._warn.__enter__()
         warnings.simplefilter("ignore")
@@ -443,6 +456,8 @@ class _quiet:
         logging.disable(self._log)
         self._warn.__exit__(*exc)
         self._pp.tqdm = self._tqdm
+        if self._gc is not None:
+            self._entry.gc = self._gc
 
 
 def to_mlmodel(info: GraphInfo) -> tuple[Any, IoPlan]:
@@ -466,15 +481,21 @@ def to_mlmodel(info: GraphInfo) -> tuple[Any, IoPlan]:
 
 
 def zip_directory(path: str | os.PathLike) -> bytes:
-    """The files under ``path`` as a zip (entries relative to ``path``, stored, fixed timestamps)."""
+    """The files and folders under ``path`` as a zip (entries relative to ``path``, stored, fixed timestamps)."""
     root = Path(path)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
-        for f in sorted(p for p in root.rglob("*") if p.is_file()):
-            zi = zipfile.ZipInfo(f.relative_to(root).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
-            zi.external_attr = 0o644 << 16
-            with open(f, "rb") as fh:
-                z.writestr(zi, fh.read())
+        for f in sorted(root.rglob("*")):
+            rel = f.relative_to(root).as_posix()
+            if f.is_dir():  # kept even when empty: the manifest lists the (possibly empty) weights folder
+                zi = zipfile.ZipInfo(rel + "/", date_time=(1980, 1, 1, 0, 0, 0))
+                zi.external_attr = (0o40755 << 16) | 0x10
+                z.writestr(zi, b"")
+            elif f.is_file():
+                zi = zipfile.ZipInfo(rel, date_time=(1980, 1, 1, 0, 0, 0))
+                zi.external_attr = 0o644 << 16
+                with open(f, "rb") as fh:
+                    z.writestr(zi, fh.read())
     return buf.getvalue()
 
 
@@ -520,7 +541,7 @@ class CoremlMlProgramConverter:
         model, plan = to_mlmodel(graph_info)
         with tempfile.TemporaryDirectory(prefix="webnn-coreml-") as d:
             path = Path(d) / "model.mlpackage"
-            with _quiet():
+            with _LOCK, _quiet():
                 model.save(str(path))
             data = zip_directory(path)
         meta = {
