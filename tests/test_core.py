@@ -288,3 +288,12 @@ def test_seed_onnx_executor(ctx: webnn.MLContext) -> None:
     assert {(o.name, tuple(o.shape), o.data_type) for o in zeroed} == {("y", (2, 3), "int64"), ("z", (2, 3), "int64")}
     with pytest.raises(webnn.ValidationError, match="no input"):
         run_onnx_with_inputs(data, [OnnxInput("nope", [1], np.zeros(1))])
+
+
+def test_output_may_share_an_input_name(ctx: webnn.MLContext) -> None:
+    b = webnn.MLGraphBuilder(ctx)
+    x = b.input("x", [2], "float32")
+    g = b.build({"x": b.add(x, x), "y": b.mul(x, x)})
+    out = ctx.compute(g, {"x": np.array([1, 3], np.float32)})
+    np.testing.assert_array_equal(out["x"], [2, 6])
+    np.testing.assert_array_equal(out["y"], [1, 9])

@@ -62,6 +62,15 @@ def main() -> int:
         lines += ["", "## Failures", ""] + [f"- `{n}`: {why}" for n, why in failures]
     lines += [
         "",
+        "## Notes on the data",
+        "",
+        "- In 7 `clamp` cases (minValue/maxValue as ±Infinity or NaN, minValue == maxValue) the",
+        "  JSON conversion had turned ±Infinity/NaN option and data values into `null`; our copy",
+        "  restores them (`tests/conformance/data/clamp.json`), since `null` is not a number and two",
+        "  cases had become identical inputs with different expected outputs.",
+        "- BigInt option values (`\"9007199254740992n\"`) and `\"Infinity\"`/`\"NaN\"` strings inside",
+        "  options are read as numbers by the harness.",
+        "",
         "Operators without shared cases are tested in `tests/ops/` against float64 numpy",
         "references written from the specification's formulas.",
         "",

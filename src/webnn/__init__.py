@@ -5,7 +5,7 @@ best engine here: ONNX Runtime (CPU), TensorRT-RTX (NVIDIA GPUs) or CoreML (Appl
 """
 
 from .builder import MLGraphBuilder
-from .context import ML, MLContext, MLGraph, load_graph
+from .context import ML, FallbackWarning, MLContext, MLGraph, load_graph
 from .errors import (
     BackendUnavailable,
     ConversionError,
@@ -19,6 +19,7 @@ from .errors import (
 )
 from .graph import GraphInfo, Operation
 from .operand import MLOperand
+from .tensor import MLTensor
 from .types import DATA_TYPES, MLOperandDescriptor
 
 __version__ = "0.1.0"
@@ -29,6 +30,8 @@ __all__ = [
     "MLGraph",
     "MLGraphBuilder",
     "MLOperand",
+    "MLTensor",
+    "FallbackWarning",
     "MLOperandDescriptor",
     "GraphInfo",
     "Operation",

@@ -35,17 +35,24 @@ class OrtCompiledGraph(CompiledGraph):
 
     backend = "onnxruntime"
 
-    def __init__(self, session: ort.InferenceSession, output_names: list[str]) -> None:
+    def __init__(self, session: ort.InferenceSession, output_names: dict[str, str]) -> None:
         self._session = session
-        self._output_names = output_names
-        self._run = session.run
+        self._names = list(output_names)  # WebNN output names
+        self._onnx_names = list(output_names.values())  # the model's output names, same order
+        # Inputs are validated by MLGraph before they get here, so call the C++ session
+        # directly and skip the Python wrapper's second validation (public API as fallback).
+        inner = getattr(session, "_sess", None)
+        if inner is not None and hasattr(inner, "run"):
+            self._run = lambda names, feed: inner.run(names, feed, None)
+        else:  # pragma: no cover - depends on ORT internals
+            self._run = session.run
 
     def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         try:
-            results = self._run(self._output_names, inputs)
+            results = self._run(self._onnx_names, inputs)
         except Exception as e:
             raise OnnxRuntimeFailed(f"ONNX Runtime failed to run the graph: {e}") from e
-        return dict(zip(self._output_names, results))
+        return dict(zip(self._names, results))
 
     def close(self) -> None:
         self._session = None  # type: ignore[assignment]
@@ -65,9 +72,9 @@ class OnnxRuntimeBackend(Backend):
         self.intra_op_threads = intra_op_threads
 
     def compile(self, info: GraphInfo) -> OrtCompiledGraph:
-        model = default_registry().convert(info, "onnx").data
-        session = create_session(model, intra_op_threads=self.intra_op_threads)
-        return OrtCompiledGraph(session, list(info.outputs))
+        converted = default_registry().convert(info, "onnx")
+        session = create_session(converted.data, intra_op_threads=self.intra_op_threads)
+        return OrtCompiledGraph(session, converted.metadata["output_names"])
 
     def describe(self) -> str:
         return f"onnxruntime {ort.__version__} (CPUExecutionProvider)"

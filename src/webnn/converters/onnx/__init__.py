@@ -61,11 +61,21 @@ class Emitter:
         for name, i in info.inputs.items():
             self._names[i] = name
         self._extra_outputs: list[tuple[str, int]] = []  # (output name, operand id) needing Identity
+        #: WebNN output name -> ONNX graph output name (they differ only when an output
+        #: shares its name with an input, which WebNN allows and ONNX does not).
+        self.output_names: dict[str, str] = {}
         for name, i in info.outputs.items():
+            onnx_name = name
+            if name in info.inputs:
+                onnx_name = f"{name}__output"
+                while onnx_name in reserved:
+                    onnx_name += "_"
+                reserved.add(onnx_name)
+            self.output_names[name] = onnx_name
             if i in self._names:
-                self._extra_outputs.append((name, i))
+                self._extra_outputs.append((onnx_name, i))
             else:
-                self._names[i] = name
+                self._names[i] = onnx_name
         self._const_cache: dict[tuple, str] = {}
         self.current: Operation | None = None
 
@@ -149,6 +159,10 @@ def _load_rules() -> None:
 
 def to_onnx_model(info: GraphInfo) -> onnx.ModelProto:
     """Build the ONNX ModelProto for a graph (float16 legalisation included)."""
+    return _to_onnx(info)[0]
+
+
+def _to_onnx(info: GraphInfo) -> tuple[onnx.ModelProto, dict[str, str]]:
     if not RULES:
         _load_rules()
     e = Emitter(info)
@@ -176,14 +190,14 @@ def to_onnx_model(info: GraphInfo) -> onnx.ModelProto:
         e.nodes,
         "webnn",
         [vi(n, info.operands[i]) for n, i in info.inputs.items()],
-        [vi(n, info.operands[i]) for n, i in info.outputs.items()],
+        [vi(e.output_names[n], info.operands[i]) for n, i in info.outputs.items()],
         initializer=e.initializers,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="webnn")
     model.ir_version = IR_VERSION
     from .fp16 import legalize_float16
 
-    return legalize_float16(model)
+    return legalize_float16(model), e.output_names
 
 
 class OnnxConverter:
@@ -192,8 +206,8 @@ class OnnxConverter:
     format = "onnx"
 
     def convert(self, graph_info: GraphInfo) -> ConvertedGraph:
-        model = to_onnx_model(graph_info)
-        return ConvertedGraph("onnx", model.SerializeToString(), {"opset": OPSET})
+        model, output_names = _to_onnx(graph_info)
+        return ConvertedGraph("onnx", model.SerializeToString(), {"opset": OPSET, "output_names": output_names})
 
 
 __all__ = ["OnnxConverter", "Emitter", "rule", "RULES", "to_onnx_model", "onnx_dtype", "OPSET"]

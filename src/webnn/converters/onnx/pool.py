@@ -1,0 +1,232 @@
+"""ONNX rules for average_pool2d l2_pool2d max_pool2d resample2d pad.
+
+Pooling semantics (WebNN): padding elements never take part in a window: averagePool2d
+divides by the number of input elements in the window (ONNX ``count_include_pad=0``),
+maxPool2d ignores them, l2Pool2d adds nothing for them. The output size (floor, ceil or
+``output_sizes``) is the op's; it is reproduced exactly by adding the padding the last
+window needs at the end and pooling in ONNX's floor mode (ONNX's ceil mode drops a last
+window that starts in the padding, WebNN's does not).
+
+ONNX Runtime's pooling kernels reject padding >= the kernel size and give an unusable
+value (the type's lowest value, or 0/0) for a window made only of padding. In those cases
+the padding is applied explicitly and the pooling done without padding:
+- max: Pad with -inf (the lowest integer for integer types), so an empty window is -inf;
+- average: Pad with 0, a depthwise Conv with a ones kernel sums each window, then a
+  division by the static count of input elements (an empty window is 0/0 = NaN);
+- l2: Pad with 0, LpPool (an empty window is 0).
+ONNX Runtime's float MaxPool also turns a window of only -inf into -FLT_MAX: float32 results
+equal to -FLT_MAX are mapped back to -inf (so a float32 window whose true maximum is exactly
+-FLT_MAX reads -inf; float16 is computed in float32 and is exact).
+maxPool2d on int32/uint32/int64/uint64 (no ONNX Runtime MaxPool kernel) is computed with
+Slice and Max on the padded input (separable, O(log window) nodes): exact for every type.
+
+resample2d is computed from the spec's formulas with Gather (indices and weights are
+computed exactly at conversion time, so no floating-point coordinate rounding can pick a
+different neighbour): nearest-neighbor gathers ``ceil(clamp(c) - 0.5)``, linear computes
+``v0 * (1 - t) + v1 * t`` along the second axis, then the first. int8/uint8 linear is
+interpolated in float32 and rounded to the nearest integer (ties to even).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...graph import Operation
+from . import Emitter, rule
+from .conv import NCHW_TO_NHWC, NHWC_TO_NCHW
+
+NATIVE_MAXPOOL_TYPES = ("float32", "float16", "int8", "uint8")
+
+
+class Dim:
+    """Window placement along one spatial dimension."""
+
+    def __init__(self, in_size: int, out_size: int, k: int, s: int, d: int, begin: int, end: int) -> None:
+        self.in_size, self.out_size, self.k, self.s, self.d, self.begin = in_size, out_size, k, s, d, begin
+        needed = (out_size - 1) * s + (k - 1) * d + 1
+        # End padding that makes ONNX's floor-mode output size equal out_size.
+        self.end = end + max(0, needed - (in_size + begin + end))
+        self.counts = np.array(
+            [sum(1 for j in range(k) if 0 <= o * s - begin + j * d < in_size) for o in range(out_size)], dtype=np.int64
+        )
+
+    @property
+    def native_padding_ok(self) -> bool:
+        return self.begin < self.k and self.end < self.k
+
+    @property
+    def has_empty_window(self) -> bool:
+        return bool((self.counts == 0).any())
+
+
+def _lowest(data_type: str) -> float | int:
+    dt = np.dtype(data_type)
+    return -math.inf if dt.kind == "f" else int(np.iinfo(dt).min)
+
+
+def _pad_spatial(e: Emitter, x: str, data_type: str, h: Dim, w: Dim, value: float | int) -> str:
+    if not (h.begin or h.end or w.begin or w.end):
+        return x
+    pads = e.i64([0, 0, h.begin, w.begin, 0, 0, h.end, w.end])
+    return e.node("Pad", [x, pads, e.scalar(value, data_type)], 1, mode="constant")
+
+
+@rule("average_pool2d", "l2_pool2d", "max_pool2d")
+def pool2d(e: Emitter, op: Operation) -> None:
+    a = op.attributes
+    xd, yd = e.xd(op), e.yd(op)
+    dt = xd.data_type
+    nhwc = a["layout"] == "nhwc"
+    ishape = [xd.shape[i] for i in NHWC_TO_NCHW] if nhwc else list(xd.shape)
+    oshape = [yd.shape[i] for i in NHWC_TO_NCHW] if nhwc else list(yd.shape)
+    (kh, kw), (sh, sw), (dh, dw), p = a["window_dimensions"], a["strides"], a["dilations"], a["padding"]
+    h = Dim(ishape[2], oshape[2], kh, sh, dh, p[0], p[1])
+    w = Dim(ishape[3], oshape[3], kw, sw, dw, p[2], p[3])
+
+    x = e.node("Transpose", [e.x(op)], 1, perm=NHWC_TO_NCHW) if nhwc else e.x(op)
+    out = e.tmp("pool") if nhwc else e.y(op)
+    common = dict(kernel_shape=[kh, kw], strides=[sh, sw], dilations=[dh, dw])
+    native = h.native_padding_ok and w.native_padding_ok
+    pads = [h.begin, w.begin, h.end, w.end]
+
+    if op.type == "max_pool2d":
+        if dt in NATIVE_MAXPOOL_TYPES:
+            # ORT's MaxPool starts from the lowest finite value: a window of only -inf gives
+            # -FLT_MAX. float16 runs in float32 (see fp16.py) and rounds that back to -inf.
+            fix = dt == "float32"
+            target = e.tmp("maxpool") if fix else out
+            if native and not (h.has_empty_window or w.has_empty_window):
+                e.node("MaxPool", [x], target, pads=pads, **common)
+            else:
+                e.node("MaxPool", [_pad_spatial(e, x, dt, h, w, _lowest(dt))], target, **common)
+            if fix:
+                lowest = e.scalar(np.finfo(np.float32).min, dt)
+                e.node("Where", [e.node("Equal", [target, lowest], 1), e.scalar(-np.inf, dt), target], out)
+        else:
+            _max_by_slices(e, _pad_spatial(e, x, dt, h, w, _lowest(dt)), out, h, w)
+    elif op.type == "l2_pool2d":
+        if native:
+            e.node("LpPool", [x], out, p=2, pads=pads, **common)
+        else:
+            e.node("LpPool", [_pad_spatial(e, x, dt, h, w, 0)], out, p=2, **common)
+    else:  # average_pool2d
+        if native and not (h.has_empty_window or w.has_empty_window):
+            e.node("AveragePool", [x], out, pads=pads, count_include_pad=0, **common)
+        else:
+            channels = ishape[1]
+            ones = e.const(np.ones((channels, 1, kh, kw), dtype=dt))
+            sums = e.node("Conv", [_pad_spatial(e, x, dt, h, w, 0), ones], 1, group=channels, **common)
+            counts = np.outer(h.counts, w.counts).reshape(1, 1, h.out_size, w.out_size).astype(dt)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                e.node("Div", [sums, e.const(counts)], out)
+    if nhwc:
+        e.node("Transpose", [out], e.y(op), perm=NCHW_TO_NHWC)
+
+
+def _max_by_slices(e: Emitter, xp: str, out: str, h: Dim, w: Dim) -> None:
+    """Max pooling of the (already padded) NCHW input with Slice and Max only.
+
+    The window is a product of one window per axis, so the max is taken along W, then H.
+    Along one axis, m_n[i] = max of the n taps xp[i], xp[i + d], ..., xp[i + (n - 1) * d];
+    m_2n[i] = max(m_n[i], m_n[i + n * d]) doubles n, and a last step with an overlap reaches
+    the window size k: O(log k) nodes per axis. A strided slice then picks every stride-th window.
+    """
+    x = xp
+    for axis, dim, length in ((3, w, w.in_size + w.begin + w.end), (2, h, h.in_size + h.begin + h.end)):
+        ax = e.i64([axis])
+
+        def shifted_max(t: str, length: int, shift: int) -> tuple[str, int]:
+            lo = e.node("Slice", [t, e.i64([0]), e.i64([length - shift]), ax], 1)
+            hi = e.node("Slice", [t, e.i64([shift]), e.i64([length]), ax], 1)
+            return e.node("Max", [lo, hi], 1), length - shift
+
+        span = 1
+        while 2 * span <= dim.k:
+            x, length = shifted_max(x, length, span * dim.d)
+            span *= 2
+        if span < dim.k:
+            x, length = shifted_max(x, length, (dim.k - span) * dim.d)
+        last = (dim.out_size - 1) * dim.s + 1
+        if dim.s != 1 or last != length:
+            x = e.node("Slice", [x, e.i64([0]), e.i64([last]), ax, e.i64([dim.s])], 1)
+    e.node("Identity", [x], out)
+
+
+# -- pad -------------------------------------------------------------------------------------
+_PAD_MODES = {"constant": "constant", "edge": "edge", "reflection": "reflect"}
+
+
+@rule("pad")
+def pad(e: Emitter, op: Operation) -> None:
+    a = op.attributes
+    begin, end = a["beginning_padding"], a["ending_padding"]
+    if not any(begin) and not any(end):
+        e.node("Identity", [e.x(op)], e.y(op))
+        return
+    dt = e.xd(op).data_type
+    inputs = [e.x(op), e.i64(list(begin) + list(end))]
+    if a["mode"] == "constant":
+        inputs.append(e.scalar(a["value"], dt))
+    e.node("Pad", inputs, e.y(op), mode=_PAD_MODES[a["mode"]])
+
+
+# -- resample2d ------------------------------------------------------------------------------
+def input_coordinates(in_size: int, out_size: int) -> tuple[np.ndarray, int]:
+    """The spec's clamped ``inputCoordinate`` for each output coordinate, exactly, as
+    numerators over one denominator: c = clamp((o + 0.5) * in / out - 0.5, 0, in - 1) = num / den."""
+    den = 2 * out_size
+    big = (2 * out_size + 1) * in_size >= 2**62
+    o = np.arange(out_size, dtype=object if big else np.int64)
+    num = (2 * o + 1) * in_size - out_size
+    return np.minimum(np.maximum(num, 0), (in_size - 1) * den), den
+
+
+def _bshape(rank: int, axis: int, n: int) -> list[int]:
+    s = [1] * rank
+    s[axis] = n
+    return s
+
+
+@rule("resample2d")
+def resample2d(e: Emitter, op: Operation) -> None:
+    a = op.attributes
+    xd, yd = e.xd(op), e.yd(op)
+    rank = len(xd.shape)
+    x = e.x(op)
+    # The second axis first, then the first: the spec's x-then-y order for linear.
+    steps = [(ax, xd.shape[ax], yd.shape[ax]) for ax in reversed(a["axes"]) if xd.shape[ax] != yd.shape[ax]]
+    if not steps:
+        e.node("Identity", [x], e.y(op))
+        return
+    if a["mode"] == "nearest-neighbor":
+        for n, (ax, i, o) in enumerate(steps):
+            num, den = input_coordinates(i, o)
+            idx = -((o - num) // den)  # ceil(c - 0.5) = ceil((num - out) / den), den = 2 * out
+            target = e.y(op) if n == len(steps) - 1 else 1
+            x = e.node("Gather", [x, e.i64(idx)], target, axis=ax)
+        return
+    dt = xd.data_type
+    compute = dt if dt in ("float32", "float16") else "float32"
+    if compute != dt:
+        x = e.cast(x, compute)
+    for n, (ax, i, o) in enumerate(steps):
+        last = n == len(steps) - 1 and compute == dt
+        target = e.y(op) if last else 1
+        num, den = input_coordinates(i, o)
+        i0 = num // den
+        i1 = -((-num) // den)
+        rem = num - i0 * den  # t = rem / den, exactly
+        if not rem.any():
+            x = e.node("Gather", [x, e.i64(i0)], target, axis=ax)
+            continue
+        shape = _bshape(rank, ax, o)
+        # int / int in float64 rounds once (both < 2**53 for any valid dimension)
+        w0 = e.const((np.array(den - rem, dtype=np.float64) / den).astype(compute).reshape(shape))
+        w1 = e.const((np.array(rem, dtype=np.float64) / den).astype(compute).reshape(shape))
+        v0 = e.node("Mul", [e.node("Gather", [x, e.i64(i0)], 1, axis=ax), w0], 1)
+        v1 = e.node("Mul", [e.node("Gather", [x, e.i64(i1)], 1, axis=ax), w1], 1)
+        x = e.node("Add", [v0, v1], target)
+    if compute != dt:
+        e.cast(e.node("Round", [x], 1), dt, e.y(op))

@@ -1,0 +1,101 @@
+"""Normalizations: batchNormalization, instanceNormalization, layerNormalization."""
+
+from __future__ import annotations
+
+from ..operand import MLOperand
+from ..types import FLOAT_TYPES
+from . import L, Node, invalid, op
+from ._util import axes as check_axes
+from ._util import enum, same, shape_is, uint
+from .activation import cast_option
+
+LAYOUTS = ("nchw", "nhwc")
+
+
+@op(
+    input=L(FLOAT_TYPES, (1, None)),
+    mean=L("same:input", 1),
+    variance=L("same:input", 1),
+    scale=L("same:input", 1),
+    bias=L("same:input", 1),
+    output=L("same:input", "same:input"),
+)
+def batch_normalization(
+    input: MLOperand,
+    mean: MLOperand,
+    variance: MLOperand,
+    *,
+    scale: MLOperand | None = None,
+    bias: MLOperand | None = None,
+    axis: int = 1,
+    epsilon: float = 1e-5,
+) -> Node:
+    """Inputs: input, mean, variance, scale (or None), bias (or None)."""
+    a = uint(axis, "axis")
+    if a >= input.rank:
+        raise invalid("axis", f"must be in [0, {input.rank - 1}] for an input of rank {input.rank}, got {a}")
+    channels = [input.shape[a]]
+    shape_is(mean, channels, "mean")
+    shape_is(variance, channels, "variance")
+    eps = cast_option(epsilon, "epsilon", input.data_type)
+    if scale is not None:
+        shape_is(scale, channels, "scale")
+    if bias is not None:
+        shape_is(bias, channels, "bias")
+    return Node([input, mean, variance, scale, bias], same(input), {"axis": a, "epsilon": eps})
+
+
+@op(
+    input=L(FLOAT_TYPES, 4),
+    scale=L("same:input", 1),
+    bias=L("same:input", 1),
+    output=L("same:input", 4),
+)
+def instance_normalization(
+    input: MLOperand,
+    *,
+    scale: MLOperand | None = None,
+    bias: MLOperand | None = None,
+    epsilon: float = 1e-5,
+    layout: str = "nchw",
+) -> Node:
+    """Inputs: input, scale (or None), bias (or None)."""
+    lay = enum(layout, "layout", LAYOUTS)
+    eps = cast_option(epsilon, "epsilon", input.data_type)
+    channels = [input.shape[1 if lay == "nchw" else 3]]
+    if scale is not None:
+        shape_is(scale, channels, "scale")
+    if bias is not None:
+        shape_is(bias, channels, "bias")
+    return Node([input, scale, bias], same(input), {"epsilon": eps, "layout": lay})
+
+
+@op(
+    input=L(FLOAT_TYPES),
+    scale=L("same:input"),
+    bias=L("same:input"),
+    output=L("same:input", "same:input"),
+)
+def layer_normalization(
+    input: MLOperand,
+    *,
+    scale: MLOperand | None = None,
+    bias: MLOperand | None = None,
+    axes: list[int] | None = None,
+    epsilon: float = 1e-5,
+) -> Node:
+    """Inputs: input, scale (or None), bias (or None). ``axes`` defaults to all but the first."""
+    if axes is None:
+        ax = list(range(1, input.rank))
+    else:
+        ax = check_axes(axes, input.rank, "axes")
+    eps = cast_option(epsilon, "epsilon", input.data_type)
+    want = [input.shape[a] for a in ax]
+    for name, operand in (("scale", scale), ("bias", bias)):
+        if operand is None:
+            continue
+        if operand.rank != len(ax):
+            raise invalid(name, f"rank {operand.rank} must equal the number of axes {len(ax)} (axes {ax})")
+        if operand.shape != want:
+            raise invalid(name, f"expected shape {want} (the input's dimensions at axes {ax}), got {operand.shape}")
+    return Node([input, scale, bias], same(input), {"axes": ax, "epsilon": eps})
