@@ -8,7 +8,7 @@ wrapped into their type's range (they are carried as int32).
 from __future__ import annotations
 
 from ...graph import Operation
-from . import Emitter, mb, rule
+from ._mil import Emitter, mb, rule
 
 _MIL = {"add": "add", "sub": "sub", "mul": "mul", "max": "maximum", "min": "minimum", "pow": "pow"}
 

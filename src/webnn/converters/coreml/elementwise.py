@@ -13,7 +13,7 @@ import numpy as np
 
 from ...errors import ConversionError
 from ...graph import Operation
-from . import WIDE, Emitter, mb, rule
+from ._mil import WIDE, Emitter, mb, rule
 
 _FLOATS = ("float32", "float16")
 

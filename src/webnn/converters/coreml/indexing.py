@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from ...graph import Operation
-from . import Emitter, mb, rule
+from ._mil import Emitter, mb, rule
 
 
 def indices(e: Emitter, op: Operation, bounds: Sequence[int], i: int = 1):

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from ...graph import Operation
-from . import Emitter, mb, rule
+from ._mil import Emitter, mb, rule
 
 _RANGE = {"uint8": (0, 255), "int8": (-128, 127), "uint32": (0, 2**32 - 1), "int32": (-(2**31), 2**31 - 1)}
 

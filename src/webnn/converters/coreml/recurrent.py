@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...graph import Operation
-from . import Emitter, mb, rule
+from ._mil import Emitter, mb, rule
 
 _ACT = {"relu": mb.relu, "sigmoid": mb.sigmoid, "tanh": mb.tanh}
 #: Position of each gate's block in the weight layout.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...graph import Operation
-from . import Emitter, mb, rule
+from ._mil import Emitter, mb, rule
 
 _FLOATS = ("float32", "float16")
 _MIL = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...graph import Operation
-from . import Emitter, mb, rule
+from ._mil import Emitter, mb, rule
 
 
 @rule("reshape", mil="reshape")
