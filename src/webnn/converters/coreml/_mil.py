@@ -108,7 +108,7 @@ MOVE_OPS = frozenset("identity reshape transpose concat split slice expand tile 
 #: carried (exactly) in int32 stay exact. Others refuse those types; ``cast`` decides per pair.
 WIDE_OK = MOVE_OPS | frozenset(
     "scatter_elements scatter_nd where max min clamp reduce_max reduce_min arg_min arg_max equal not_equal "
-    "greater greater_or_equal lesser lesser_or_equal triangular sign dequantize_linear pad cast".split()
+    "greater greater_or_equal lesser lesser_or_equal triangular sign dequantize_linear pad cast relu max_pool2d".split()
 )
 
 
@@ -261,6 +261,10 @@ class Emitter:
             return mb.mod(x=mb.add(x=v, y=np.int32(1 << 24)), y=np.int32(256))
         return v
 
+    @staticmethod
+    def carrier_of_var(v: Var) -> str:
+        return types.builtin_to_string(v.dtype)
+
     def cast(self, v: Var, carrier: str) -> Var:
         return v if types.builtin_to_string(v.dtype) == carrier else mb.cast(x=v, dtype=carrier)
 
@@ -362,25 +366,31 @@ def to_mil_program(info: GraphInfo) -> tuple[Program, IoPlan]:
     return prog, plan
 
 
+def _evaluation_program(info: GraphInfo, inputs: Mapping[str, np.ndarray]) -> tuple[Function, IoPlan, list[Var]]:
+    from ._eval import reference_value_inference
+
+    plan = io_plan(info)
+    e = Emitter(info, plan)
+    with _LOCK, _quiet(), reference_value_inference():
+        with Function({}, opset_version=TARGET) as func:
+            feeds = {info.inputs[s.name]: _feature_var(s, mb.const(val=to_feature(s, inputs[s.name]))) for s in plan.inputs}
+            outs = _emit(e, feeds)
+            func.set_outputs(outs)
+    return func, plan, outs
+
+
 def evaluate(info: GraphInfo, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray | None]:
     """Evaluate the converted program with coremltools' MIL value inference (numpy), off macOS.
 
     The graph's inputs become constants, so every MIL op with a value-inference function
-    computes its result while the program is built. This checks the *conversion* (layouts,
-    decompositions, index handling) on any platform; it is not CoreML's runtime. An output
-    is None when some MIL op on its path has no value inference (e.g. conv).
+    computes its result while the program is built (conv and conv_transpose, which have none
+    in coremltools, get numpy references from :mod:`._eval`). This checks the *conversion*
+    (layouts, decompositions, index handling) on any platform; it is not CoreML's runtime.
+    An output is None when some MIL op on its path has no value inference.
     """
     from ._io import from_feature
 
-    plan = io_plan(info)
-    e = Emitter(info, plan)
-    with Function({}, opset_version=TARGET) as func:
-        feeds = {}
-        for s in plan.inputs:
-            v = mb.const(val=to_feature(s, inputs[s.name]))
-            feeds[info.inputs[s.name]] = _feature_var(s, v)
-        outs = _emit(e, feeds)
-        func.set_outputs(outs)
+    _, plan, outs = _evaluation_program(info, inputs)
     result: dict[str, np.ndarray | None] = {}
     for spec, v in zip(plan.outputs, outs):
         result[spec.name] = None if v.val is None else from_feature(spec, np.asarray(v.val))
@@ -389,11 +399,7 @@ def evaluate(info: GraphInfo, inputs: Mapping[str, np.ndarray]) -> dict[str, np.
 
 def missing_value_inference(info: GraphInfo, inputs: Mapping[str, np.ndarray]) -> list[str]:
     """MIL op types whose value inference is missing when evaluating ``info`` (see :func:`evaluate`)."""
-    plan = io_plan(info)
-    e = Emitter(info, plan)
-    with Function({}, opset_version=TARGET) as func:
-        feeds = {info.inputs[s.name]: _feature_var(s, mb.const(val=to_feature(s, inputs[s.name]))) for s in plan.inputs}
-        func.set_outputs(_emit(e, feeds))
+    func, _, _ = _evaluation_program(info, inputs)
     out = set()
     for op in func.operations:
         if all(v.val is None for v in op.outputs) and all(getattr(i, "val", None) is not None for i in op.inputs.values() if isinstance(i, Var)):
@@ -404,9 +410,10 @@ def missing_value_inference(info: GraphInfo, inputs: Mapping[str, np.ndarray]) -
 # -- conversion to an ML Program ----------------------------------------------------------------
 _LOCK = threading.Lock()
 #: coremltools' default pass pipeline without the passes that change results: division by a
-#: constant rewritten as multiplication by its reciprocal (not correctly rounded), and int32
-#: operands narrowed to int16 ahead of gathers (gather data can exceed int16).
-_DROPPED_PASSES = ("common::divide_to_multiply", "common::add_int16_cast")
+#: constant rewritten as multiplication by its reciprocal (not correctly rounded), int32
+#: operands narrowed to int16 ahead of gathers (gather data can exceed int16), and mul + add
+#: by per-channel constants folded into ``batch_norm`` (rounds differently from the spec's formula).
+_DROPPED_PASSES = ("common::divide_to_multiply", "common::add_int16_cast", "common::fuse_elementwise_to_batchnorm")
 
 
 def pass_pipeline() -> Any:
