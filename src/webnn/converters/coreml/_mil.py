@@ -24,7 +24,7 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -261,12 +261,42 @@ class Emitter:
             return mb.mod(x=mb.add(x=v, y=np.int32(1 << 24)), y=np.int32(256))
         return v
 
+    def select(self, cond: Any, a: Any, b: Any) -> Var:
+        """``select(cond, a, b)`` with the output broadcast over all three operands.
+
+        MIL's ``select`` infers its output shape from ``a`` and ``b`` only, so when ``cond``
+        is larger, ``a`` is broadcast to the full shape first (numpy constants at conversion
+        time, vars with reshape + tile: exact for every value).
+        """
+        def shape(v: Any) -> tuple[int, ...]:
+            return tuple(int(d) for d in (v.shape if isinstance(v, Var) else np.shape(v)))
+
+        full = np.broadcast_shapes(shape(cond), shape(a), shape(b))
+        if np.broadcast_shapes(shape(a), shape(b)) != full:
+            if isinstance(a, Var):
+                a = _broadcast_var(a, shape(a), full)
+            else:
+                a = np.ascontiguousarray(np.broadcast_to(a, full))
+        return mb.select(cond=cond, a=a, b=b)
+
     @staticmethod
     def carrier_of_var(v: Var) -> str:
         return types.builtin_to_string(v.dtype)
 
     def cast(self, v: Var, carrier: str) -> Var:
         return v if types.builtin_to_string(v.dtype) == carrier else mb.cast(x=v, dtype=carrier)
+
+
+def _broadcast_var(x: Var, shape_in: Sequence[int], shape_out: Sequence[int]) -> Var:
+    """``x`` broadcast to ``shape_out`` exactly: reshape to the output rank, then tile."""
+    shape_in, shape_out = list(shape_in), list(shape_out)
+    padded = [1] * (len(shape_out) - len(shape_in)) + shape_in
+    if padded != shape_in:
+        x = mb.reshape(x=x, shape=np.array(padded, dtype=np.int32))
+    reps = [o // i for i, o in zip(padded, shape_out)]
+    if any(r != 1 for r in reps):
+        x = mb.tile(x=x, reps=np.array(reps, dtype=np.int32))
+    return x
 
 
 def carrier_of(data_type: str) -> str:

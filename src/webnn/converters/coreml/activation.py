@@ -74,7 +74,7 @@ def prelu(e: Emitter, op: Operation) -> None:
     x, slope = e.x(op, 0), e.x(op, 1)
     dt = e.xd(op).data_type
     neg = e.wrap(mb.mul(x=x, y=slope), dt)
-    e.set(op, mb.select(cond=mb.less(x=x, y=e.s(0, x)), a=neg, b=x))
+    e.set(op, e.select(mb.less(x=x, y=e.s(0, x)), neg, x))
 
 
 @rule("softmax", mil="softmax")

@@ -169,4 +169,4 @@ def clamp(e: Emitter, op: Operation) -> None:
 
 @rule("where", mil="select (condition: not_equal(c, 0))")
 def where(e: Emitter, op: Operation) -> None:
-    e.set(op, mb.select(cond=e.bool_of(op, 0), a=e.x(op, 1), b=e.x(op, 2)))
+    e.set(op, e.select(e.bool_of(op, 0), e.x(op, 1), e.x(op, 2)))

@@ -30,7 +30,7 @@ def indices(e: Emitter, op: Operation, bounds: Sequence[int], i: int = 1):
         return e.const(idx.astype(np.int32), "int32")
     n32 = n.astype(np.int32)
     x = mb.minimum(x=mb.maximum(x=e.x(op, i), y=-n32), y=n32 - 1)
-    return mb.select(cond=mb.less(x=x, y=np.int32(0)), a=mb.add(x=x, y=n32), b=x)
+    return e.select(mb.less(x=x, y=np.int32(0)), mb.add(x=x, y=n32), x)
 
 
 @rule("gather", mil="gather (indices clamped)")

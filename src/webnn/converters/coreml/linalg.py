@@ -36,4 +36,4 @@ def triangular(e: Emitter, op: Operation) -> None:
     k = op.attributes["diagonal"]
     d = np.arange(w)[None, :] - np.arange(h)[:, None]  # j - i
     mask = d >= k if op.attributes["upper"] else d <= k
-    e.set(op, mb.select(cond=mask, a=x, b=e.s(0, x)))
+    e.set(op, e.select(mask, x, e.s(0, x)))

@@ -111,6 +111,6 @@ def quantize_linear(e: Emitter, op: Operation) -> None:
     l = mb.sub(x=l, y=mb.mul(x=carry, y=np.int32(65536)))
     hc = mb.minimum(x=mb.maximum(x=h, y=np.int32(-32768)), y=np.int32(32767))
     r = mb.add(x=mb.mul(x=hc, y=np.int32(65536)), y=l)
-    r = mb.select(cond=mb.less(x=h, y=np.int32(-32768)), a=np.int32(lo), b=r)
-    r = mb.select(cond=mb.greater(x=h, y=np.int32(32767)), a=np.int32(hi), b=r)
+    r = e.select(mb.less(x=h, y=np.int32(-32768)), np.int32(lo), r)
+    r = e.select(mb.greater(x=h, y=np.int32(32767)), np.int32(hi), r)
     e.set(op, r)

@@ -67,7 +67,7 @@ def first_index(e: Emitter, x, axis: int, keep: bool, largest: bool):
     iota_shape = [1] * len(shape)
     iota_shape[axis] = n
     iota = np.arange(n, dtype=np.int32).reshape(iota_shape)
-    idx = mb.select(cond=hit, a=iota, b=np.int32(n))
+    idx = e.select(hit, iota, np.int32(n))
     return mb.reduce_min(x=idx, axes=[axis], keep_dims=keep)
 
 
