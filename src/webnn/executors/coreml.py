@@ -17,10 +17,12 @@ Prediction needs macOS with CoreML; elsewhere every function raises
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import sys
 import tempfile
 import threading
+import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +96,23 @@ class CoremlOutputWithData:
     data: np.ndarray
 
 
+def _looks_like_onnx(data: bytes) -> bool:
+    try:
+        import onnx
+
+        m = onnx.load_from_string(bytes(data))
+        return len(m.graph.node) > 0 or len(m.graph.input) > 0
+    except Exception:
+        return False
+
+
+def _load_mlmodel(path: str, compute_units: str) -> Any:
+    """CoreML loads (and compiles) the package at ``path`` for the given compute units."""
+    from ..converters.coreml._mil import ct
+
+    return ct.models.MLModel(path, compute_units=ct.ComputeUnit[compute_units])
+
+
 class LoadedModel:
     """A package unpacked and loaded by CoreML for given compute units; ``predict`` is thread-safe."""
 
@@ -102,15 +121,20 @@ class LoadedModel:
         if compute_units not in UNITS:
             raise ValidationError(f"compute_units must be one of {', '.join(UNITS)}, got {compute_units!r}")
         from ..converters.coreml import save_mlpackage
-        from ..converters.coreml._mil import ct
         from ..converters.coreml._io import METADATA_KEY, IoPlan
 
+        if not zipfile.is_zipfile(io.BytesIO(model_bytes)):
+            what = "an ONNX model" if _looks_like_onnx(model_bytes) else "not a zipped .mlpackage"
+            raise ValidationError(
+                f"run_coreml: model_bytes is {what}; CoreML runs ML Programs: pass the bytes of the 'coreml' converter "
+                f"(webnn.converters.default_registry().convert(graph_info, 'coreml').data), a zipped .mlpackage"
+            )
         self.compute_units = compute_units
         self._dir = Path(tempfile.mkdtemp(prefix="webnn-coreml-"))
         self._lock = threading.Lock()
         try:
             path = save_mlpackage(model_bytes, self._dir / "model.mlpackage")
-            self.model = ct.models.MLModel(str(path), compute_units=ct.ComputeUnit[compute_units])
+            self.model = _load_mlmodel(str(path), compute_units)
         except Exception as e:
             shutil.rmtree(self._dir, ignore_errors=True)
             raise CoremlRuntimeFailed(f"CoreML could not load the model: {type(e).__name__}: {e}") from e
