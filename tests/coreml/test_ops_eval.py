@@ -16,6 +16,13 @@ from ._util import assert_close, build, const, evaluate, same_as_ort
 R = np.random.default_rng(7)
 
 
+@pytest.fixture(autouse=True)
+def _seed():
+    """Each test draws the same data whatever ran before it."""
+    global R
+    R = np.random.default_rng(7)
+
+
 def f32(*shape, lo=-4.0, hi=4.0):
     return R.uniform(lo, hi, shape).astype(np.float32)
 
@@ -254,10 +261,10 @@ def test_dequantize_constant_weights():
     def fn(b, x):
         return b.matmul(x, b.dequantize_linear(const(b, w), const(b, s), const(b, z)))
 
-    g = build(fn, {"x": f32(2, 4)})
+    same_as_ort(fn, {"x": f32(2, 4)}, atol=1e-5)
     from webnn.converters.coreml import to_mil_program
 
-    prog, _ = to_mil_program(g.info)
+    prog, _ = to_mil_program(build(fn, {"x": f32(2, 4)}).info)
     assert "constexpr_blockwise_shift_scale" in {op.op_type for op in prog.functions["main"].operations}
 
 
@@ -319,7 +326,8 @@ def test_activations(dt):
                 b.hard_sigmoid(x, alpha=0.3, beta=0.4), b.hard_swish(x), b.linear(x, alpha=2.0, beta=-1.0), b.gelu(x), b.softmax(x, 1),
                 b.prelu(x, s)]
 
-    same_as_ort(fn, {"x": x, "s": (f32 if dt == "float32" else f16)(4)}, ulp=8 if dt == "float32" else 2, atol=1e-6)
+    # float16: coremltools' value inference rounds each numpy step to float16 (e.g. sigmoid's exp, add, divide)
+    same_as_ort(fn, {"x": x, "s": (f32 if dt == "float32" else f16)(4)}, ulp=8 if dt == "float32" else 4, atol=1e-6)
     # coremltools evaluates float16 softplus as log(1 + exp(x)) in float16 (CoreML's kernel is not numpy):
     # only the mapping is checked here.
     same_as_ort(lambda b, x: b.softplus(x), {"x": x}, ulp=8, atol=1e-6 if dt == "float32" else 1e-3)
@@ -427,7 +435,7 @@ def test_max_pool_integers(dt):
 
 
 @pytest.mark.parametrize("mode", ["constant", "edge", "reflection"])
-@pytest.mark.parametrize("dt", ["float32", "int32", "uint8"])
+@pytest.mark.parametrize("dt", ["float32", "float16", "int32", "uint8", "int64"])
 @pytest.mark.parametrize("pads", [([0, 1, 2], [0, 2, 1]), ([1, 0, 0], [2, 0, 1])])
 def test_pad(mode, dt, pads):
     x = R.integers(0, 50, (3, 4, 5)).astype(dt)

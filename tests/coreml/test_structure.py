@@ -302,6 +302,12 @@ def test_wide_arithmetic_is_refused(fn, message):
         program(g, converted=False)
 
 
+def test_pad_value_outside_int32_is_refused():
+    g = build(lambda b, x: b.pad(x, [1], [1], value=2**40), {"x": np.zeros(3, np.int64)})
+    with pytest.raises(ConversionError, match="pad of int64 with value 1099511627776 is not supported"):
+        program(g, converted=False)
+
+
 def test_quantize_to_uint32_is_refused():
     g = build(lambda b, x, s, z: b.quantize_linear(x, s, z), {"x": np.zeros(2, np.float32), "s": np.ones(2, np.float32), "z": np.zeros(2, np.uint32)})
     with pytest.raises(ConversionError, match="quantize_linear on uint32 is not supported"):

@@ -1,5 +1,6 @@
 """numpy value inference for the MIL ops that coremltools leaves without one (conv,
-conv_transpose, avg_pool, max_pool, l2_pool, instance_norm, gather_nd, scatter_nd) or gets wrong (cumsum with
+conv_transpose, avg_pool, max_pool, l2_pool, instance_norm, gather_nd, scatter_nd,
+constexpr_blockwise_shift_scale) or gets wrong (cumsum with
 ``exclusive``), installed only while :func:`webnn.converters.coreml.evaluate` builds a program.
 
 They follow MIL's documented semantics (NCHW input, OIHW / IOHW weights, custom ``pad``
@@ -153,6 +154,23 @@ def _vi_instance_norm(self):
     return y.astype(self.x.val.dtype)
 
 
+def _vi_blockwise_shift_scale(self):
+    data, scale = self.data.val, self.scale.val
+    offset = None if self.offset is None else self.offset.val
+    if data is None or scale is None:
+        return None
+
+    def expand(v):
+        for ax, (n, m) in enumerate(zip(data.shape, v.shape)):
+            v = np.repeat(v, n // m, axis=ax)
+        return v
+
+    d = data.astype(np.float64)
+    if offset is not None:
+        d = d - expand(offset.astype(np.float64))
+    return (d * expand(scale.astype(np.float64))).astype(scale.dtype)
+
+
 def _vi_cumsum(self):
     if self.x.val is None:
         return None
@@ -179,6 +197,7 @@ _REFERENCES = {
     "instance_norm": (_vi_instance_norm, False),
     "scatter_nd": (_vi_scatter_nd, False),
     "cumsum": (_vi_cumsum, True),  # coremltools' fails with exclusive=True
+    "constexpr_blockwise_shift_scale": (_vi_blockwise_shift_scale, False),
 }
 
 

@@ -29,7 +29,9 @@ import math
 
 import numpy as np
 
+from ...errors import ConversionError
 from ...graph import Operation
+from ._io import INT32_MAX, INT32_MIN, WIDE
 from ._mil import Emitter, mb, rule
 from .conv import NCHW_TO_NHWC, NHWC_TO_NCHW
 
@@ -193,6 +195,12 @@ def pad(e: Emitter, op: Operation) -> None:
     padded_dims = [i for i in range(rank) if begin[i] or end[i]]
     floats = e.xd(op).data_type in _FLOATS
     if mode == "constant":
+        dt = e.xd(op).data_type
+        if dt in WIDE and not (INT32_MIN if dt == "int64" else 0) <= a["value"] <= INT32_MAX:
+            raise ConversionError(
+                f"coreml: pad of {dt} with value {a['value']} is not supported: CoreML ML Programs compute integers in "
+                f"int32 only and the value is outside int32's range"
+            )
         e.set(op, pad_constant(e, x, shape, begin, end, a["value"]))
         return
     if floats and padded_dims[0] >= rank - 2:
