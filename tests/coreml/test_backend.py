@@ -100,6 +100,7 @@ class FakeMLModel:
         self.fed = feed
         ins = [f.name for f in self.spec.description.input]
         outs = [f.name for f in self.spec.description.output]
+        assert set(feed) == set(ins)
         return {o: feed[i].astype(np.float32) for o, i in zip(outs, ins)}  # CoreML hands back float32 for int32 features
 
 
@@ -161,3 +162,13 @@ def test_executor_rejects_onnx_bytes(fake_coreml):
     onnx_bytes = default_registry().convert(g.info, "onnx").data
     with pytest.raises(ValidationError, match="model_bytes is an ONNX model; CoreML runs ML Programs"):
         ex.run_coreml_with_inputs(onnx_bytes, [ex.CoremlInput("x", [2], np.zeros(2, np.float32))])
+
+
+def test_placeholder_fed_for_graph_without_inputs(fake_coreml):
+    from ._util import CTX, const
+
+    b = webnn.MLGraphBuilder(CTX)
+    g = b.build({"y": b.identity(const(b, np.array([3.0], np.float32)))})
+    model = ex.load_model(default_registry().convert(g.info, "coreml").data)
+    model.predict({})
+    assert set(model.model.fed) == {"placeholder"} and model.model.fed["placeholder"].dtype == np.float16

@@ -242,6 +242,22 @@ def test_rank0_input_and_output():
     assert y0.shape == () and y0 == 9 and y1.shape == () and y1 == 3
 
 
+def test_graph_without_inputs_gets_a_used_placeholder():
+    from webnn.converters.coreml import io_plan, load_spec
+
+    b = webnn.MLGraphBuilder(CTX)
+    g = b.build({"y": b.relu(const(b, np.array([1, -2], np.float32)))})
+    plan = io_plan(g.info)
+    assert plan.placeholder == "placeholder" and plan.placeholder_output == "placeholder_output"
+    spec = load_spec(default_registry().convert(g.info, "coreml"))
+    assert [f.name for f in spec.description.input] == ["placeholder"]
+    assert [f.name for f in spec.description.output] == ["y", "placeholder_output"]
+    assert set(plan.features({})) == {"placeholder"}
+    from webnn.converters.coreml import evaluate as evaluate_named
+
+    np.testing.assert_array_equal(evaluate_named(g.info, {})["y"], [1, 0])
+
+
 def test_rank_above_five_is_refused():
     g = build(lambda b, x: b.reshape(x, [1, 2, 1, 2, 1, 2]), {"x": np.zeros(8, np.float32)})
     with pytest.raises(ConversionError, match=r"reshape has a rank-6 operand .* rank <= 5"):

@@ -154,12 +154,12 @@ class LoadedModel:
 
     def predict(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Run on WebNN-named arrays; returns WebNN-named arrays of the graph's data types."""
-        from ..converters.coreml._io import from_feature, to_feature
+        from ..converters.coreml._io import from_feature
 
         if self.plan is None:
             feed = {n: np.ascontiguousarray(inputs[n]) for n in self._features_in}
         else:
-            feed = {s.feature: to_feature(s, inputs[s.name]) for s in self.plan.inputs}
+            feed = self.plan.features(inputs)
         try:
             with self._lock:
                 res = self.model.predict(feed)

@@ -68,16 +68,45 @@ class IoSpec:
 
 @dataclass(frozen=True)
 class IoPlan:
+    """Every graph input and output as a CoreML feature.
+
+    ``placeholder``: a graph without inputs gets one float16 [1] input feature of this name
+    (CoreML cannot run a model without inputs, and only when the input is used: it is also
+    returned as the extra output ``placeholder_output``); the host feeds it a zero.
+    """
+
     inputs: tuple[IoSpec, ...]
     outputs: tuple[IoSpec, ...]
+    placeholder: str = ""
+    placeholder_output: str = ""
 
     def to_json(self) -> str:
-        return json.dumps({"inputs": [i.to_json() for i in self.inputs], "outputs": [o.to_json() for o in self.outputs]}, sort_keys=True)
+        return json.dumps(
+            {
+                "inputs": [i.to_json() for i in self.inputs],
+                "outputs": [o.to_json() for o in self.outputs],
+                "placeholder": self.placeholder,
+                "placeholder_output": self.placeholder_output,
+            },
+            sort_keys=True,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> "IoPlan":
         d = json.loads(text)
-        return cls(tuple(IoSpec.from_json(i) for i in d["inputs"]), tuple(IoSpec.from_json(o) for o in d["outputs"]))
+        return cls(
+            tuple(IoSpec.from_json(i) for i in d["inputs"]),
+            tuple(IoSpec.from_json(o) for o in d["outputs"]),
+            d.get("placeholder", ""),
+            d.get("placeholder_output", ""),
+        )
+
+    def features(self, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """The CoreML feature dict for WebNN-named input arrays."""
+        feed = {s.feature: to_feature(s, inputs[s.name]) for s in self.inputs}
+        if self.placeholder:
+            feed[self.placeholder] = np.zeros((1,), np.float16)
+        return feed
 
 
 _IDENT = re.compile(r"[^A-Za-z0-9_]")

@@ -326,7 +326,10 @@ def io_plan(info: GraphInfo) -> IoPlan:
     for (name, oid), feat in zip(info.outputs.items(), out_names):
         d = info.operands[oid]
         outputs.append(IoSpec(name, feat, d.data_type, tuple(d.shape), CARRIER[d.data_type], tuple(d.shape)))
-    return IoPlan(tuple(inputs), tuple(outputs))
+    placeholder = placeholder_out = ""
+    if not inputs:
+        placeholder, placeholder_out = feature_names(["placeholder", "placeholder_output"], taken)
+    return IoPlan(tuple(inputs), tuple(outputs), placeholder, placeholder_out)
 
 
 def _check_op(e: Emitter, op: Operation) -> None:
@@ -388,9 +391,14 @@ def to_mil_program(info: GraphInfo) -> tuple[Program, IoPlan]:
     plan = io_plan(info)
     e = Emitter(info, plan)
     specs = {s.feature: mb.TensorSpec(shape=s.feature_shape, dtype=types.string_to_builtin(s.carrier)) for s in plan.inputs}
+    if plan.placeholder:
+        specs[plan.placeholder] = mb.TensorSpec(shape=(1,), dtype=types.fp16)
     with Function(specs, opset_version=TARGET) as func:
         feeds = {info.inputs[s.name]: _feature_var(s, func.inputs[s.feature]) for s in plan.inputs}
-        func.set_outputs(_emit(e, feeds))
+        outs = _emit(e, feeds)
+        if plan.placeholder:
+            outs.append(mb.identity(x=func.inputs[plan.placeholder], name=plan.placeholder_output))
+        func.set_outputs(outs)
     prog = Program()
     prog.add_function("main", func)
     return prog, plan
