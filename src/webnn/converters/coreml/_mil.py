@@ -299,10 +299,6 @@ def _broadcast_var(x: Var, shape_in: Sequence[int], shape_out: Sequence[int]) ->
     return x
 
 
-def carrier_of(data_type: str) -> str:
-    return CARRIER[data_type]
-
-
 # -- program construction ---------------------------------------------------------------------
 def _load_rules() -> None:
     pkg = __name__.rsplit(".", 1)[0]
@@ -480,8 +476,9 @@ class _quiet:
         from coremltools.converters.mil.mil.passes import pass_pipeline as pp
 
         self._pp, self._entry = pp, entry
-        self._tqdm, self._gc = pp.tqdm, getattr(entry, "gc", None)
-        pp.tqdm = lambda it, **_: it
+        self._tqdm, self._gc = getattr(pp, "tqdm", None), getattr(entry, "gc", None)
+        if self._tqdm is not None:
+            pp.tqdm = lambda it, **_: it
         if self._gc is not None:
             entry.gc = _NoCollect
         self._warn = warnings.catch_warnings()
@@ -493,7 +490,8 @@ class _quiet:
     def __exit__(self, *exc: object) -> None:
         logging.disable(self._log)
         self._warn.__exit__(*exc)
-        self._pp.tqdm = self._tqdm
+        if self._tqdm is not None:
+            self._pp.tqdm = self._tqdm
         if self._gc is not None:
             self._entry.gc = self._gc
 
