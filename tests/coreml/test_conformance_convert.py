@@ -43,8 +43,8 @@ def check_spec(spec, plan) -> None:
     assert spec.specificationVersion >= 9  # iOS18 / macOS 15
     ins = {f.name: f for f in spec.description.input}
     outs = {f.name: f for f in spec.description.output}
-    assert list(ins) == [s.feature for s in plan.inputs]
-    assert list(outs) == [s.feature for s in plan.outputs]
+    assert list(ins) == [s.feature for s in plan.inputs] + ([plan.placeholder] if plan.placeholder else [])
+    assert list(outs) == [s.feature for s in plan.outputs] + ([plan.placeholder_output] if plan.placeholder else [])
     for s, f in [(s, ins[s.feature]) for s in plan.inputs] + [(s, outs[s.feature]) for s in plan.outputs]:
         arr = f.type.multiArrayType
         assert ft.ArrayFeatureType.ArrayDataType.Name(arr.dataType) == _FEATURE_TYPES[s.carrier], s
