@@ -1,0 +1,173 @@
+"""CoreML rules for recurrent networks: gru gru_cell lstm lstm_cell, unrolled over the static steps.
+
+MIL's own ``gru``/``lstm`` ops do not express WebNN's options (GRU ``resetAfter`` both ways,
+gate layouts, per-direction activations, LSTM peepholes on the *previous* cell state, a
+separate recurrent bias), so each network is unrolled into the spec's gruCell/lstmCell
+decompositions: the input projections of all steps are one ``matmul``, each step adds the
+recurrent ``matmul`` and applies the gates. Every op stays in the graph's float type.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...graph import Operation
+from ._mil import Emitter, mb, rule
+
+_ACT = {"relu": mb.relu, "sigmoid": mb.sigmoid, "tanh": mb.tanh}
+#: Position of each gate's block in the weight layout.
+_GRU_GATES = {"zrn": {"z": 0, "r": 1, "n": 2}, "rzn": {"r": 0, "z": 1, "n": 2}}
+_LSTM_GATES = {"iofg": {"i": 0, "o": 1, "f": 2, "g": 3}, "ifgo": {"i": 0, "f": 1, "g": 2, "o": 3}}
+
+
+def _take(x, i: int, axis: int = 0):
+    """``x[i]`` along ``axis`` (the axis removed)."""
+    return mb.gather(x=x, indices=np.int32(i), axis=axis)
+
+
+def _gates(v, n: int) -> list:
+    """``v`` split into ``n`` equal blocks along the last axis."""
+    return list(mb.split(x=v, num_splits=n, axis=-1))
+
+
+def _dir(x, d: int, nd_input: bool):
+    return None if x is None else (_take(x, d) if nd_input else x)
+
+
+def _gru_direction(e: Emitter, xs, w, r, b, rb, h, a: dict, steps: int, backward: bool):
+    """One direction of a GRU over ``xs`` ([steps, batch, in]); returns (final h, [h per step])."""
+    acts = [_ACT[n] for n in a["activations"]]
+    f, g = acts[0], acts[1]
+    gate = _GRU_GATES[a["layout"]]
+    hs = a["hidden_size"]
+    xw = mb.matmul(x=xs, y=w, transpose_y=True)  # [steps, batch, 3H]
+    if b is not None:
+        xw = mb.add(x=xw, y=b)
+    # recurrent weights per gate, for resetAfter=False's (r * h) R_n^T
+    r_blocks = list(mb.split(x=r, num_splits=3, axis=0))  # [H, H] each
+    rb_blocks = _gates(rb, 3) if rb is not None else [None] * 3
+    one = e.s(1, h)
+    seq: dict[int, object] = {}
+    order = range(steps - 1, -1, -1) if backward else range(steps)
+    for t in order:
+        xg = _gates(_take(xw, t), 3)
+        if a["reset_after"]:
+            hr = mb.matmul(x=h, y=r, transpose_y=True)
+            if rb is not None:
+                hr = mb.add(x=hr, y=rb)
+            hg = _gates(hr, 3)
+            z = f(x=mb.add(x=xg[gate["z"]], y=hg[gate["z"]]))
+            rr = f(x=mb.add(x=xg[gate["r"]], y=hg[gate["r"]]))
+            n = g(x=mb.add(x=xg[gate["n"]], y=mb.mul(x=rr, y=hg[gate["n"]])))
+        else:
+            def rec(k: str, v):
+                y = mb.matmul(x=v, y=r_blocks[gate[k]], transpose_y=True)
+                return y if rb_blocks[gate[k]] is None else mb.add(x=y, y=rb_blocks[gate[k]])
+
+            z = f(x=mb.add(x=xg[gate["z"]], y=rec("z", h)))
+            rr = f(x=mb.add(x=xg[gate["r"]], y=rec("r", h)))
+            n = g(x=mb.add(x=xg[gate["n"]], y=rec("n", mb.mul(x=rr, y=h))))
+        h = mb.add(x=mb.mul(x=mb.sub(x=one, y=z), y=n), y=mb.mul(x=z, y=h))
+        seq[t] = h
+    del hs
+    return h, [seq[t] for t in range(steps)]
+
+
+def _lstm_direction(e: Emitter, xs, w, r, b, rb, p, h, c, a: dict, steps: int, backward: bool):
+    f, g, hf = (_ACT[n] for n in a["activations"])
+    gate = _LSTM_GATES[a["layout"]]
+    xw = mb.matmul(x=xs, y=w, transpose_y=True)  # [steps, batch, 4H]
+    for bias in (b, rb):
+        if bias is not None:
+            xw = mb.add(x=xw, y=bias)
+    p_i = p_o = p_f = None
+    if p is not None:
+        p_i, p_o, p_f = _gates(p, 3)
+    seq: dict[int, object] = {}
+    order = range(steps - 1, -1, -1) if backward else range(steps)
+    for t in order:
+        pre = _gates(mb.add(x=_take(xw, t), y=mb.matmul(x=h, y=r, transpose_y=True)), 4)
+        gi, go, gf, gg = (pre[gate[k]] for k in "iofg")
+        if p is not None:
+            gi = mb.add(x=gi, y=mb.mul(x=c, y=p_i))
+            gf = mb.add(x=gf, y=mb.mul(x=c, y=p_f))
+            go = mb.add(x=go, y=mb.mul(x=c, y=p_o))  # the previous cell state (the spec's lstmCell)
+        i, fg, o, cand = f(x=gi), f(x=gf), f(x=go), g(x=gg)
+        c = mb.add(x=mb.mul(x=fg, y=c), y=mb.mul(x=i, y=cand))
+        h = mb.mul(x=o, y=hf(x=c))
+        seq[t] = h
+    return h, c, [seq[t] for t in range(steps)]
+
+
+def _zeros(e: Emitter, batch: int, hs: int, dt: str):
+    return e.const(np.zeros((batch, hs)), "fp32" if dt == "float32" else "fp16")
+
+
+def _sequence(per_dir: list[list]):
+    """[steps, nd, batch, H] from each direction's per-step states."""
+    seqs = [mb.stack(values=s, axis=0) if len(s) > 1 else mb.expand_dims(x=s[0], axes=[0]) for s in per_dir]
+    return mb.stack(values=seqs, axis=1) if len(seqs) > 1 else mb.expand_dims(x=seqs[0], axes=[1])
+
+
+def _stack0(vs: list):
+    return mb.stack(values=vs, axis=0) if len(vs) > 1 else mb.expand_dims(x=vs[0], axes=[0])
+
+
+@rule("gru", mil="unrolled: matmul, add, split, sigmoid/tanh/relu, mul per step; stack")
+def gru(e: Emitter, op: Operation) -> None:
+    a = op.attributes
+    nd = 2 if a["direction"] == "both" else 1
+    xd = e.xd(op, 0)
+    steps, batch, hs = a["steps"], xd.shape[1], a["hidden_size"]
+    x, w, r, b, rb, h0 = (e.x(op, i) for i in range(6))
+    finals, seqs = [], []
+    for d in range(nd):
+        h = _take(h0, d) if h0 is not None else _zeros(e, batch, hs, xd.data_type)
+        backward = a["direction"] == "backward" or d == 1
+        hf, seq = _gru_direction(e, x, _take(w, d), _take(r, d), _dir(b, d, True), _dir(rb, d, True), h, a, steps, backward)
+        finals.append(hf)
+        seqs.append(seq)
+    e.set(op, _stack0(finals), 0)
+    if a["return_sequence"]:
+        e.set(op, _sequence(seqs), 1)
+
+
+@rule("gru_cell", mil="one unrolled gru step")
+def gru_cell(e: Emitter, op: Operation) -> None:
+    a = dict(op.attributes)
+    x, w, r, h, b, rb = (e.x(op, i) for i in range(6))
+    hf, _ = _gru_direction(e, mb.expand_dims(x=x, axes=[0]), w, r, b, rb, h, a, 1, False)
+    e.set(op, hf)
+
+
+@rule("lstm", mil="unrolled: matmul, add, split, sigmoid/tanh/relu, mul per step (peepholes on the previous cell state); stack")
+def lstm(e: Emitter, op: Operation) -> None:
+    a = op.attributes
+    nd = 2 if a["direction"] == "both" else 1
+    xd = e.xd(op, 0)
+    steps, batch, hs = a["steps"], xd.shape[1], a["hidden_size"]
+    x, w, r, b, rb, p, h0, c0 = (e.x(op, i) for i in range(8))
+    hs_out, cs_out, seqs = [], [], []
+    for d in range(nd):
+        h = _take(h0, d) if h0 is not None else _zeros(e, batch, hs, xd.data_type)
+        c = _take(c0, d) if c0 is not None else _zeros(e, batch, hs, xd.data_type)
+        backward = a["direction"] == "backward" or d == 1
+        hf, cf, seq = _lstm_direction(
+            e, x, _take(w, d), _take(r, d), _dir(b, d, True), _dir(rb, d, True), _dir(p, d, True), h, c, a, steps, backward
+        )
+        hs_out.append(hf)
+        cs_out.append(cf)
+        seqs.append(seq)
+    e.set(op, _stack0(hs_out), 0)
+    e.set(op, _stack0(cs_out), 1)
+    if a["return_sequence"]:
+        e.set(op, _sequence(seqs), 2)
+
+
+@rule("lstm_cell", mil="one unrolled lstm step")
+def lstm_cell(e: Emitter, op: Operation) -> None:
+    a = op.attributes
+    x, w, r, h, c, b, rb, p = (e.x(op, i) for i in range(8))
+    hf, cf, _ = _lstm_direction(e, mb.expand_dims(x=x, axes=[0]), w, r, b, rb, p, h, c, a, 1, False)
+    e.set(op, hf, 0)
+    e.set(op, cf, 1)
