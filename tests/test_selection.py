@@ -424,3 +424,33 @@ def test_simulate_environment_variable_counts_only_for_a_named_backend(tmp_path:
     assert selection.select_backend(True, "high-performance", probes=p).name == "onnxruntime"
     with pytest.raises(webnn.BackendUnavailable, match="no NVIDIA GPU"):
         selection.select_backend(True, "high-performance", "trtx", options={"simulate": False}, probes=p)
+
+
+class FakeCoremlUnits(FakeCoreml):
+    def __init__(self, power_preference: str = "default", compute_units: str | None = None) -> None:
+        self.power_preference = power_preference
+
+
+class FakeTrtxSim(FakeTrtx):
+    def __init__(self, simulate: bool | None = None) -> None:
+        self.simulate = simulate
+
+
+@pytest.mark.parametrize("pref", ["low-power", "default"])
+def test_power_preference_reaches_backends_that_take_it(tmp_path: Path, pref: str) -> None:
+    p = machine(tmp_path, gpu=False, trt=False, macos=True)
+    p.load_backend = lambda name: {"onnxruntime": OnnxRuntimeBackend, "coreml": FakeCoremlUnits}[name]
+    with selection.use_probes(p):
+        ctx = webnn.MLContext(power_preference=pref)
+    assert ctx.backend == "coreml" and ctx._backend.power_preference == pref
+
+
+def test_simulation_env_is_ignored_when_trtx_is_chosen_automatically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBNN_TRTX_SIMULATE", "1")
+    p = machine(tmp_path, gpu=True, trt=True)
+    p.load_backend = lambda name: {"onnxruntime": OnnxRuntimeBackend, "trtx": FakeTrtxSim}[name]
+    with selection.use_probes(p):
+        auto = webnn.MLContext(power_preference="high-performance")
+        named = webnn.MLContext(backend="trtx")
+    assert auto.backend == "trtx" and auto._backend.simulate is False
+    assert named._backend.simulate is True

@@ -88,6 +88,15 @@ class MLContext:
         opts, ignored = _options_for(choice.backend_class, backend_options, choice.explicit)
         if ignored:
             choice.notes.append(f"options not used by {choice.name}: {', '.join(sorted(ignored))}")
+        params = _init_params(choice.backend_class)
+        if "power_preference" in params:
+            opts.setdefault("power_preference", power_preference)  # e.g. CoreML compute units
+        if "simulate" in params and "simulate" not in opts:
+            # Selection decided; the backend must not re-read WEBNN_TRTX_SIMULATE on its own,
+            # or an automatically chosen TensorRT-RTX would simulate without being asked to.
+            from .selection import TRTX_SIMULATE_ENV, _simulate
+
+            opts["simulate"] = _simulate(choice.name, opts, os.environ, choice.explicit)
         self._backend_options = opts
         self._backend: Backend = choice.backend_class(**opts)
 
@@ -275,6 +284,13 @@ def _check_named(named: Mapping[str, MLTensor], descs: Mapping[str, MLOperandDes
                 f"dispatch: {kind} {name!r} is {t._descriptor.data_type}{list(t._descriptor.shape)}, "
                 f"the graph expects {d.data_type}{list(d.shape)}"
             )
+
+
+def _init_params(cls: type) -> set[str]:
+    try:
+        return set(inspect.signature(cls.__init__).parameters)
+    except (TypeError, ValueError):
+        return set()
 
 
 def _options_for(cls: type, options: Mapping[str, Any], explicit: bool) -> tuple[dict[str, Any], set[str]]:
