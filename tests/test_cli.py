@@ -133,6 +133,8 @@ def test_user_errors(files: Path, tmp_path: Path) -> None:
     one_line_error(webnn_cli("frobnicate"), 2, "invalid choice")
     one_line_error(webnn_cli("convert", str(files / "x.npy"), "--to", "onnx", "-o", str(tmp_path / "o.onnx")), 2, "not a saved webnn graph")
     one_line_error(webnn_cli("bench", g, "-n", "0"), 2, "--iterations")
+    assert webnn_cli("convert", g, "--to", "onnx", "-o", str(tmp_path / "g.onnx")).returncode == 0
+    one_line_error(webnn_cli("run", str(tmp_path / "g.onnx"), "--backend", "coreml", "--zeros"), 2, "CoreML cannot run ONNX files")
     if sys.platform != "darwin":
         one_line_error(webnn_cli("run", g, "--backend", "coreml", "--zeros"), 3, "coreml", "needs macOS")
 

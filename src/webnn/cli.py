@@ -519,13 +519,15 @@ class _OnnxRunner(_Runner):
 
         if args.backend:
             name = selection.resolve_name(args.backend)
+            if name == "coreml":
+                raise UserError(f"{path}: CoreML cannot run ONNX files; run a saved webnn graph (MLGraph.save) with --backend coreml")
             c = selection.check_backend(name, options=_backend_options(args))
             if not c.ok:
                 raise _unavailable_error(name, c.reason)
             self.note = "requested by --backend"
         else:
-            sel = selection.select_backend(True, "default", options=_backend_options(args))
-            name = sel.name
+            sel = selection.select_backend(True, "high-performance", options=_backend_options(args))
+            name = sel.name  # high-performance: TensorRT-RTX or ONNX Runtime, both read ONNX
             self.note = sel.reason
         self.backend = name
         self.simulated = selection._simulate(name, _backend_options(args), os.environ, explicit=bool(args.backend))
