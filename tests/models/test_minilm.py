@@ -93,3 +93,15 @@ def test_encode_pads_partial_batches() -> None:
     assert three.shape == (3, 384)
     single = model.encode(SENTENCES[2:3])
     np.testing.assert_allclose(three[2], single[0], atol=1e-5)
+
+
+def test_matches_reference_on_simulated_tensorrt_rtx(weights, inputs, tmp_path) -> None:
+    """The real TensorRT-RTX AOT build and engine cache, outputs from the labelled simulation."""
+    pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'webnn[trtx]')")
+    ctx = webnn.MLContext(backend="trtx", simulate=True, cache_dir=str(tmp_path))
+    g, got = _run(ctx, weights, inputs)
+    assert g.backend == "trtx" and g.simulated
+    ids, mask = inputs
+    err = np.abs(got.astype(np.float64) - reference_embeddings(weights, ids, mask)).max()
+    assert err <= 1e-4, f"max abs error {err}"
+    assert any(tmp_path.rglob("*")), "the engine was not cached"
