@@ -26,13 +26,16 @@ def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def load_cases(op_file: str) -> list[dict]:
-    return json.loads((DATA / op_file).read_text())["tests"]
+EXTRA = Path(__file__).parent / "data_extra"
 
 
-def all_case_ids() -> list[tuple[str, int, str]]:
+def load_cases(op_file: str, data: Path = DATA) -> list[dict]:
+    return json.loads((data / op_file).read_text())["tests"]
+
+
+def all_case_ids(data: Path = DATA) -> list[tuple[str, int, str]]:
     out = []
-    for f in sorted(DATA.glob("*.json")):
+    for f in sorted(data.glob("*.json")):
         for i, t in enumerate(json.loads(f.read_text())["tests"]):
             out.append((f.name, i, t["name"]))
     return out

@@ -3,30 +3,14 @@ tools/wpt_to_json.py from the WPT files named in each), run like test_conformanc
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 import webnn
-from webnn.ops import load_all
 
-from .harness import build_case, check_close, snake
+from .harness import EXTRA, all_case_ids, build_case, check_close, load_cases
 from .xfail import XFAIL
 
-EXTRA = Path(__file__).parent / "data_extra"
-
-
-def _cases() -> list[tuple[str, int, str]]:
-    out = []
-    for f in sorted(EXTRA.glob("*.json")):
-        for i, t in enumerate(json.loads(f.read_text())["tests"]):
-            out.append((f.name, i, t["name"]))
-    return out
-
-
-CASES = _cases()
-KNOWN = {n for d in load_all().values() for n in (d.name, d.spec_name)}
+CASES = all_case_ids(EXTRA)
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +22,7 @@ def context() -> webnn.MLContext:
 def test_case(context: webnn.MLContext, op_file: str, index: int, name: str) -> None:
     if name in XFAIL:
         pytest.xfail(XFAIL[name])
-    case = json.loads((EXTRA / op_file).read_text())["tests"][index]
-    missing = [o["name"] for o in case["graph"]["operators"] if o["name"] not in KNOWN and snake(o["name"]) not in KNOWN]
-    if missing:
-        pytest.skip(f"operator(s) not implemented on this branch: {', '.join(missing)}")
+    case = load_cases(op_file, EXTRA)[index]
     graph, feeds, expected = build_case(case, context)
     out = context.compute(graph, feeds)
     assert set(out) == set(expected)
