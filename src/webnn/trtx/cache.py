@@ -51,11 +51,9 @@ class EntryInvalid(Exception):
 
 def default_cache_dir() -> Path:
     """``$WEBNN_CACHE_DIR``, else ``$XDG_CACHE_HOME/webnn``, else ``~/.cache/webnn``."""
-    env = os.environ.get("WEBNN_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "webnn"
+    from ..cache_dir import cache_dir
+
+    return cache_dir()
 
 
 def pack(meta: dict, payload: bytes) -> bytes:
