@@ -125,11 +125,11 @@ def test_scatter_nd(ctx, name, input, indices, updates, valid):
             b.scatter_nd(x, i, u, label="a_scatter_nd")
 
 
-@pytest.mark.parametrize("op,nargs", [("gather_elements", 2), ("gather_nd", 2), ("scatter_elements", 3), ("scatter_nd", 3)])
-@pytest.mark.parametrize("which", [0, 1, 2])
+_ARGS = [("gather_elements", 2), ("gather_nd", 2), ("scatter_elements", 3), ("scatter_nd", 3)]
+
+
+@pytest.mark.parametrize("op,nargs,which", [(op, n, w) for op, n in _ARGS for w in range(n)])
 def test_operand_from_another_builder(ctx, op, nargs, which):
-    if which >= nargs:
-        pytest.skip("no such argument")
     b, other = webnn.MLGraphBuilder(ctx), webnn.MLGraphBuilder(ctx)
     descs = [d("float32", [2, 2]), d("int32", [2, 2] if "elements" in op else [2, 1]), d("float32", [2, 2] if "elements" in op else [2, 2])]
     args = [(other if k == which else b).input(f"x{k}", descs[k]) for k in range(nargs)]
