@@ -297,3 +297,11 @@ def test_output_may_share_an_input_name(ctx: webnn.MLContext) -> None:
     out = ctx.compute(g, {"x": np.array([1, 3], np.float32)})
     np.testing.assert_array_equal(out["x"], [2, 6])
     np.testing.assert_array_equal(out["y"], [1, 9])
+
+
+def test_unanticipated_argument_types_are_validation_errors(ctx: webnn.MLContext) -> None:
+    b = webnn.MLGraphBuilder(ctx)
+    x = b.input("x", [2], "float32")
+    with pytest.raises(webnn.ValidationError, match="cast"):
+        b.cast(x, [[1]])
+    assert b.build({"y": b.add(x, x)}) is not None

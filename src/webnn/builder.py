@@ -159,6 +159,10 @@ class MLGraphBuilder:
         except ValidationError as e:
             msg = str(e)
             raise ValidationError((msg if msg.startswith(opdef.name) else f"{where}: {msg}") + tag) from None
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as e:
+            # An argument of a type no validation step anticipated: still a TypeError per the
+            # spec, and still names the op; the builder stays usable.
+            raise ValidationError(f"{where}: invalid arguments ({type(e).__name__}: {e}){tag}") from e
         outs = node.outputs if isinstance(node.outputs, list) else [node.outputs]
         with self._lock:
             out_operands = [self._new_operand(d, "output") for d in outs]
