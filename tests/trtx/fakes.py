@@ -32,6 +32,7 @@ class FakeCuda:
         self._ids = itertools.count(1)
         self.mallocs = self.frees = self.host_mallocs = self.host_frees = 0
         self.syncs = self.h2d = self.d2h = 0
+        self.copies: list[tuple[str, int, int]] = []  # ("h2d" | "d2h", device pointer, bytes), in order
 
     # device / stream
     def init_context(self, device: int) -> None:
@@ -93,6 +94,7 @@ class FakeCuda:
         self._check(self.host_mem, src, nbytes, "htod src")
         ctypes.memmove(dst, src, nbytes)
         self.h2d += 1
+        self.copies.append(("h2d", dst, nbytes))
 
     def dtoh_async(self, dst: int, src: int, nbytes: int, stream: int) -> None:
         assert stream in self.streams
@@ -100,6 +102,11 @@ class FakeCuda:
         self._check(self.device_mem, src, nbytes, "dtoh src")
         ctypes.memmove(dst, src, nbytes)
         self.d2h += 1
+        self.copies.append(("d2h", src, nbytes))
+
+    def copies_touching(self, ptr: int, nbytes: int = 1) -> list[tuple[str, int, int]]:
+        """Host<->device copies whose device range overlaps [ptr, ptr + nbytes)."""
+        return [c for c in self.copies if c[1] < ptr + nbytes and ptr < c[1] + c[2]]
 
     def live_bytes(self) -> int:
         return sum(ctypes.sizeof(b) for b in self.device_mem.values())

@@ -27,6 +27,8 @@ from ..errors import BackendUnavailable, InvalidStateError
 from ..graph import GraphInfo
 from ..trtx.lib import cuda_python_available, trt_available, trt_version
 from ..trtx.simulate import simulate_requested
+from ..tensor import HostStorage, TensorStorage
+from ..types import MLOperandDescriptor
 from . import Backend, CompiledGraph
 
 
@@ -56,6 +58,24 @@ class TrtxCompiledGraph(CompiledGraph):
             raise InvalidStateError("compute: graph was destroyed")
         out = self._runner.infer(inputs)
         return {n: out[o] for n, o in self._output_names.items()}
+
+    def dispatch(self, inputs: Mapping[str, TensorStorage], outputs: Mapping[str, TensorStorage]) -> None:
+        """Bind device tensors' buffers directly (no host copies); stage host/foreign storages."""
+        if self._runner is None:
+            raise InvalidStateError("dispatch: graph was destroyed")
+        if self.simulated:
+            return super().dispatch(inputs, outputs)
+        from ..trtx.storage import DeviceStorage
+
+        def bound(s: TensorStorage) -> bool:
+            return isinstance(s, DeviceStorage) and s.memory.device == self._runner.device
+
+        feed = {n: (s._live() if bound(s) else s.host_array()) for n, s in inputs.items()}
+        targets = {self._output_names[n]: (s._live() if bound(s) else None) for n, s in outputs.items()}
+        results = self._runner.dispatch(feed, targets)
+        for n, s in outputs.items():
+            if targets[self._output_names[n]] is None:
+                s.write(results[self._output_names[n]])
 
     def close(self) -> None:
         r, self._runner = self._runner, None
@@ -98,6 +118,8 @@ class TrtxBackend(Backend):
         self.cache = EngineCache(cache_dir, cache_max_bytes) if cache else None
         self.progress = progress
         self.device = device
+        self._cuda: Any = None  # CudaApi for tensor memory (None: created on first use; tests inject a fake)
+        self._tensor_memory: Any = None
 
     @classmethod
     def availability(cls, simulate: bool | None = None, device: int = 0, **_: Any) -> tuple[bool, str]:
@@ -141,6 +163,16 @@ class TrtxBackend(Backend):
         )
         names = converted.metadata.get("output_names") or {n: n for n in info.outputs}
         return TrtxCompiledGraph(runner, record, names)
+
+    def create_tensor_storage(self, descriptor: MLOperandDescriptor) -> TensorStorage:
+        """Device memory on the GPU runner (dispatch binds it directly); host memory when simulated."""
+        if self.simulated:
+            return HostStorage(descriptor)
+        from ..trtx.storage import DeviceStorage, TensorMemory
+
+        if self._tensor_memory is None:
+            self._tensor_memory = TensorMemory(self._cuda, self.device)
+        return DeviceStorage(self._tensor_memory, descriptor)
 
     def describe(self) -> str:
         v = trt_version()

@@ -418,6 +418,7 @@ class TrtxRunner:
             for io in self._io:
                 if not io.is_input and not io.dynamic:
                     shapes[io.name] = io.shape
+                    self._set_address(io.name, self._output_buffer(io.name).dptr)  # a dispatch may have bound a tensor
             # 3. execute
             self._allocator.shapes.clear()
             with capture() as msgs:
@@ -456,4 +457,86 @@ class TrtxRunner:
             if not self._rc_saved_after_first:
                 self._rc_saved_after_first = True
                 self.save_runtime_cache()  # after the first run the JIT kernels exist
+            return out
+
+    # -- bound execution (MLTensor dispatch) --------------------------------------------
+    def dispatch(self, inputs: Mapping[str, Any], outputs: Mapping[str, int | None]) -> dict[str, np.ndarray]:
+        """Run with device buffers bound directly as tensor addresses (``set_tensor_address``).
+
+        ``inputs``: engine input name -> device pointer (int) holding the data, or a host array
+        (staged through this runner's buffer). ``outputs``: engine output name -> device
+        pointer to write into, or None for a host result (returned). No host copy is made for
+        pointers; one synchronize at the end. Outputs with dynamic shapes must be None.
+        """
+        with self._lock:
+            if not self._active:
+                self.activate()
+            cuda, stream, ctx = self._cuda, self._stream, self._context
+            if self.device != 0:
+                cuda.set_device(self.device)
+            for io in self._io:
+                if not io.is_input:
+                    continue
+                if io.name not in inputs:
+                    raise TrtxRuntimeFailed(f"{self.label}: missing input {io.name!r} (engine inputs: {', '.join(self.input_names)})")
+                src = inputs[io.name]
+                if isinstance(src, int):
+                    if io.dynamic:
+                        raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has a dynamic shape; bind it as a host array")
+                    self._set_address(io.name, src)
+                    continue
+                a = np.ascontiguousarray(src)
+                if a.dtype != io.dtype or (not io.dynamic and a.shape != io.shape):
+                    raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} is {a.dtype}{list(a.shape)}, the engine expects {io.dtype}{list(io.shape)}")
+                if io.dynamic and self._last_shapes.get(io.name) != a.shape:
+                    if len(a.shape) != len(io.shape) or not ctx.set_input_shape(io.name, a.shape):
+                        raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} shape {list(a.shape)} is outside the engine's optimization profile")
+                    self._last_shapes[io.name] = a.shape
+                buf = self._output_buffer(io.name)
+                dptr = buf.ensure_device(a.nbytes)
+                if a.nbytes:
+                    np.copyto(buf.ensure_host(a.nbytes), a.reshape(-1).view(np.uint8))
+                    cuda.htod_async(dptr, buf.hptr, a.nbytes, stream)
+                self._set_address(io.name, dptr)
+            host_outs = []
+            for io in self._io:
+                if io.is_input:
+                    continue
+                dst = outputs.get(io.name)
+                if dst is not None:
+                    if io.dynamic:
+                        raise TrtxRuntimeFailed(f"{self.label}: output {io.name!r} has a dynamic shape; it cannot be bound to a tensor")
+                    self._set_address(io.name, dst)
+                elif not io.dynamic:
+                    self._set_address(io.name, self._output_buffer(io.name).dptr)
+                    host_outs.append(io)
+                else:
+                    host_outs.append(io)
+            self._allocator.shapes.clear()
+            with capture() as msgs:
+                ok = ctx.execute_async_v3(cuda.stream_handle(stream))
+            if not ok:
+                raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX execution failed: {summarize(msgs) or 'no error reported'}")
+            staged = []
+            for io in host_outs:
+                shape = io.shape
+                if io.dynamic:
+                    shape = self._allocator.shapes.get(io.name) or tuple(int(d) for d in ctx.get_tensor_shape(io.name))
+                nbytes = int(np.prod(shape, dtype=np.int64)) * io.dtype.itemsize
+                buf = self._output_buffer(io.name)
+                host = buf.ensure_host(nbytes) if nbytes else None
+                if nbytes:
+                    cuda.dtoh_async(buf.hptr, buf.dptr, nbytes, stream)
+                staged.append((io, shape, host))
+            cuda.stream_sync(stream)
+            out = {}
+            for io, shape, host in staged:
+                arr = np.empty(shape, dtype=io.dtype)
+                if host is not None:
+                    arr.reshape(-1).view(np.uint8)[:] = host
+                out[io.name] = arr
+            self.calls += 1
+            if not self._rc_saved_after_first:
+                self._rc_saved_after_first = True
+                self.save_runtime_cache()
             return out
