@@ -31,8 +31,9 @@ class FakeCuda:
         self.streams: set[int] = set()
         self._ids = itertools.count(1)
         self.mallocs = self.frees = self.host_mallocs = self.host_frees = 0
-        self.syncs = self.h2d = self.d2h = 0
-        self.copies: list[tuple[str, int, int]] = []  # ("h2d" | "d2h", device pointer, bytes), in order
+        self.syncs = self.h2d = self.d2h = self.d2d = 0
+        self.copies: list[tuple[str, int, int]] = []  # ("h2d" | "d2h" | "d2d", device pointer (d2d: destination), bytes), in order
+        self.d2d_sources: list[tuple[int, int]] = []  # (source pointer, bytes) of each d2d copy
 
     # device / stream
     def init_context(self, device: int) -> None:
@@ -104,8 +105,17 @@ class FakeCuda:
         self.d2h += 1
         self.copies.append(("d2h", src, nbytes))
 
+    def dtod_async(self, dst: int, src: int, nbytes: int, stream: int) -> None:
+        assert stream in self.streams
+        self._check(self.device_mem, dst, nbytes, "dtod dst")
+        self._check(self.device_mem, src, nbytes, "dtod src")
+        ctypes.memmove(dst, src, nbytes)
+        self.d2d += 1
+        self.copies.append(("d2d", dst, nbytes))
+        self.d2d_sources.append((src, nbytes))
+
     def copies_touching(self, ptr: int, nbytes: int = 1) -> list[tuple[str, int, int]]:
-        """Host<->device copies whose device range overlaps [ptr, ptr + nbytes)."""
+        """Copies whose device range (d2d: destination) overlaps [ptr, ptr + nbytes)."""
         return [c for c in self.copies if c[1] < ptr + nbytes and ptr < c[1] + c[2]]
 
     def live_bytes(self) -> int:

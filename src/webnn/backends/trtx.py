@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..converters import default_registry
-from ..errors import BackendUnavailable, InvalidStateError
+from ..errors import BackendUnavailable, InvalidStateError, ValidationError
 from ..graph import GraphInfo
 from ..trtx.lib import cuda_python_available, trt_available, trt_version
 from ..trtx.simulate import simulate_requested
@@ -53,11 +53,45 @@ class TrtxCompiledGraph(CompiledGraph):
     def runner(self) -> Any:
         return self._runner
 
-    def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def run(self, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
         if self._runner is None:
             raise InvalidStateError("compute: graph was destroyed")
-        out = self._runner.infer(inputs)
+        if all(isinstance(a, np.ndarray) for a in inputs.values()):
+            out = self._runner.infer(inputs)
+            return {n: out[o] for n, o in self._output_names.items()}
+        # DLPack arrays on this GPU (accepts_device): consumed without a copy and bound directly.
+        from ..tensor import DLPACK_CUDA, device_name, dlpack_device_of
+        from ..trtx.dlpack import consume
+
+        runner = self._runner
+        handle = runner._cuda.stream_handle(runner._stream) if runner.active else None
+        views = []
+        try:
+            feed: dict[str, Any] = {}
+            for name, a in inputs.items():
+                if isinstance(a, np.ndarray):
+                    feed[name] = a
+                else:
+                    dev = dlpack_device_of(a)
+                    if dev != (DLPACK_CUDA, int(runner.device)):
+                        where = device_name(dev) if dev else type(a).__name__
+                        raise ValidationError(f"compute: input {name!r} lives on {where}, the graph runs on cuda:{runner.device}; move it there first")
+                    v = consume(a, handle, f"compute: input {name!r}")
+                    views.append(v)
+                    feed[name] = v
+            out = runner.dispatch(feed, {})
+        finally:
+            for v in views:  # after dispatch's synchronize: the producers' memory may go now
+                v.close()
         return {n: out[o] for n, o in self._output_names.items()}
+
+    def accepts_device(self, dl_device: tuple[int, int]) -> bool:
+        """The GPU runner takes CUDA arrays as they are: on its own device they are bound (no host
+        copy); on another CUDA device ``run`` raises a ValidationError instead of a silent trip
+        through the host."""
+        from ..tensor import DLPACK_CUDA
+
+        return self._runner is not None and not self.simulated and int(dl_device[0]) == DLPACK_CUDA
 
     def dispatch(self, inputs: Mapping[str, TensorStorage], outputs: Mapping[str, TensorStorage]) -> None:
         """Bind device tensors' buffers directly (no host copies); stage host/foreign storages."""

@@ -27,6 +27,7 @@ class CudaApi:
         self._ok = cudart.cudaError_t.cudaSuccess
         self._h2d = cudart.cudaMemcpyKind.cudaMemcpyHostToDevice
         self._d2h = cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
+        self._d2d = cudart.cudaMemcpyKind.cudaMemcpyDeviceToDevice
         self._pools: dict[int, bool] = {}
 
     def _check(self, result: Any, what: str) -> Any:
@@ -94,6 +95,9 @@ class CudaApi:
 
     def dtoh_async(self, dst: int, src: int, nbytes: int, stream: Any) -> None:
         self._check(self._rt.cudaMemcpyAsync(dst, src, nbytes, self._d2h, stream), "cudaMemcpyAsync (device to host)")
+
+    def dtod_async(self, dst: int, src: int, nbytes: int, stream: Any) -> None:
+        self._check(self._rt.cudaMemcpyAsync(dst, src, nbytes, self._d2d, stream), "cudaMemcpyAsync (device to device)")
 
     def mem_get_info(self) -> tuple[int, int]:
         """(free, total) bytes of the current device."""

@@ -30,6 +30,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from ..errors import TrtxRuntimeFailed
+from ..tensor import DLPACK_CUDA
+from .dlpack import DeviceArray, copy_to
 from .dtypes import numpy_dtype
 from .lib import trt
 from .logger import capture, get_logger, log, summarize
@@ -463,7 +465,9 @@ class TrtxRunner:
     def dispatch(self, inputs: Mapping[str, Any], outputs: Mapping[str, int | None]) -> dict[str, np.ndarray]:
         """Run with device buffers bound directly as tensor addresses (``set_tensor_address``).
 
-        ``inputs``: engine input name -> device pointer (int) holding the data, or a host array
+        ``inputs``: engine input name -> device pointer (int) holding the data, a consumed DLPack
+        array on this device (:class:`~webnn.trtx.dlpack.DeviceArray`: bound directly when
+        C-contiguous, else gathered device-to-device into this runner's buffer), or a host array
         (staged through this runner's buffer). ``outputs``: engine output name -> device
         pointer to write into, or None for a host result (returned). No host copy is made for
         pointers; one synchronize at the end. Outputs with dynamic shapes must be None.
@@ -484,6 +488,19 @@ class TrtxRunner:
                     if io.dynamic:
                         raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has a dynamic shape; bind it as a host array")
                     self._set_address(io.name, src)
+                    continue
+                if isinstance(src, DeviceArray):
+                    # A consumed DLPack array on this device: bound as is when C-contiguous, else one
+                    # device-to-device gather into this runner's buffer. Never through the host.
+                    if io.dynamic:
+                        raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has a dynamic shape; pass it as a host array")
+                    src.check(io.dtype, io.shape, (DLPACK_CUDA, self.device), f"compute: input {io.name!r}")
+                    if src.contiguous and src.nbytes:
+                        self._set_address(io.name, src.ptr)
+                    else:
+                        dptr = self._output_buffer(io.name).ensure_device(src.nbytes)
+                        copy_to(cuda, dptr, src, stream)
+                        self._set_address(io.name, dptr)
                     continue
                 a = np.ascontiguousarray(src)
                 if a.dtype != io.dtype or (not io.dynamic and a.shape != io.shape):

@@ -12,16 +12,16 @@ the staging buffer. Storages keep it alive; it is released when the last one is 
 
 from __future__ import annotations
 
-import ctypes
 import threading
 import weakref
 from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidStateError
+from ..errors import InvalidStateError, ValidationError
 from ..tensor import DLPACK_CUDA, TensorStorage
 from ..types import MLOperandDescriptor
+from .dlpack import _alive, _DLManagedTensor, consume, copy_to, make_capsule  # noqa: F401 - re-exported for tests
 from .runtime import _Buffer, _round
 
 
@@ -123,6 +123,25 @@ class DeviceStorage(TensorStorage):
                 m.cuda.htod_async(ptr, m.staging.hptr, self.nbytes, m.stream)
                 m.cuda.stream_sync(m.stream)
 
+    def write_dlpack(self, obj: Any, dl_device: tuple[int, int]) -> bool:
+        """One device-to-device copy from a DLPack producer on this storage's CUDA device."""
+        if tuple(dl_device) != self.dlpack_device():
+            if int(dl_device[0]) == DLPACK_CUDA:  # never a silent trip through the host
+                raise ValidationError(f"write_tensor: data lives on cuda:{dl_device[1]}, the tensor on cuda:{self.memory.device}; move it there first")
+            return False  # not CUDA memory: the context goes through the host
+        ptr = self._live()
+        m = self.memory
+        with m.lock:
+            m.select()
+            src = consume(obj, m.cuda.stream_handle(m.stream), "write_tensor: data")
+            try:
+                src.check(self.descriptor.dtype, self.descriptor.shape, self.dlpack_device(), "write_tensor: data")
+                copy_to(m.cuda, ptr, src, m.stream)
+                m.cuda.stream_sync(m.stream)
+            finally:
+                src.close()
+        return True
+
     # -- DLPack (export of the device buffer, no copy) --------------------------------------
     def dlpack_device(self) -> tuple[int, int]:
         return (DLPACK_CUDA, self.memory.device)
@@ -139,72 +158,7 @@ class DeviceStorage(TensorStorage):
         self._finalizer()
 
 
-# -- a minimal DLPack (unversioned DLManagedTensor) capsule over device memory ----------------------
-
-
-class _DLDevice(ctypes.Structure):
-    _fields_ = [("device_type", ctypes.c_int), ("device_id", ctypes.c_int)]
-
-
-class _DLDataType(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_uint8), ("bits", ctypes.c_uint8), ("lanes", ctypes.c_uint16)]
-
-
-class _DLTensor(ctypes.Structure):
-    _fields_ = [
-        ("data", ctypes.c_void_p),
-        ("device", _DLDevice),
-        ("ndim", ctypes.c_int),
-        ("dtype", _DLDataType),
-        ("shape", ctypes.POINTER(ctypes.c_int64)),
-        ("strides", ctypes.POINTER(ctypes.c_int64)),
-        ("byte_offset", ctypes.c_uint64),
-    ]
-
-
-class _DLManagedTensor(ctypes.Structure):
-    pass
-
-
-_DELETER = ctypes.CFUNCTYPE(None, ctypes.POINTER(_DLManagedTensor))
-_DLManagedTensor._fields_ = [("dl_tensor", _DLTensor), ("manager_ctx", ctypes.c_void_p), ("deleter", _DELETER)]
-
-_DL_CODES = {"f": 2, "i": 0, "u": 1, "b": 6}  # kDLFloat, kDLInt, kDLUInt, kDLBool
-_alive: dict[int, Any] = {}  # address of the managed tensor -> what it keeps alive
-
-
-@_DELETER
-def _deleter(p: Any) -> None:
-    _alive.pop(ctypes.addressof(p.contents), None)
-
-
-_CAPSULE_DESTRUCTOR = ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # raw PyObject*: no refcounting of a dying object
-_capsule_new = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.c_char_p, _CAPSULE_DESTRUCTOR)(("PyCapsule_New", ctypes.pythonapi))
-_capsule_is_valid = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p)(("PyCapsule_IsValid", ctypes.pythonapi))
-_capsule_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p)(("PyCapsule_GetPointer", ctypes.pythonapi))
-
-
-@_CAPSULE_DESTRUCTOR
-def _capsule_destructor(capsule: int) -> None:
-    # The capsule died unconsumed (a consumer renames it "used_dltensor" and calls the deleter itself).
-    if _capsule_is_valid(capsule, b"dltensor"):
-        _alive.pop(int(_capsule_pointer(capsule, b"dltensor") or 0), None)
-
-
 def _dlpack_capsule(storage: DeviceStorage, ptr: int) -> Any:
     desc = storage.descriptor
-    dt = np.dtype(desc.dtype)
-    ndim = len(desc.shape)
-    shape = (ctypes.c_int64 * max(ndim, 1))(*desc.shape)
-    mt = _DLManagedTensor()
-    mt.dl_tensor.data = ptr
-    mt.dl_tensor.device = _DLDevice(DLPACK_CUDA, storage.memory.device)
-    mt.dl_tensor.ndim = ndim
-    mt.dl_tensor.dtype = _DLDataType(_DL_CODES[dt.kind], dt.itemsize * 8, 1)
-    mt.dl_tensor.shape = shape
-    mt.dl_tensor.strides = None  # compact row-major
-    mt.dl_tensor.byte_offset = 0
-    mt.deleter = _deleter
-    addr = ctypes.addressof(mt)
-    _alive[addr] = (mt, shape, storage)  # the storage (and its memory) outlives the consumer's view
-    return _capsule_new(addr, b"dltensor", _capsule_destructor)
+    # the storage (and its memory) outlives the consumer's view
+    return make_capsule(ptr, (DLPACK_CUDA, storage.memory.device), desc.dtype, desc.shape, keep=storage)
