@@ -191,3 +191,34 @@ def test_consume_renames_the_capsule_and_calls_the_deleter_once() -> None:
     v.close()
     assert not _alive
     arr.free()
+
+
+def test_consume_accepts_a_versioned_capsule_too() -> None:
+    from webnn.trtx.dlpack import _DLDataType, _DLDevice, _DLManagedTensorVersioned
+
+    buf = (ctypes.c_float * 6)(*range(6))
+    shape = (ctypes.c_int64 * 2)(2, 3)
+    strides = (ctypes.c_int64 * 2)(1, 2)  # column-major [2, 3]
+    calls = []
+    deleter = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(lambda p: calls.append(p))
+    mv = _DLManagedTensorVersioned()
+    mv.version.major, mv.version.minor = 1, 1
+    mv.deleter = ctypes.cast(deleter, ctypes.c_void_p).value
+    t = mv.dl_tensor
+    t.data, t.device, t.ndim = ctypes.addressof(buf), _DLDevice(2, 0), 2
+    t.dtype, t.shape, t.strides, t.byte_offset = _DLDataType(2, 32, 1), shape, strides, 4
+    new = ctypes.pythonapi.PyCapsule_New
+    new.restype, new.argtypes = ctypes.py_object, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+    cap = new(ctypes.addressof(mv), b"dltensor_versioned", None)
+
+    class Producer:
+        def __dlpack__(self, stream=None):  # noqa: ANN001, ANN204
+            return cap
+
+    v = consume(Producer(), None, "x")
+    assert (v.ptr, v.shape, v.strides, v.dtype, v.contiguous) == (ctypes.addressof(buf) + 4, (2, 3), (1, 2), np.dtype("float32"), False)
+    offsets, run = v.runs()
+    assert (offsets, run) == ([0, 8, 16, 4, 12, 20], 4)  # element (i, j) at i + 2j, visited in C order
+    v.close()
+    v.close()
+    assert calls == [ctypes.addressof(mv)], "the deleter runs once, with the managed tensor"
