@@ -20,6 +20,32 @@ INTERPOLATION_MODES = ("nearest-neighbor", "linear")
 
 
 # -- pooling ---------------------------------------------------------------------------------
+class PoolWindow:
+    """Where a pooling window falls along one spatial dimension (shared by the converters).
+
+    ``end`` is the end padding that makes a floor-mode pooling produce ``out_size`` windows
+    (WebNN's ceil rounding keeps a last window starting in the padding); ``counts[o]`` is how
+    many input elements window ``o`` covers (0 for a window made only of padding).
+    """
+
+    def __init__(self, in_size: int, out_size: int, k: int, s: int, d: int, begin: int, end: int) -> None:
+        self.in_size, self.out_size, self.k, self.s, self.d, self.begin = in_size, out_size, k, s, d, begin
+        needed = (out_size - 1) * s + (k - 1) * d + 1
+        self.end = end + max(0, needed - (in_size + begin + end))
+        self.counts = np.array(
+            [sum(1 for j in range(k) if 0 <= o * s - begin + j * d < in_size) for o in range(out_size)], dtype=np.int64
+        )
+
+    @property
+    def native_padding_ok(self) -> bool:
+        """Padding smaller than the window (what native pooling kernels accept)."""
+        return self.begin < self.k and self.end < self.k
+
+    @property
+    def has_empty_window(self) -> bool:
+        return bool((self.counts == 0).any())
+
+
 def _rounding(output_shape_rounding: Any, rounding_type: Any) -> str:
     """``outputShapeRounding`` (the spec's IDL name) or ``roundingType`` (WPT / Chromium's name)."""
     if output_shape_rounding is not None and rounding_type is not None and output_shape_rounding != rounding_type:

@@ -33,25 +33,10 @@ from ...errors import ConversionError
 from ...graph import Operation
 from ._io import INT32_MAX, INT32_MIN, WIDE
 from ._mil import Emitter, mb, rule
+from ...ops.pool import PoolWindow as Dim
 from .conv import NCHW_TO_NHWC, NHWC_TO_NCHW
 
 _FLOATS = ("float32", "float16")
-
-
-class Dim:
-    """Window placement along one spatial dimension (as in the ONNX rule)."""
-
-    def __init__(self, in_size: int, out_size: int, k: int, s: int, d: int, begin: int, end: int) -> None:
-        self.in_size, self.out_size, self.k, self.s, self.d, self.begin = in_size, out_size, k, s, d, begin
-        needed = (out_size - 1) * s + (k - 1) * d + 1
-        self.end = end + max(0, needed - (in_size + begin + end))
-        self.counts = np.array(
-            [sum(1 for j in range(k) if 0 <= o * s - begin + j * d < in_size) for o in range(out_size)], dtype=np.int64
-        )
-
-    @property
-    def native_ok(self) -> bool:
-        return self.d == 1 and self.begin < self.k and self.end < self.k and not (self.counts == 0).any()
 
 
 def _lowest(data_type: str) -> float:
@@ -140,7 +125,7 @@ def pool2d(e: Emitter, op: Operation) -> None:
     x = e.x(op)
     if nhwc:
         x = mb.transpose(x=x, perm=NHWC_TO_NCHW)
-    native = h.native_ok and w.native_ok
+    native = all(dim.native_padding_ok and dim.d == 1 and not dim.has_empty_window for dim in (h, w))
     common = dict(kernel_sizes=[kh, kw], strides=[sh, sw], pad_type="custom", pad=[h.begin, h.end, w.begin, w.end], ceil_mode=False)
     padded_shape = [ishape[0], ishape[1], ishape[2] + h.begin + h.end, ishape[3] + w.begin + w.end]
 

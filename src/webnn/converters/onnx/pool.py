@@ -35,30 +35,10 @@ import numpy as np
 
 from ...graph import Operation
 from . import Emitter, rule
+from ...ops.pool import PoolWindow as Dim
 from .conv import NCHW_TO_NHWC, NHWC_TO_NCHW
 
 NATIVE_MAXPOOL_TYPES = ("float32", "float16", "int8", "uint8")
-
-
-class Dim:
-    """Window placement along one spatial dimension."""
-
-    def __init__(self, in_size: int, out_size: int, k: int, s: int, d: int, begin: int, end: int) -> None:
-        self.in_size, self.out_size, self.k, self.s, self.d, self.begin = in_size, out_size, k, s, d, begin
-        needed = (out_size - 1) * s + (k - 1) * d + 1
-        # End padding that makes ONNX's floor-mode output size equal out_size.
-        self.end = end + max(0, needed - (in_size + begin + end))
-        self.counts = np.array(
-            [sum(1 for j in range(k) if 0 <= o * s - begin + j * d < in_size) for o in range(out_size)], dtype=np.int64
-        )
-
-    @property
-    def native_padding_ok(self) -> bool:
-        return self.begin < self.k and self.end < self.k
-
-    @property
-    def has_empty_window(self) -> bool:
-        return bool((self.counts == 0).any())
 
 
 def _lowest(data_type: str) -> float | int:
