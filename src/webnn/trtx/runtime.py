@@ -378,6 +378,22 @@ class TrtxRunner:
             return None
 
     # -- inference -----------------------------------------------------------------------
+    def _finish(self, stream: Any, staged: list) -> dict[str, np.ndarray]:
+        """Wait for the run's copies, unpack staged outputs, count the call (once per run)."""
+        cuda = self._cuda
+        cuda.stream_sync(stream)
+        out = {}
+        for io, shape, host in staged:
+            arr = np.empty(shape, dtype=io.dtype)
+            if host is not None:
+                arr.reshape(-1).view(np.uint8)[:] = host
+            out[io.name] = arr
+        self.calls += 1
+        if not self._rc_saved_after_first:
+            self._rc_saved_after_first = True
+            self.save_runtime_cache()  # after the first run the JIT kernels exist
+        return out
+
     def infer(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Run once on host arrays; returns fresh host arrays for every engine output."""
         with self._lock:
@@ -448,18 +464,7 @@ class TrtxRunner:
                 if nbytes:
                     cuda.dtoh_async(buf.hptr, buf.dptr, nbytes, stream)
                 staged.append((io, shape, host))
-            cuda.stream_sync(stream)
-            out = {}
-            for io, shape, host in staged:
-                arr = np.empty(shape, dtype=io.dtype)
-                if host is not None:
-                    arr.reshape(-1).view(np.uint8)[:] = host
-                out[io.name] = arr
-            self.calls += 1
-            if not self._rc_saved_after_first:
-                self._rc_saved_after_first = True
-                self.save_runtime_cache()  # after the first run the JIT kernels exist
-            return out
+            return self._finish(stream, staged)
 
     # -- bound execution (MLTensor dispatch) --------------------------------------------
     def dispatch(self, inputs: Mapping[str, Any], outputs: Mapping[str, int | None]) -> dict[str, np.ndarray]:
@@ -545,15 +550,4 @@ class TrtxRunner:
                 if nbytes:
                     cuda.dtoh_async(buf.hptr, buf.dptr, nbytes, stream)
                 staged.append((io, shape, host))
-            cuda.stream_sync(stream)
-            out = {}
-            for io, shape, host in staged:
-                arr = np.empty(shape, dtype=io.dtype)
-                if host is not None:
-                    arr.reshape(-1).view(np.uint8)[:] = host
-                out[io.name] = arr
-            self.calls += 1
-            if not self._rc_saved_after_first:
-                self._rc_saved_after_first = True
-                self.save_runtime_cache()
-            return out
+            return self._finish(stream, staged)
