@@ -40,7 +40,6 @@ def test_cache_info_and_clear(tmp_path: Path) -> None:
     assert (other / "precious.txt").exists() and not (other / "trtx").exists()
 
 
-
 def test_cache_dir_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from webnn import cache_dir
 

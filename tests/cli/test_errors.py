@@ -29,14 +29,12 @@ def test_user_errors(files: Path, tmp_path: Path) -> None:
         one_line_error(webnn_cli("run", g, "--backend", "coreml", "--zeros"), 3, "coreml", "needs macOS")
 
 
-
 def test_requested_backend_unavailable(files: Path) -> None:
     from webnn import devices
 
     if devices.detect().gpus:
         pytest.skip("this machine has an NVIDIA GPU")
     one_line_error(webnn_cli("run", str(files / "g.webnn"), "--backend", "trtx", "--zeros"), 3, "trtx", "cannot be used")
-
 
 
 def test_debug_shows_traceback(tmp_path: Path) -> None:

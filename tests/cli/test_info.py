@@ -22,7 +22,6 @@ def test_info_json(tmp_path: Path) -> None:
         assert info["selection"]["high-performance"]["rejected"][0]["backend"] == "trtx"
 
 
-
 def test_info_text() -> None:
     p = webnn_cli("info")
     assert p.returncode == 0, p.stderr

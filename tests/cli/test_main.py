@@ -18,7 +18,6 @@ def test_help_and_version() -> None:
     assert p.returncode == 0 and webnn.__version__ in p.stdout
 
 
-
 def test_progress_bar_on_a_terminal() -> None:
     import io
 
