@@ -23,7 +23,7 @@ def _onnxruntime() -> tuple[Callable[..., Any], type]:
 
 
 def _trtx() -> tuple[Callable[..., Any], type]:
-    from ..executors.trtx import TrtxInput, run_trtx_with_inputs  # deferred: TensorRT-RTX code
+    from ..executors.trtx import TrtxInput, run_trtx_with_inputs  # deferred: TensorRT-RTX plumbing, only for its runs
 
     return run_trtx_with_inputs, TrtxInput
 
@@ -84,7 +84,7 @@ def open_onnx(name: str, model_bytes: bytes, options: Mapping[str, Any], *, simu
 def trtx_cache() -> ModuleType | None:
     """``webnn.executors.trtx`` (``cache_info()``, ``clear_cache()``) if it imports, else None."""
     try:
-        from ..executors import trtx  # deferred: TensorRT-RTX code
+        from ..executors import trtx  # deferred: TensorRT-RTX plumbing, only for cache commands
     except ImportError:  # its dependencies are missing: the CLI reports only the shared cache
         return None
     return trtx
