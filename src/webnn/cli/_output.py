@@ -1,0 +1,51 @@
+"""What the commands write: numbers for people (bytes, milliseconds), JSON, output arrays."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def human_bytes(n: int | float) -> str:
+    """``1000 B``, ``1.5 KiB``, ``2.0 GiB``..."""
+    n = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover
+
+
+def ms(seconds: float) -> str:
+    """A duration in milliseconds, with three decimals below 10 ms."""
+    return f"{seconds * 1e3:.3f} ms" if seconds < 0.01 else f"{seconds * 1e3:.1f} ms"
+
+
+def print_json(value: Any) -> None:
+    """``--json`` output on stdout."""
+    print(json.dumps(value, indent=2))
+
+
+def array_summary(a: np.ndarray) -> str:
+    """``float32[2, 3]  min 0  max 5  mean 2.5`` (statistics only for numbers)."""
+    stats = ""
+    if a.size and a.dtype.kind in "biuf":
+        af = a.astype(np.float64)
+        stats = f"  min {af.min():.6g}  max {af.max():.6g}  mean {af.mean():.6g}"
+    return f"{a.dtype.name}{list(a.shape)}{stats}"
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^\w.-]", "_", name) or "output"
+
+
+def save_arrays(arrays: Mapping[str, np.ndarray], directory: Path) -> None:
+    """Write each array to ``directory/NAME.npy`` (characters unsafe in a file name become ``_``)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, a in arrays.items():
+        np.save(directory / f"{_safe_name(name)}.npy", np.asarray(a))

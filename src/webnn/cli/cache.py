@@ -1,0 +1,93 @@
+"""``webnn cache info|clear``: the cache directory and the TensorRT-RTX engine cache in it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from .. import cache_dir
+from ._args import AddParser, add_json_flag
+from ._errors import EXIT_OK
+from ._executors import trtx_cache
+from ._output import human_bytes, print_json
+
+
+def register(add_parser: AddParser) -> None:
+    s = add_parser("cache", help="show or clear the engine cache")
+    s.add_argument("action", choices=["info", "clear"])
+    add_json_flag(s)
+    s.set_defaults(handler=handle)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    if isinstance(v, Path):
+        return str(v)
+    if hasattr(v, "__dict__"):
+        return {k: _jsonable(x) for k, x in vars(v).items() if not k.startswith("_")}
+    return str(v)
+
+
+def _print_trtx(t: Any) -> None:
+    """The TensorRT-RTX engine cache's own report, one line per engine."""
+    if not isinstance(t, dict):
+        print(f"trtx: {t}")
+        return
+    head = {k: v for k, v in t.items() if not isinstance(v, (list, dict))}
+    if {"entries", "bytes"} <= set(head):
+        limit = f" (limit {human_bytes(head['max_bytes'])})" if head.get("max_bytes") else ""
+        print(f"TensorRT-RTX engines: {head['entries']} in {head.get('dir', '?')}, {human_bytes(head['bytes'])}{limit}")
+    else:
+        print("trtx: " + ", ".join(f"{k}={v}" for k, v in head.items()))
+    for item in t.get("items", []) or []:
+        if isinstance(item, dict):
+            label = item.get("label") or item.get("key")
+            extra = f", built in {item['build_seconds']:.1f} s" if isinstance(item.get("build_seconds"), (int, float)) else ""
+            print(f"  {str(label):<40} {human_bytes(item.get('bytes', 0))} {'+'.join(item.get('kinds', []))}{extra}")
+
+
+def _info(as_json: bool) -> None:
+    info = cache_dir.cache_info()
+    tx = trtx_cache()
+    if tx is not None:
+        info["trtx"] = _jsonable(tx.cache_info())
+    if as_json:
+        print_json(info)
+        return
+    print(f"cache directory: {info['dir']}" + ("" if info["exists"] else " (not created yet)"))
+    print(f"size: {human_bytes(info['bytes'])} in {info['files']} file(s)")
+    for name, size in info["entries"].items():
+        print(f"  {name:<30} {human_bytes(size)}")
+    if "trtx" in info:
+        _print_trtx(info["trtx"])
+
+
+def _clear(as_json: bool) -> None:
+    result: dict[str, Any] = {}
+    base = cache_dir.cache_dir()
+    before = cache_dir.dir_usage(base)
+    tx = trtx_cache()
+    if tx is not None:
+        result["trtx"] = _jsonable(tx.clear_cache())
+    result.update(cache_dir.clear_cache())
+    after = cache_dir.dir_usage(base)
+    result["removed_bytes"], result["removed_files"] = before[0] - after[0], before[1] - after[1]
+    if as_json:
+        print_json(result)
+        return
+    print(f"cleared {result['dir']}: {human_bytes(result['removed_bytes'])} in {result['removed_files']} file(s)")
+    if "trtx" in result:
+        print(f"  TensorRT-RTX cache entries removed: {result['trtx']}")
+    if result["kept"]:
+        print(f"  kept {', '.join(result['kept'])} (not created by webnn; the directory has no {cache_dir.MARKER} marker)")
+
+
+def handle(args: argparse.Namespace) -> int:
+    (_info if args.action == "info" else _clear)(args.json)
+    return EXIT_OK
