@@ -6,8 +6,7 @@ from ..operand import MLOperand
 from ..types import FLOAT_TYPES
 from . import L, Node, invalid, op
 from ._util import axes as check_axes
-from ._util import enum, same, shape_is, uint
-from .activation import cast_option
+from ._util import cast_option, enum, same, shape_is, uint
 
 LAYOUTS = ("nchw", "nhwc")
 
@@ -42,7 +41,7 @@ def batch_normalization(
         shape_is(scale, channels, "scale")
     if bias is not None:
         shape_is(bias, channels, "bias")
-    return Node([input, mean, variance, scale, bias], same(input), {"axis": a, "epsilon": eps})
+    return Node(same(input), {"axis": a, "epsilon": eps})
 
 
 @op(
@@ -67,7 +66,7 @@ def instance_normalization(
         shape_is(scale, channels, "scale")
     if bias is not None:
         shape_is(bias, channels, "bias")
-    return Node([input, scale, bias], same(input), {"epsilon": eps, "layout": lay})
+    return Node(same(input), {"epsilon": eps, "layout": lay})
 
 
 @op(
@@ -98,4 +97,4 @@ def layer_normalization(
             raise invalid(name, f"rank {operand.rank} must equal the number of axes {len(ax)} (axes {ax})")
         if operand.shape != want:
             raise invalid(name, f"expected shape {want} (the input's dimensions at axes {ax}), got {operand.shape}")
-    return Node([input, scale, bias], same(input), {"axes": ax, "epsilon": eps})
+    return Node(same(input), {"axes": ax, "epsilon": eps})

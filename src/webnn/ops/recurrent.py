@@ -126,7 +126,7 @@ def gru(
         steps=steps, hidden_size=hidden_size, reset_after=reset_after, return_sequence=return_sequence,
         direction=direction, layout=layout, activations=acts,
     )
-    return Node([input, weight, recurrent_weight, bias, recurrent_bias, initial_hidden_state], outs, attrs)
+    return Node(outs, attrs)
 
 
 @op(
@@ -165,7 +165,6 @@ def gru_cell(
     acts = _activations(activations, 2, GRU_DEFAULT_ACTIVATIONS)
     attrs = dict(hidden_size=hidden_size, reset_after=reset_after, layout=layout, activations=acts)
     return Node(
-        [input, weight, recurrent_weight, hidden_state, bias, recurrent_bias],
         desc(input.data_type, [batch, hidden_size]),
         attrs,
     )
@@ -232,7 +231,7 @@ def lstm(
         direction=direction, layout=layout, activations=acts,
     )
     inputs = [input, weight, recurrent_weight, bias, recurrent_bias, peephole_weight, initial_hidden_state, initial_cell_state]
-    return Node(inputs, outs, attrs)
+    return Node(outs, attrs)
 
 
 @op(
@@ -277,4 +276,4 @@ def lstm_cell(
     state = desc(input.data_type, [batch, hidden_size])
     attrs = dict(hidden_size=hidden_size, layout=layout, activations=acts)
     inputs = [input, weight, recurrent_weight, hidden_state, cell_state, bias, recurrent_bias, peephole_weight]
-    return Node(inputs, [state, state], attrs)
+    return Node([state, state], attrs)

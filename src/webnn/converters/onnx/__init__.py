@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 from ...errors import ConversionError
 from ...graph import GraphInfo, Operation
@@ -91,17 +91,21 @@ class Emitter:
             self._names[operand_id] = self.tmp("v")
         return self._names[operand_id]
 
-    def x(self, op: Operation, i: int = 0) -> str | None:
-        """Tensor name of ``op``'s i-th input (None for an absent optional input)."""
-        oid = op.inputs[i] if i < len(op.inputs) else None
+    def x(self, op: Operation, name: str | None = None) -> str | None:
+        """Tensor name of ``op``'s input ``name`` (default: its first input); None for an absent optional input."""
+        oid = op.input(name or op.input_names[0])
         return None if oid is None else self.name(oid)
 
     def y(self, op: Operation, i: int = 0) -> str:
         """Tensor name of ``op``'s i-th output."""
         return self.name(op.outputs[i])
 
-    def xd(self, op: Operation, i: int = 0) -> MLOperandDescriptor:
-        return self.info.operands[op.inputs[i]]  # type: ignore[index]
+    def xd(self, op: Operation, name: str | None = None) -> MLOperandDescriptor:
+        """Descriptor of ``op``'s input ``name`` (default: its first input), which must be present."""
+        oid = op.input(name or op.input_names[0])
+        if oid is None:
+            raise ConversionError(f"ONNX converter: {op.type} has no {name} input")
+        return self.info.operands[oid]
 
     def yd(self, op: Operation, i: int = 0) -> MLOperandDescriptor:
         return self.info.operands[op.outputs[i]]
