@@ -19,7 +19,7 @@ import numpy as np
 from .errors import InvalidStateError, ValidationError
 from .graph import GraphInfo, Operation
 from .operand import MLOperand
-from .ops import OPS, Limit, Node, OpArgError, OpDef, load_all
+from .ops import Limit, OpArgError, OpDef, load_all
 from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -66,9 +66,13 @@ class Operation:
         """The name of each entry of :attr:`inputs` (a variadic input's name repeats)."""
         return _input_names(self.type, len(self.inputs))
 
-    def input(self, name: str) -> int | None:
-        """The operand id of input ``name`` (None for an absent optional input)."""
+    def input(self, name: str | None = None) -> int | None:
+        """The operand id of input ``name`` (default: the first input); None for an absent optional input."""
         names = self.input_names
+        if name is None:
+            if not names:
+                raise LookupError(f"{self.type} has no inputs")
+            name = names[0]
         if name not in names:
             known = ", ".join(dict.fromkeys(names)) or "none"
             raise LookupError(f"{self.type} has no input {name!r} (its inputs: {known})")
@@ -153,6 +157,13 @@ class GraphInfo:
 
     def output_descriptors(self) -> dict[str, MLOperandDescriptor]:
         return {name: self.operands[i] for name, i in self.outputs.items()}
+
+    def input_descriptor(self, op: Operation, name: str | None = None) -> MLOperandDescriptor:
+        """The descriptor of ``op``'s input ``name`` (default: its first input), which must be given."""
+        oid = op.input(name)
+        if oid is None:
+            raise LookupError(f"{op.type}: the optional input {name!r} is absent")
+        return self.operands[oid]
 
     def producers(self) -> dict[int, Operation]:
         """Map operand id -> the operation producing it."""

@@ -221,6 +221,12 @@ def shape_is(x: Any, shape: Sequence[int], arg: str) -> None:
         raise invalid(arg, f"expected shape {list(shape)}, got {list(x.shape)}")
 
 
+def optional_shape_is(x: Any, shape: Sequence[int], arg: str) -> None:
+    """:func:`shape_is` for an optional operand (None passes)."""
+    if x is not None:
+        shape_is(x, shape, arg)
+
+
 def reduce_shape(shape: Sequence[int], axes_: Sequence[int], keep: bool) -> tuple[int, ...]:
     """The spec's 'calculating reduction output sizes'."""
     if keep:

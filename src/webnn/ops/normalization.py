@@ -6,7 +6,7 @@ from ..operand import MLOperand
 from ..types import FLOAT_TYPES
 from . import L, Node, invalid, op
 from ._util import axes as check_axes
-from ._util import cast_option, enum, same, shape_is, uint
+from ._util import cast_option, enum, optional_shape_is, same, shape_is, uint
 
 LAYOUTS = ("nchw", "nhwc")
 
@@ -29,7 +29,7 @@ def batch_normalization(
     axis: int = 1,
     epsilon: float = 1e-5,
 ) -> Node:
-    """Inputs: input, mean, variance, scale (or None), bias (or None)."""
+    """``(input - mean) / sqrt(variance + epsilon) * scale + bias`` along ``axis``."""
     a = uint(axis, "axis")
     if a >= input.rank:
         raise invalid("axis", f"must be in [0, {input.rank - 1}] for an input of rank {input.rank}, got {a}")
@@ -37,10 +37,8 @@ def batch_normalization(
     shape_is(mean, channels, "mean")
     shape_is(variance, channels, "variance")
     eps = cast_option(epsilon, "epsilon", input.data_type)
-    if scale is not None:
-        shape_is(scale, channels, "scale")
-    if bias is not None:
-        shape_is(bias, channels, "bias")
+    optional_shape_is(scale, channels, "scale")
+    optional_shape_is(bias, channels, "bias")
     return Node(same(input), {"axis": a, "epsilon": eps})
 
 
@@ -58,14 +56,12 @@ def instance_normalization(
     epsilon: float = 1e-5,
     layout: str = "nchw",
 ) -> Node:
-    """Inputs: input, scale (or None), bias (or None)."""
+    """Normalise each channel of each batch over the spatial dimensions."""
     lay = enum(layout, "layout", LAYOUTS)
     eps = cast_option(epsilon, "epsilon", input.data_type)
     channels = [input.shape[1 if lay == "nchw" else 3]]
-    if scale is not None:
-        shape_is(scale, channels, "scale")
-    if bias is not None:
-        shape_is(bias, channels, "bias")
+    optional_shape_is(scale, channels, "scale")
+    optional_shape_is(bias, channels, "bias")
     return Node(same(input), {"epsilon": eps, "layout": lay})
 
 
@@ -83,7 +79,7 @@ def layer_normalization(
     axes: list[int] | None = None,
     epsilon: float = 1e-5,
 ) -> Node:
-    """Inputs: input, scale (or None), bias (or None). ``axes`` defaults to all but the first."""
+    """Normalise over ``axes`` (all but the first by default)."""
     if axes is None:
         ax = list(range(1, input.rank))
     else:

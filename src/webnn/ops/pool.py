@@ -41,6 +41,21 @@ class PoolWindow:
     def has_empty_window(self) -> bool:
         return bool((self.counts == 0).any())
 
+    def max_shifts(self) -> list[int]:
+        """The separable max pooling along this axis, as shifts: with m the (padded) input,
+        each shift ``t`` takes ``m[i] = max(m[i], m[i + t])`` (the length shrinking by ``t``);
+        afterwards ``m[i]`` is the max of the window starting at ``i``, and every ``s``-th of the
+        first ``(out_size - 1) * s + 1`` values is an output. The taps covered double each step
+        (n taps -> 2n with shift n * d) and a last overlapping step reaches k: O(log k) steps."""
+        shifts = []
+        span = 1
+        while 2 * span <= self.k:
+            shifts.append(span * self.d)
+            span *= 2
+        if span < self.k:
+            shifts.append((self.k - span) * self.d)
+        return shifts
+
 
 def pool_windows(
     input_shape: Sequence[int], output_shape: Sequence[int], layout: str, window: Sequence[int], strides: Sequence[int],

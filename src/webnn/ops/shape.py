@@ -10,14 +10,20 @@ from . import ANY, L, Node, invalid, op
 from ._util import INT32_MAX, axes as _axes, axis as _axis, desc, is_int, same, uint, uints
 
 
-@op(input=L(), output=L("same:input"))
-def reshape(input: MLOperand, new_shape: Sequence[int]) -> Node:
-    """Same elements, new (valid) shape; the element counts must match."""
-    shape = uints(new_shape, "new_shape")
+def _new_shape(value: Any) -> list[int]:
+    """reshape's / expand's ``new_shape``: valid dimensions, at most the maximum rank."""
+    shape = uints(value, "new_shape")
     if any(d <= 0 or d > INT32_MAX for d in shape):
         raise invalid("new_shape", f"every dimension must be a valid dimension (1..{INT32_MAX}), got {shape}")
     if len(shape) > MAX_RANK:
         raise invalid("new_shape", f"rank {len(shape)} exceeds the maximum supported rank {MAX_RANK}")
+    return shape
+
+
+@op(input=L(), output=L("same:input"))
+def reshape(input: MLOperand, new_shape: Sequence[int]) -> Node:
+    """Same elements, new (valid) shape; the element counts must match."""
+    shape = _new_shape(new_shape)
     n_in = 1
     for d in input.shape:
         n_in *= d
@@ -138,11 +144,7 @@ def slice(input: MLOperand, starts: Sequence[int], sizes: Sequence[int], *, stri
 @op(input=L(), output=L("same:input"))
 def expand(input: MLOperand, new_shape: Sequence[int]) -> Node:
     """Unidirectionally broadcast ``input`` to ``new_shape``."""
-    shape = uints(new_shape, "new_shape")
-    if any(d <= 0 or d > INT32_MAX for d in shape):
-        raise invalid("new_shape", f"every dimension must be a valid dimension (1..{INT32_MAX}), got {shape}")
-    if len(shape) > MAX_RANK:
-        raise invalid("new_shape", f"rank {len(shape)} exceeds the maximum supported rank {MAX_RANK}")
+    shape = _new_shape(new_shape)
     src = input.shape
     ok = len(src) <= len(shape)
     if ok:

@@ -2,8 +2,9 @@
 this package's family modules, as in the ONNX converter.
 
 A rule is ``fn(e: Emitter, op: Operation) -> None`` registered with :func:`rule`; it reads
-the op's inputs (MIL vars) and attributes, builds MIL ops with ``mb`` and binds the op's
-outputs with :meth:`Emitter.set`. Ops MIL lacks are decomposed exactly inside their rule;
+the op's inputs by name as MIL vars (``e.x(op, "bias")``) and its attributes (``op.attr(...)``),
+builds MIL ops with ``mb`` and binds the op's outputs with :meth:`Emitter.set`. The
+registration also declares the op's integer traits (:class:`Traits`). Ops MIL lacks are decomposed exactly inside their rule;
 ops that cannot be expressed are registered with :func:`unsupported` and a specific reason.
 
 Data types (see :mod:`._io` and docs/coreml.md): float32/float16 stay as they are (a float16
@@ -160,11 +161,8 @@ class Emitter:
 
     # -- descriptors -----------------------------------------------------------------------
     def xd(self, op: Operation, name: str | None = None) -> MLOperandDescriptor:
-        """Descriptor of ``op``'s input ``name`` (default: its first input), which must be present."""
-        oid = op.input(name or op.input_names[0])
-        if oid is None:
-            raise ConversionError(f"coreml converter: {op.type} has no {name} input")
-        return self.info.operands[oid]
+        """Descriptor of ``op``'s input ``name`` (default: its first input), which must be given."""
+        return self.info.input_descriptor(op, name)
 
     def yd(self, op: Operation, i: int = 0) -> MLOperandDescriptor:
         return self.info.operands[op.outputs[i]]
@@ -206,7 +204,7 @@ class Emitter:
 
     def x(self, op: Operation, name: str | None = None) -> Var | None:
         """MIL var of ``op``'s input ``name`` (default: its first input); None for an absent optional input."""
-        oid = op.input(name or op.input_names[0])
+        oid = op.input(name)
         return None if oid is None else self.var(oid)
 
     def xs(self, op: Operation) -> list[Var]:
@@ -234,7 +232,7 @@ class Emitter:
         """``op``'s input ``name`` (uint8) as a MIL bool: non-zero is true."""
         oid = op.input(name)
         if oid is None:
-            raise ConversionError(f"coreml converter: {op.type} has no {name} input")
+            raise LookupError(f"{op.type}: the optional input {name!r} is absent")
         b = self.bools.get(oid)
         if b is None:
             b = mb.not_equal(x=self.var(oid), y=np.int32(0))

@@ -34,29 +34,17 @@ def _lowest(data_type: str) -> float:
 
 
 def _max_by_slices(x, shape: list[int], h: Dim, w: Dim):
-    """Max pooling of the padded NCHW input with slices and maximum (see the ONNX rule)."""
+    """Max pooling of the padded NCHW input with slices and maximum (see :meth:`PoolWindow.max_shifts`)."""
     shape = list(shape)
     for axis, dim in ((3, w), (2, h)):
-        length = shape[axis]
-
-        def shifted_max(t, length: int, shift: int):
-            sh = list(shape)
-            sh[axis] = length
-            lo = slice_axis(t, sh, axis, 0, length - shift)
-            hi = slice_axis(t, sh, axis, shift, length)
-            return mb.maximum(x=lo, y=hi), length - shift
-
-        span = 1
-        while 2 * span <= dim.k:
-            x, length = shifted_max(x, length, span * dim.d)
-            span *= 2
-        if span < dim.k:
-            x, length = shifted_max(x, length, (dim.k - span) * dim.d)
+        for shift in dim.max_shifts():
+            lo = slice_axis(x, shape, axis, 0, shape[axis] - shift)
+            hi = slice_axis(x, shape, axis, shift, shape[axis])
+            x = mb.maximum(x=lo, y=hi)
+            shape[axis] -= shift
         last = (dim.out_size - 1) * dim.s + 1
-        if dim.s != 1 or last != length:
-            sh = list(shape)
-            sh[axis] = length
-            x = slice_axis(x, sh, axis, 0, last, dim.s)
+        if dim.s != 1 or last != shape[axis]:
+            x = slice_axis(x, shape, axis, 0, last, dim.s)
         shape[axis] = dim.out_size
     return x
 

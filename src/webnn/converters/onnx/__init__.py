@@ -1,7 +1,9 @@
 """GraphInfo -> ONNX. One rule per operator lives in this package's family modules.
 
 A rule is ``fn(e: Emitter, op: Operation) -> None`` registered with :func:`rule`; it
-reads the op's inputs/attributes and emits ONNX nodes that write the op's outputs.
+reads the op's inputs by name (``e.x(op, "bias")``, the names of the op definition's
+operand parameters) and its attributes (``op.attr("padding")``), and emits ONNX nodes
+that write the op's outputs.
 Ops ONNX lacks are decomposed exactly inside their rule. After all rules ran, a
 float16 pass (:mod:`.fp16`) wraps nodes ONNX Runtime has no float16 CPU kernel for in
 casts to float32.
@@ -93,7 +95,7 @@ class Emitter:
 
     def x(self, op: Operation, name: str | None = None) -> str | None:
         """Tensor name of ``op``'s input ``name`` (default: its first input); None for an absent optional input."""
-        oid = op.input(name or op.input_names[0])
+        oid = op.input(name)
         return None if oid is None else self.name(oid)
 
     def y(self, op: Operation, i: int = 0) -> str:
@@ -101,11 +103,8 @@ class Emitter:
         return self.name(op.outputs[i])
 
     def xd(self, op: Operation, name: str | None = None) -> MLOperandDescriptor:
-        """Descriptor of ``op``'s input ``name`` (default: its first input), which must be present."""
-        oid = op.input(name or op.input_names[0])
-        if oid is None:
-            raise ConversionError(f"ONNX converter: {op.type} has no {name} input")
-        return self.info.operands[oid]
+        """Descriptor of ``op``'s input ``name`` (default: its first input), which must be given."""
+        return self.info.input_descriptor(op, name)
 
     def yd(self, op: Operation, i: int = 0) -> MLOperandDescriptor:
         return self.info.operands[op.outputs[i]]

@@ -97,26 +97,18 @@ def pool2d(e: Emitter, op: Operation) -> None:
 def _max_by_slices(e: Emitter, xp: str, out: str, h: Dim, w: Dim) -> None:
     """Max pooling of the (already padded) NCHW input with Slice and Max only.
 
-    The window is a product of one window per axis, so the max is taken along W, then H.
-    Along one axis, m_n[i] = max of the n taps xp[i], xp[i + d], ..., xp[i + (n - 1) * d];
-    m_2n[i] = max(m_n[i], m_n[i + n * d]) doubles n, and a last step with an overlap reaches
-    the window size k: O(log k) nodes per axis. A strided slice then picks every stride-th window.
+    The window is a product of one window per axis, so the max is taken along W, then H, by
+    the shifts of :meth:`PoolWindow.max_shifts` (O(log window) nodes per axis); a strided slice
+    then picks every stride-th window.
     """
     x = xp
-    for axis, dim, length in ((3, w, w.in_size + w.begin + w.end), (2, h, h.in_size + h.begin + h.end)):
+    for axis, dim in ((3, w), (2, h)):
         ax = e.i64([axis])
-
-        def shifted_max(t: str, length: int, shift: int) -> tuple[str, int]:
-            lo = e.node("Slice", [t, e.i64([0]), e.i64([length - shift]), ax], 1)
-            hi = e.node("Slice", [t, e.i64([shift]), e.i64([length]), ax], 1)
-            return e.node("Max", [lo, hi], 1), length - shift
-
-        span = 1
-        while 2 * span <= dim.k:
-            x, length = shifted_max(x, length, span * dim.d)
-            span *= 2
-        if span < dim.k:
-            x, length = shifted_max(x, length, (dim.k - span) * dim.d)
+        length = dim.in_size + dim.begin + dim.end
+        for shift in dim.max_shifts():
+            lo = e.node("Slice", [x, e.i64([0]), e.i64([length - shift]), ax], 1)
+            hi = e.node("Slice", [x, e.i64([shift]), e.i64([length]), ax], 1)
+            x, length = e.node("Max", [lo, hi], 1), length - shift
         last = (dim.out_size - 1) * dim.s + 1
         if dim.s != 1 or last != length:
             x = e.node("Slice", [x, e.i64([0]), e.i64([last]), ax, e.i64([dim.s])], 1)
