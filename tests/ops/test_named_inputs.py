@@ -89,7 +89,8 @@ def test_saved_graphs_store_inputs_by_name(ctx, tmp_path):
 
 
 def _v1_graph(ctx) -> webnn.MLGraph:
-    """The graph tests/ops/data/graph_v1.webnn holds, built anew (webnn 0.x wrote that file)."""
+    """The graph tests/ops/data/graph_v1.webnn holds, built anew (that file was written by webnn 0.1.0 at
+    commit 7882492, whose format version 1 stored operation inputs by position)."""
     b = webnn.MLGraphBuilder(ctx)
     rng = np.random.default_rng(7)
     x = b.input("x", [2, 3, 4], "float32")

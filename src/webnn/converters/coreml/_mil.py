@@ -3,9 +3,10 @@ this package's family modules, as in the ONNX converter.
 
 A rule is ``fn(e: Emitter, op: Operation) -> None`` registered with :func:`rule`; it reads
 the op's inputs by name as MIL vars (``e.x(op, "bias")``) and its attributes (``op.attr(...)``),
-builds MIL ops with ``mb`` and binds the op's outputs with :meth:`Emitter.set`. The
-registration also declares the op's integer traits (:class:`Traits`). Ops MIL lacks are decomposed exactly inside their rule;
-ops that cannot be expressed are registered with :func:`unsupported` and a specific reason.
+builds MIL ops with ``mb`` and binds the op's outputs with :meth:`Emitter.set`; the
+registration also declares the op's integer traits (:class:`Traits`). Ops MIL lacks are
+decomposed exactly inside their rule; ops that cannot be expressed are registered with
+:func:`unsupported` and a specific reason.
 
 Data types (see :mod:`._io` and docs/coreml.md): float32/float16 stay as they are (a float16
 graph computes in float16; float32 graphs are converted with ``compute_precision=FLOAT32``
