@@ -78,16 +78,21 @@ def _window_options(padding: Any, strides: Any, dilations: Any) -> dict[str, lis
     )
 
 
-def _layout_options(groups: Any, input_layout: Any, filter_layout: Any, filter_layouts: tuple[str, ...]) -> dict[str, Any]:
-    """The convolutions' ``groups`` (> 0), ``input_layout`` and ``filter_layout`` (one of ``filter_layouts``)."""
+def _layout_options(
+    input: MLOperand, filter: MLOperand, groups: Any, input_layout: Any, filter_layout: Any, filter_layouts: tuple[str, ...]
+) -> tuple[dict[str, Any], tuple[int, int, int, int], dict[str, int]]:
+    """The convolutions' ``groups`` (> 0), ``input_layout`` and ``filter_layout`` (one of
+    ``filter_layouts``) as attributes; the input's (batches, channels, height, width) and the
+    filter's dimensions by layout letter (``"o"``, ``"i"``, ``"h"``, ``"w"``)."""
     g = uint(groups, "groups")
     if g == 0:
         raise invalid("groups", "must be greater than 0, got 0")
-    return dict(
+    attrs = dict(
         groups=g,
         input_layout=enum(input_layout, "input_layout", INPUT_LAYOUTS),
         filter_layout=enum(filter_layout, "filter_layout", filter_layouts),
     )
+    return attrs, split_input(input.shape, attrs["input_layout"]), dict(zip(attrs["filter_layout"], filter.shape))
 
 
 @op(**CONV_LIMITS)
@@ -106,19 +111,15 @@ def conv2d(
     """2-D convolution; padding is [beginHeight, endHeight, beginWidth, endWidth]."""
     window = _window_options(padding, strides, dilations)
     padding, strides, dilations = window["padding"], window["strides"], window["dilations"]
-    layouts = _layout_options(groups, input_layout, filter_layout, CONV2D_FILTER_LAYOUTS)
-    groups, input_layout, filter_layout = layouts["groups"], layouts["input_layout"], layouts["filter_layout"]
-
-    batches, in_channels, in_h, in_w = split_input(input.shape, input_layout)
-    fs = filter.shape
-    f = dict(zip(filter_layout, fs))
+    layouts, (batches, in_channels, in_h, in_w), f = _layout_options(input, filter, groups, input_layout, filter_layout, CONV2D_FILTER_LAYOUTS)
+    groups, input_layout = layouts["groups"], layouts["input_layout"]
     out_channels, f_in, f_h, f_w = f["o"], f["i"], f["h"], f["w"]
     if in_channels % groups != 0:
         raise invalid("groups", f"input channels {in_channels} are not divisible by groups {groups}")
     if in_channels // groups != f_in:
         raise invalid(
             "filter",
-            f"filter input channels {f_in} (layout {filter_layout}, shape {list(fs)}) must equal "
+            f"filter input channels {f_in} (layout {layouts['filter_layout']}, shape {list(filter.shape)}) must equal "
             f"input channels / groups = {in_channels}/{groups} = {in_channels // groups}",
         )
     # Not a spec step, but grouped convolution is undefined otherwise (ONNX Conv requires it).
@@ -158,15 +159,15 @@ def conv_transpose2d(
         output_sizes = list_option(output_sizes, "output_sizes", 2, [])
     elif output_padding[0] >= strides[0] or output_padding[1] >= strides[1]:
         raise invalid("output_padding", f"each value must be smaller than the stride {strides}, got {output_padding}")
-    layouts = _layout_options(groups, input_layout, filter_layout, CONV_TRANSPOSE2D_FILTER_LAYOUTS)
-    groups, input_layout, filter_layout = layouts["groups"], layouts["input_layout"], layouts["filter_layout"]
-
-    batches, in_channels, in_h, in_w = split_input(input.shape, input_layout)
-    fs = filter.shape
-    f = dict(zip(filter_layout, fs))
+    layouts, (batches, in_channels, in_h, in_w), f = _layout_options(
+        input, filter, groups, input_layout, filter_layout, CONV_TRANSPOSE2D_FILTER_LAYOUTS
+    )
+    groups, input_layout = layouts["groups"], layouts["input_layout"]
     f_out, f_in, f_h, f_w = f["o"], f["i"], f["h"], f["w"]
     if in_channels != f_in:
-        raise invalid("filter", f"filter input channels {f_in} (layout {filter_layout}, shape {list(fs)}) must equal input channels {in_channels}")
+        raise invalid(
+            "filter", f"filter input channels {f_in} (layout {layouts['filter_layout']}, shape {list(filter.shape)}) must equal input channels {in_channels}"
+        )
     # Not a spec step, but each group needs whole input channels (ONNX ConvTranspose requires it).
     if in_channels % groups != 0:
         raise invalid("groups", f"input channels {in_channels} are not divisible by groups {groups}")
