@@ -19,7 +19,7 @@ import numpy as np
 from .errors import InvalidStateError, ValidationError
 from .graph import GraphInfo, Operation
 from .operand import MLOperand
-from .ops import OPS, Limit, Node, OpArgError, OpDef, load_all
+from .ops import Limit, OpArgError, OpDef, load_all
 from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -166,7 +166,7 @@ class MLGraphBuilder:
         outs = node.outputs if isinstance(node.outputs, list) else [node.outputs]
         with self._lock:
             out_operands = [self._new_operand(d, "output") for d in outs]
-            in_ids = tuple(None if v is None else v._id for v in node.inputs)
+            in_ids = tuple(None if v is None else v._id for v in opdef.operands(bound.arguments))
             self._ops.append(Operation(opdef.name, in_ids, tuple(o._id for o in out_operands), dict(node.attrs), label))
             for o in out_operands:
                 self._producer[o._id] = len(self._ops) - 1
@@ -280,11 +280,8 @@ def _check_limits(opdef: OpDef, arguments: dict) -> None:
             if param is not None and param.default is None:
                 continue  # an absent optional operand
             raise OpArgError(pname, "expected an MLOperand, got None")
-        if isinstance(value, (list, tuple)):
-            param = opdef.signature.parameters.get(pname)
-            annotation = str(param.annotation) if param is not None else ""
-            if not annotation.startswith(("Sequence", "list", "tuple")):  # a single-operand parameter
-                raise OpArgError(pname, f"expected an MLOperand, got {type(value).__name__}")
+        if isinstance(value, (list, tuple)) and pname != opdef.variadic:  # a single-operand parameter
+            raise OpArgError(pname, f"expected an MLOperand, got {type(value).__name__}")
         values = value if isinstance(value, (list, tuple)) else [value]
         allowed = _resolve_types(limit, arguments)
         for v in values:

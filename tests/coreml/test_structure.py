@@ -339,3 +339,22 @@ def test_wide_constants_range_checked_or_clamped_as_indices():
     g = build(lambda b, d: b.gather(d, const(b, np.array([2**40, -(2**40), 1], np.int64))), {"d": d})
     (y,) = evaluate(g, {"d": d})
     np.testing.assert_array_equal(y, d[[3, 0, 1]])
+
+
+def test_integer_traits_sit_on_the_rules_and_name_real_inputs():
+    from webnn.converters.coreml import RULES
+    from webnn.converters.coreml._mil import TRAITS, Traits, rule
+
+    from webnn.ops import load_all
+
+    ops = load_all()
+    assert set(TRAITS) == set(RULES)
+    for name, traits in TRAITS.items():
+        assert set(traits.index_inputs) <= set(ops[name].inputs), name
+        assert traits.wide or not traits.moves, name
+    assert TRAITS["gather"] == Traits(wide=True, moves=True, index_inputs=("indices",))
+    assert TRAITS["scatter_nd"] == Traits(wide=True, moves=False, index_inputs=("indices",))
+    assert TRAITS["max_pool2d"].wide and not TRAITS["average_pool2d"].wide
+    assert TRAITS["identity"].moves and TRAITS["sign"].wide and not TRAITS["sign"].moves and not TRAITS["abs"].wide
+    with pytest.raises(RuntimeError, match=r"wide names ops it does not register: \['mul'\]"):
+        rule("toy_add", wide=("mul",))

@@ -3,8 +3,10 @@
 Each operator is one function decorated with :func:`op` in a module of this package
 (one module per op family). The function receives the builder's arguments (operands
 as :class:`~webnn.operand.MLOperand`, options as keyword arguments in snake_case),
-validates them following the specification and returns a :class:`Node`: the operands
-it consumes (in a fixed order), normalised attributes and output descriptors.
+validates them following the specification and returns a :class:`Node`: output
+descriptors and normalised attributes. The operation records the operands of the
+function's operand parameters, in signature order, under their parameter names
+(:attr:`OpDef.inputs`): converters read them by name (``op.input("bias")``).
 
 The tensor limits declared with the decorator (the spec's "allowed data types / allowed
 ranks" tables) are checked before the function runs and feed ``opSupportLimits()``.
@@ -15,8 +17,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping
 
 from ..errors import ValidationError
 from ..types import DATA_TYPES, MAX_RANK, MLOperandDescriptor
@@ -65,16 +68,24 @@ def invalid(arg: str, message: str) -> OpArgError:
 
 @dataclass
 class Node:
-    """What an op definition returns: consumed operands, attributes and output descriptors."""
+    """What an op definition returns: output descriptors and normalised attributes.
 
-    inputs: Sequence[Any]
+    The operands an operation consumes are its operand parameters (:attr:`OpDef.inputs`).
+    """
+
     outputs: MLOperandDescriptor | list[MLOperandDescriptor]
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class OpDef:
-    """One operator: its snake_case name, spec (camelCase) name, definition and tensor limits."""
+    """One operator: its snake_case name, spec (camelCase) name, definition and tensor limits.
+
+    ``inputs`` names the operand parameters of the definition's signature, in signature order:
+    the operands recorded for an operation, and the names converters read them by. They are
+    the parameters with a tensor limit (``output*`` limits describe outputs). ``variadic`` is
+    the one parameter taking a sequence of operands (``concat``'s ``inputs``), if any.
+    """
 
     name: str
     spec_name: str
@@ -82,9 +93,45 @@ class OpDef:
     limits: dict[str, Limit]
     multi_output: bool = False
     signature: inspect.Signature = field(init=False)
+    inputs: tuple[str, ...] = field(init=False)
+    variadic: str | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.signature = inspect.signature(self.fn)
+        params = self.signature.parameters
+        unknown = [n for n in self.limits if n not in params and not n.startswith("output")]
+        unlimited = [n for n, p in params.items() if re.search(r"\bMLOperand\b", str(p.annotation)) and n not in self.limits]
+        if unknown or unlimited:
+            raise RuntimeError(f"operator {self.name}: tensor limits for non-parameters {unknown}, operand parameters without limits {unlimited}")
+        self.inputs = tuple(n for n in params if n in self.limits)
+        sequences = [n for n in self.inputs if str(params[n].annotation).startswith(("Sequence", "list", "tuple"))]
+        if len(sequences) > 1:
+            raise RuntimeError(f"operator {self.name}: more than one sequence-of-operands parameter {sequences}")
+        self.variadic = sequences[0] if sequences else None
+
+    def operands(self, arguments: Mapping[str, Any]) -> list[Any]:
+        """The operands to record from bound ``arguments``: each input in order (None for an absent
+        optional one), the variadic parameter's items in place."""
+        out: list[Any] = []
+        for n in self.inputs:
+            value = arguments.get(n)
+            if n == self.variadic:
+                out.extend(value)
+            else:
+                out.append(value)
+        return out
+
+    def input_names(self, count: int) -> tuple[str, ...]:
+        """The input name of each of ``count`` recorded operands (the variadic name repeats)."""
+        if self.variadic is None:
+            if count != len(self.inputs):
+                raise LookupError(f"{self.name} takes {len(self.inputs)} inputs ({', '.join(self.inputs)}), the operation has {count}")
+            return self.inputs
+        fixed = len(self.inputs) - 1
+        if count < fixed:
+            raise LookupError(f"{self.name} takes at least {fixed} inputs besides {self.variadic}, the operation has {count}")
+        i = self.inputs.index(self.variadic)
+        return self.inputs[:i] + (self.variadic,) * (count - fixed) + self.inputs[i + 1 :]
 
 
 OPS: dict[str, OpDef] = {}

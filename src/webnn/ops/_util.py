@@ -65,12 +65,13 @@ def ints(value: Any, arg: str, length: int | None = None) -> list[int]:
 
 
 def number(value: Any, arg: str) -> float | int:
-    """An MLNumber (double or bigint). Integers stay Python ints to keep 64-bit precision."""
+    """An MLNumber (double or bigint): integers stay Python ints (any size, for 64-bit values),
+    floats may be NaN or infinite."""
     if is_int(value):
         return int(value)
     if isinstance(value, (float, np.floating)):
         return float(value)
-    raise invalid(arg, f"expected a number, got {value!r}")
+    raise invalid(arg, f"expected a number (MLNumber), got {value!r}")
 
 
 def finite(value: Any, arg: str) -> float:
@@ -79,6 +80,11 @@ def finite(value: Any, arg: str) -> float:
     if not math.isfinite(v):
         raise invalid(arg, f"expected a finite number, got {value!r}")
     return float(v)
+
+
+def cast_option(value: Any, arg: str, data_type: str) -> float:
+    """A ``double`` option (finite, per WebIDL) cast to the float ``data_type`` (the spec's "cast")."""
+    return float(cast_number(finite(value, arg), data_type))
 
 
 def boolean(value: Any, arg: str) -> bool:
@@ -120,6 +126,69 @@ def axes(value: Any, rank: int, arg: str = "axes") -> list[int]:
     return out
 
 
+# -- the spec's "cast" of a number to a data type (clamp's bounds, pad's value, options) ------
+_FLOAT_FORMATS = {"float32": (24, 128, np.float32), "float16": (11, 16, np.float16)}  # precision, max exponent
+_INT_RANGES = {
+    "int64": (-(2**63), 2**63 - 1),
+    "uint64": (0, 2**64 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    # The spec's switch says ConvertToInt(x, 32, "signed") for uint32, an evident typo: MLNumber's
+    # definition says values for a uint32 operand are cast to unsigned long.
+    "uint32": (0, 2**32 - 1),
+    "int8": (-128, 127),
+    "uint8": (0, 255),
+}
+
+
+def _round_int_to_precision(x: int, precision: int) -> int:
+    """``x`` rounded to ``precision`` significant bits, ties to even (exact integer arithmetic)."""
+    m = abs(x)
+    n = m.bit_length()
+    if n <= precision:
+        return x
+    shift = n - precision
+    q, r = divmod(m, 1 << shift)
+    half = 1 << (shift - 1)
+    if r > half or (r == half and q & 1):
+        q += 1
+    return (q << shift) if x >= 0 else -(q << shift)
+
+
+def convert_to_float(x: float | int, data_type: str) -> float:
+    """The spec's ConvertToFloat(x, 32 or 16): nearest value ties to even, overflow to +/-Infinity."""
+    precision, max_exp, np_type = _FLOAT_FORMATS[data_type]
+    if isinstance(x, int):
+        r = _round_int_to_precision(x, precision)  # exact: no double rounding through float64
+        if abs(r) >= 2**max_exp:
+            return math.copysign(math.inf, r)
+        return float(np_type(float(r)))  # r is representable in the target type
+    if math.isnan(x):
+        return math.nan
+    with np.errstate(over="ignore"):
+        return float(np_type(x))  # numpy rounds double -> float32/float16 to nearest even
+
+
+def convert_to_int(x: float | int, data_type: str) -> int:
+    """The spec's ConvertToInt: NaN -> 0, clamp to the type's range, round half to even."""
+    lo, hi = _INT_RANGES[data_type]
+    if isinstance(x, float):
+        if math.isnan(x):
+            return 0
+        if x <= lo:
+            return lo
+        if x >= hi:
+            return hi
+        return int(round(x))  # Python's round() is half-to-even
+    return min(max(x, lo), hi)
+
+
+def cast_number(x: float | int, data_type: str) -> float | int:
+    """The spec's "cast" of an MLNumber to ``data_type`` (a float for float types, else an int)."""
+    if data_type in _FLOAT_FORMATS:
+        return convert_to_float(x, data_type)
+    return convert_to_int(x, data_type)
+
+
 def broadcast_shapes(a: Sequence[int], b: Sequence[int], arg: str = "b") -> tuple[int, ...]:
     """Bidirectional broadcasting (numpy rules), or an error naming ``arg``."""
     out = []
@@ -150,6 +219,12 @@ def same_type(x: Any, ref: Any, arg: str, ref_arg: str) -> None:
 def shape_is(x: Any, shape: Sequence[int], arg: str) -> None:
     if list(x.shape) != list(shape):
         raise invalid(arg, f"expected shape {list(shape)}, got {list(x.shape)}")
+
+
+def optional_shape_is(x: Any, shape: Sequence[int], arg: str) -> None:
+    """:func:`shape_is` for an optional operand (None passes)."""
+    if x is not None:
+        shape_is(x, shape, arg)
 
 
 def reduce_shape(shape: Sequence[int], axes_: Sequence[int], keep: bool) -> tuple[int, ...]:

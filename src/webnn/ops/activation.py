@@ -3,15 +3,12 @@ softplus softsign tanh."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
 
 from ..operand import MLOperand
-from ..types import FLOAT_TYPES, NUMPY_DTYPES
+from ..types import FLOAT_TYPES
 from . import L, Node, define, op
 from ._util import axis as check_axis
-from ._util import broadcast_shapes, desc, finite, same
+from ._util import broadcast_shapes, cast_option, desc, same
 
 #: relu and prelu also take these integer types (spec tensor-limits tables).
 RELU_TYPES = ("float32", "float16", "int64", "int32", "int8")
@@ -19,16 +16,9 @@ RELU_TYPES = ("float32", "float16", "int64", "int32", "int8")
 FLOAT_UNARY = dict(input=L(FLOAT_TYPES), output=L("same:input", "same:input"))
 
 
-def cast_option(value: Any, arg: str, data_type: str) -> float:
-    """A ``double`` option (finite, per WebIDL) cast to ``data_type`` (the spec's 'casting')."""
-    v = finite(value, arg)
-    with np.errstate(over="ignore"):
-        return float(np.array(v, dtype=np.float64).astype(NUMPY_DTYPES[data_type]))
-
-
 # -- element-wise activations without options ---------------------------------------------
 def _unary(input: MLOperand) -> Node:
-    return Node([input], same(input))
+    return Node(same(input))
 
 
 for _name in ("gelu", "hard_swish", "sigmoid", "softplus", "softsign", "tanh"):
@@ -40,24 +30,24 @@ define("relu", _unary, input=L(RELU_TYPES), output=L("same:input", "same:input")
 # -- element-wise activations with scalar options -----------------------------------------
 @op(**FLOAT_UNARY)
 def elu(input: MLOperand, *, alpha: float = 1.0) -> Node:
-    return Node([input], same(input), {"alpha": cast_option(alpha, "alpha", input.data_type)})
+    return Node(same(input), {"alpha": cast_option(alpha, "alpha", input.data_type)})
 
 
 @op(**FLOAT_UNARY)
 def hard_sigmoid(input: MLOperand, *, alpha: float = 0.2, beta: float = 0.5) -> Node:
     dt = input.data_type
-    return Node([input], same(input), {"alpha": cast_option(alpha, "alpha", dt), "beta": cast_option(beta, "beta", dt)})
+    return Node(same(input), {"alpha": cast_option(alpha, "alpha", dt), "beta": cast_option(beta, "beta", dt)})
 
 
 @op(**FLOAT_UNARY)
 def leaky_relu(input: MLOperand, *, alpha: float = 0.01) -> Node:
-    return Node([input], same(input), {"alpha": cast_option(alpha, "alpha", input.data_type)})
+    return Node(same(input), {"alpha": cast_option(alpha, "alpha", input.data_type)})
 
 
 @op(**FLOAT_UNARY)
 def linear(input: MLOperand, *, alpha: float = 1.0, beta: float = 0.0) -> Node:
     dt = input.data_type
-    return Node([input], same(input), {"alpha": cast_option(alpha, "alpha", dt), "beta": cast_option(beta, "beta", dt)})
+    return Node(same(input), {"alpha": cast_option(alpha, "alpha", dt), "beta": cast_option(beta, "beta", dt)})
 
 
 # -- prelu --------------------------------------------------------------------------------
@@ -65,10 +55,10 @@ def linear(input: MLOperand, *, alpha: float = 1.0, beta: float = 0.0) -> Node:
 def prelu(input: MLOperand, slope: MLOperand) -> Node:
     """The output shape is the bidirectional broadcast of ``slope`` and ``input``."""
     shape = broadcast_shapes(slope.shape, input.shape, "slope")
-    return Node([input, slope], desc(input.data_type, shape))
+    return Node(desc(input.data_type, shape))
 
 
 # -- softmax ------------------------------------------------------------------------------
 @op(input=L(FLOAT_TYPES, (1, None)), output=L("same:input", "same:input"))
 def softmax(input: MLOperand, axis: int) -> Node:
-    return Node([input], same(input), {"axis": check_axis(axis, input.rank, "axis")})
+    return Node(same(input), {"axis": check_axis(axis, input.rank, "axis")})

@@ -11,7 +11,7 @@ BINARY_LIMITS = dict(a=L(), b=L("same:a"), output=L("same:a"))
 
 def _binary(a: MLOperand, b: MLOperand) -> Node:
     """Bidirectionally broadcast ``a`` and ``b``; the output has ``a``'s data type."""
-    return Node([a, b], desc(a.data_type, broadcast_shapes(a.shape, b.shape)))
+    return Node(desc(a.data_type, broadcast_shapes(a.shape, b.shape)))
 
 
 for _name in ("add", "sub", "mul", "div", "max", "min", "pow"):

@@ -21,6 +21,16 @@ CONV2D_FILTER_LAYOUTS = ("oihw", "hwio", "ohwi", "ihwo")
 CONV_TRANSPOSE2D_FILTER_LAYOUTS = ("iohw", "hwoi", "ohwi")
 
 
+def permutation(src: str, dst: str) -> list[int]:
+    """The transpose permutation taking a tensor in layout ``src`` to layout ``dst`` (layouts
+    name their dimensions by letter): ``permutation("nhwc", "nchw") == [0, 3, 1, 2]``."""
+    return [src.index(d) for d in dst]
+
+
+NHWC_TO_NCHW = permutation("nhwc", "nchw")
+NCHW_TO_NHWC = permutation("nchw", "nhwc")
+
+
 def list_option(value: Any, arg: str, length: int, default: list[int], *, positive: bool = False) -> list[int]:
     """A sequence<[EnforceRange] unsigned long> option of a fixed length (``default`` when absent)."""
     if value is None:
@@ -59,6 +69,32 @@ def conv_output_size(in_size: int, filter_size: int, begin: int, end: int, strid
     return in_size - effective + begin + end, stride
 
 
+def _window_options(padding: Any, strides: Any, dilations: Any) -> dict[str, list[int]]:
+    """The convolutions' ``padding`` [beginHeight, endHeight, beginWidth, endWidth], ``strides``, ``dilations``."""
+    return dict(
+        padding=list_option(padding, "padding", 4, [0, 0, 0, 0]),
+        strides=list_option(strides, "strides", 2, [1, 1], positive=True),
+        dilations=list_option(dilations, "dilations", 2, [1, 1], positive=True),
+    )
+
+
+def _layout_options(
+    input: MLOperand, filter: MLOperand, groups: Any, input_layout: Any, filter_layout: Any, filter_layouts: tuple[str, ...]
+) -> tuple[dict[str, Any], tuple[int, int, int, int], dict[str, int]]:
+    """The convolutions' ``groups`` (> 0), ``input_layout`` and ``filter_layout`` (one of
+    ``filter_layouts``) as attributes; the input's (batches, channels, height, width) and the
+    filter's dimensions by layout letter (``"o"``, ``"i"``, ``"h"``, ``"w"``)."""
+    g = uint(groups, "groups")
+    if g == 0:
+        raise invalid("groups", "must be greater than 0, got 0")
+    attrs = dict(
+        groups=g,
+        input_layout=enum(input_layout, "input_layout", INPUT_LAYOUTS),
+        filter_layout=enum(filter_layout, "filter_layout", filter_layouts),
+    )
+    return attrs, split_input(input.shape, attrs["input_layout"]), dict(zip(attrs["filter_layout"], filter.shape))
+
+
 @op(**CONV_LIMITS)
 def conv2d(
     input: MLOperand,
@@ -73,31 +109,17 @@ def conv2d(
     bias: MLOperand | None = None,
 ) -> Node:
     """2-D convolution; padding is [beginHeight, endHeight, beginWidth, endWidth]."""
-    padding = list_option(padding, "padding", 4, [0, 0, 0, 0])
-    strides = list_option(strides, "strides", 2, [1, 1], positive=True)
-    dilations = list_option(dilations, "dilations", 2, [1, 1], positive=True)
-    groups = uint(groups, "groups")
-    if groups == 0:
-        raise invalid("groups", "must be greater than 0, got 0")
-    input_layout = enum(input_layout, "input_layout", INPUT_LAYOUTS)
-    filter_layout = enum(filter_layout, "filter_layout", CONV2D_FILTER_LAYOUTS)
-
-    batches, in_channels, in_h, in_w = split_input(input.shape, input_layout)
-    fs = filter.shape
-    if filter_layout == "hwio":
-        f_h, f_w, f_in, out_channels = fs
-    elif filter_layout == "ohwi":
-        out_channels, f_h, f_w, f_in = fs
-    elif filter_layout == "ihwo":
-        f_in, f_h, f_w, out_channels = fs
-    else:  # oihw
-        out_channels, f_in, f_h, f_w = fs
+    window = _window_options(padding, strides, dilations)
+    padding, strides, dilations = window["padding"], window["strides"], window["dilations"]
+    layouts, (batches, in_channels, in_h, in_w), f = _layout_options(input, filter, groups, input_layout, filter_layout, CONV2D_FILTER_LAYOUTS)
+    groups, input_layout = layouts["groups"], layouts["input_layout"]
+    out_channels, f_in, f_h, f_w = f["o"], f["i"], f["h"], f["w"]
     if in_channels % groups != 0:
         raise invalid("groups", f"input channels {in_channels} are not divisible by groups {groups}")
     if in_channels // groups != f_in:
         raise invalid(
             "filter",
-            f"filter input channels {f_in} (layout {filter_layout}, shape {list(fs)}) must equal "
+            f"filter input channels {f_in} (layout {layouts['filter_layout']}, shape {list(filter.shape)}) must equal "
             f"input channels / groups = {in_channels}/{groups} = {in_channels // groups}",
         )
     # Not a spec step, but grouped convolution is undefined otherwise (ONNX Conv requires it).
@@ -111,15 +133,7 @@ def conv2d(
     out_h = valid_dimension(num_h // s_h + 1, "output", "output height")
     out_w = valid_dimension(num_w // s_w + 1, "output", "output width")
     out = desc(input.data_type, join_output(batches, out_channels, out_h, out_w, input_layout))
-    attrs = dict(
-        padding=padding,
-        strides=strides,
-        dilations=dilations,
-        groups=groups,
-        input_layout=input_layout,
-        filter_layout=filter_layout,
-    )
-    return Node([input, filter, bias], out, attrs)
+    return Node(out, {**window, **layouts})
 
 
 @op(**CONV_LIMITS)
@@ -138,30 +152,22 @@ def conv_transpose2d(
     bias: MLOperand | None = None,
 ) -> Node:
     """2-D transposed convolution; ``output_sizes`` (when given) overrides ``output_padding``."""
-    padding = list_option(padding, "padding", 4, [0, 0, 0, 0])
-    strides = list_option(strides, "strides", 2, [1, 1], positive=True)
-    dilations = list_option(dilations, "dilations", 2, [1, 1], positive=True)
+    window = _window_options(padding, strides, dilations)
+    padding, strides, dilations = window["padding"], window["strides"], window["dilations"]
     output_padding = list_option(output_padding, "output_padding", 2, [0, 0])
     if output_sizes is not None:
         output_sizes = list_option(output_sizes, "output_sizes", 2, [])
     elif output_padding[0] >= strides[0] or output_padding[1] >= strides[1]:
         raise invalid("output_padding", f"each value must be smaller than the stride {strides}, got {output_padding}")
-    groups = uint(groups, "groups")
-    if groups == 0:
-        raise invalid("groups", "must be greater than 0, got 0")
-    input_layout = enum(input_layout, "input_layout", INPUT_LAYOUTS)
-    filter_layout = enum(filter_layout, "filter_layout", CONV_TRANSPOSE2D_FILTER_LAYOUTS)
-
-    batches, in_channels, in_h, in_w = split_input(input.shape, input_layout)
-    fs = filter.shape
-    if filter_layout == "hwoi":
-        f_h, f_w, f_out, f_in = fs
-    elif filter_layout == "ohwi":
-        f_out, f_h, f_w, f_in = fs
-    else:  # iohw
-        f_in, f_out, f_h, f_w = fs
+    layouts, (batches, in_channels, in_h, in_w), f = _layout_options(
+        input, filter, groups, input_layout, filter_layout, CONV_TRANSPOSE2D_FILTER_LAYOUTS
+    )
+    groups, input_layout = layouts["groups"], layouts["input_layout"]
+    f_out, f_in, f_h, f_w = f["o"], f["i"], f["h"], f["w"]
     if in_channels != f_in:
-        raise invalid("filter", f"filter input channels {f_in} (layout {filter_layout}, shape {list(fs)}) must equal input channels {in_channels}")
+        raise invalid(
+            "filter", f"filter input channels {f_in} (layout {layouts['filter_layout']}, shape {list(filter.shape)}) must equal input channels {in_channels}"
+        )
     # Not a spec step, but each group needs whole input channels (ONNX ConvTranspose requires it).
     if in_channels % groups != 0:
         raise invalid("groups", f"input channels {in_channels} are not divisible by groups {groups}")
@@ -186,15 +192,6 @@ def conv_transpose2d(
     valid_dimension(out_h, "output", "output height")
     valid_dimension(out_w, "output", "output width")
     out = desc(input.data_type, join_output(batches, out_channels, out_h, out_w, input_layout))
-    attrs = dict(
-        padding=padding,
-        strides=strides,
-        dilations=dilations,
-        # The effective output padding (derived from output_sizes when given).
-        output_padding=[out_h - calc_h, out_w - calc_w],
-        output_sizes=None if output_sizes is None else list(output_sizes),
-        groups=groups,
-        input_layout=input_layout,
-        filter_layout=filter_layout,
-    )
-    return Node([input, filter, bias], out, attrs)
+    # output_padding: the effective one (derived from output_sizes when given).
+    sizes = dict(output_padding=[out_h - calc_h, out_w - calc_w], output_sizes=None if output_sizes is None else list(output_sizes))
+    return Node(out, {**window, **sizes, **layouts})

@@ -3,7 +3,7 @@
 Spec sections: "Element-wise unary operations" (abs ceil cos erf exp floor identity log neg
 reciprocal roundEven sin sign sqrt tan), "Element-wise logical operations" (equal notEqual
 greater greaterOrEqual lesser lesserOrEqual logicalNot logicalAnd logicalOr logicalXor isNaN
-isInfinite), "cast", "clamp", "where", and the "Casting" algorithms used by clamp.
+isInfinite), "cast", "clamp" (its bounds are cast with the spec's number cast, ``_util.cast_number``), "where".
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 
 from ..errors import ValidationError
 from ..operand import MLOperand
 from ..types import DATA_TYPES, FLOAT_TYPES, check_data_type
 from . import L, Node, define, invalid, op
-from ._util import broadcast_shapes, desc, is_int, same
+from ._util import broadcast_shapes, cast_number, desc, number, same
 
 ANY = DATA_TYPES
 FLOATS = FLOAT_TYPES
@@ -46,7 +45,7 @@ UNARY_TYPES: dict[str, tuple[str, ...]] = {
 
 def _unary(input: MLOperand) -> Node:
     """The output is a copy of ``input``'s descriptor (the allowed types are the tensor limits)."""
-    return Node([input], same(input))
+    return Node(same(input))
 
 
 for _name, _types in UNARY_TYPES.items():
@@ -56,11 +55,11 @@ for _name, _types in UNARY_TYPES.items():
 # -- element-wise logical ---------------------------------------------------------------------
 def _binary_logical(a: MLOperand, b: MLOperand) -> Node:
     """``a`` and ``b`` have the same data type (tensor limits); the output is uint8 of the broadcast shape."""
-    return Node([a, b], desc("uint8", broadcast_shapes(a.shape, b.shape, "b")))
+    return Node(desc("uint8", broadcast_shapes(a.shape, b.shape, "b")))
 
 
 def _unary_logical(a: MLOperand) -> Node:
-    return Node([a], desc("uint8", a.shape))
+    return Node(desc("uint8", a.shape))
 
 
 _OUT_U8 = L(("uint8",))
@@ -83,79 +82,7 @@ def cast(input: MLOperand, data_type: Any) -> Node:
         dt = check_data_type(data_type, "data_type")
     except ValidationError as e:
         raise invalid("data_type", str(e).split(": ", 1)[-1]) from None
-    return Node([input], desc(dt, input.shape), {"to": dt})
-
-
-# -- the spec's "cast" algorithm for numbers (used by clamp) ----------------------------------
-_FLOAT_FORMATS = {"float32": (24, 128, np.float32), "float16": (11, 16, np.float16)}  # precision, max exponent
-_INT_RANGES = {
-    "int64": (-(2**63), 2**63 - 1),
-    "uint64": (0, 2**64 - 1),
-    "int32": (-(2**31), 2**31 - 1),
-    # The spec's switch says ConvertToInt(x, 32, "signed") for uint32, an evident typo: MLNumber's
-    # definition says values for a uint32 operand are cast to unsigned long.
-    "uint32": (0, 2**32 - 1),
-    "int8": (-128, 127),
-    "uint8": (0, 255),
-}
-
-
-def _round_int_to_precision(x: int, precision: int) -> int:
-    """``x`` rounded to ``precision`` significant bits, ties to even (exact integer arithmetic)."""
-    m = abs(x)
-    n = m.bit_length()
-    if n <= precision:
-        return x
-    shift = n - precision
-    q, r = divmod(m, 1 << shift)
-    half = 1 << (shift - 1)
-    if r > half or (r == half and q & 1):
-        q += 1
-    return (q << shift) if x >= 0 else -(q << shift)
-
-
-def convert_to_float(x: float | int, data_type: str) -> float:
-    """The spec's ConvertToFloat(x, 32 or 16): nearest value ties to even, overflow to +/-Infinity."""
-    precision, max_exp, np_type = _FLOAT_FORMATS[data_type]
-    if isinstance(x, int):
-        r = _round_int_to_precision(x, precision)  # exact: no double rounding through float64
-        if abs(r) >= 2**max_exp:
-            return math.copysign(math.inf, r)
-        return float(np_type(float(r)))  # r is representable in the target type
-    if math.isnan(x):
-        return math.nan
-    with np.errstate(over="ignore"):
-        return float(np_type(x))  # numpy rounds double -> float32/float16 to nearest even
-
-
-def convert_to_int(x: float | int, data_type: str) -> int:
-    """The spec's ConvertToInt: NaN -> 0, clamp to the type's range, round half to even."""
-    lo, hi = _INT_RANGES[data_type]
-    if isinstance(x, float):
-        if math.isnan(x):
-            return 0
-        if x <= lo:
-            return lo
-        if x >= hi:
-            return hi
-        return int(round(x))  # Python's round() is half-to-even
-    return min(max(x, lo), hi)
-
-
-def cast_number(x: float | int, data_type: str) -> float | int:
-    """The spec's "cast" of an MLNumber to ``data_type`` (a float for float types, else an int)."""
-    if data_type in _FLOAT_FORMATS:
-        return convert_to_float(x, data_type)
-    return convert_to_int(x, data_type)
-
-
-def _ml_number(value: Any, arg: str) -> float | int:
-    """An MLNumber: a Python/numpy int (any size, for 64-bit values) or float (NaN and infinities allowed)."""
-    if is_int(value):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    raise invalid(arg, f"expected a number (MLNumber), got {value!r}")
+    return Node(desc(dt, input.shape), {"to": dt})
 
 
 # -- clamp ------------------------------------------------------------------------------------
@@ -167,8 +94,8 @@ def clamp(input: MLOperand, *, min_value: Any = None, max_value: Any = None) -> 
     side (not given, or NaN for a float input: WPT expects a NaN bound to leave values unchanged).
     """
     dt = input.data_type
-    lo = cast_number(-math.inf if min_value is None else _ml_number(min_value, "min_value"), dt)
-    hi = cast_number(math.inf if max_value is None else _ml_number(max_value, "max_value"), dt)
+    lo = cast_number(-math.inf if min_value is None else number(min_value, "min_value"), dt)
+    hi = cast_number(math.inf if max_value is None else number(max_value, "max_value"), dt)
     if lo > hi:
         raise invalid(
             "min_value",
@@ -181,7 +108,7 @@ def clamp(input: MLOperand, *, min_value: Any = None, max_value: Any = None) -> 
         return v
 
     attrs = {"min_value": attr(lo, min_value is not None), "max_value": attr(hi, max_value is not None)}
-    return Node([input], same(input), attrs)
+    return Node(same(input), attrs)
 
 
 # -- where ------------------------------------------------------------------------------------
@@ -190,4 +117,4 @@ def where(condition: MLOperand, true_value: MLOperand, false_value: MLOperand) -
     """Select ``true_value`` where ``condition`` is non-zero, else ``false_value``; all three broadcast."""
     shape = broadcast_shapes(true_value.shape, false_value.shape, "false_value")
     shape = broadcast_shapes(condition.shape, shape, "condition")
-    return Node([condition, true_value, false_value], desc(true_value.data_type, shape))
+    return Node(desc(true_value.data_type, shape))

@@ -19,7 +19,7 @@ def gather(input: MLOperand, indices: MLOperand, *, axis: int = 0) -> Node:
     """Take slices of ``input`` along ``axis``; output shape = in[:axis] + indices + in[axis+1:]."""
     a = _axis(axis, input.rank)
     shape = list(input.shape[:a]) + list(indices.shape) + list(input.shape[a + 1 :])
-    return Node([input, indices], desc(input.data_type, shape), {"axis": a})
+    return Node(desc(input.data_type, shape), {"axis": a})
 
 
 @op(input=L(ANY, (1, None)), indices=L(INDEX_TYPES, "same:input"), output=L("same:input", "same:input"))
@@ -30,7 +30,7 @@ def gather_elements(input: MLOperand, indices: MLOperand, *, axis: int = 0) -> N
     expected[a] = indices.shape[a]
     if list(indices.shape) != expected:
         raise invalid("indices", f"shape {indices.shape} must equal input shape {input.shape} except on axis {a} (expected {expected})")
-    return Node([input, indices], desc(input.data_type, indices.shape), {"axis": a})
+    return Node(desc(input.data_type, indices.shape), {"axis": a})
 
 
 def _nd_shape(input: MLOperand, indices: MLOperand) -> list[int]:
@@ -44,7 +44,7 @@ def _nd_shape(input: MLOperand, indices: MLOperand) -> list[int]:
 def gather_nd(input: MLOperand, indices: MLOperand) -> Node:
     """Gather the slices of ``input`` addressed by the coordinates in ``indices``' last dimension."""
     shape = _nd_shape(input, indices)
-    return Node([input, indices], desc(input.data_type, shape), {})
+    return Node(desc(input.data_type, shape), {})
 
 
 @op(
@@ -62,7 +62,7 @@ def scatter_elements(input: MLOperand, indices: MLOperand, updates: MLOperand, *
         raise invalid("indices", f"shape {indices.shape} must equal input shape {input.shape} except on axis {a} (expected {expected})")
     if list(updates.shape) != list(indices.shape):
         raise invalid("updates", f"shape {updates.shape} must equal indices shape {indices.shape}")
-    return Node([input, indices, updates], same(input), {"axis": a})
+    return Node(same(input), {"axis": a})
 
 
 @op(
@@ -77,4 +77,4 @@ def scatter_nd(input: MLOperand, indices: MLOperand, updates: MLOperand) -> Node
     expected = _nd_shape(input, indices)
     if list(updates.shape) != expected:
         raise invalid("updates", f"shape {updates.shape} must be {expected} (indices.shape[:-1] + input.shape[indices.shape[-1]:])")
-    return Node([input, indices, updates], same(input), {})
+    return Node(same(input), {})

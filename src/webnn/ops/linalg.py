@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..operand import MLOperand
 from . import L, Node, invalid, op
-from ._util import boolean, broadcast_shapes, desc, finite, int_, same, unidirectionally_broadcastable
+from ._util import boolean, broadcast_shapes, cast_option, desc, int_, same, unidirectionally_broadcastable
 
 FLOATS = ("float32", "float16")
 
@@ -19,13 +17,7 @@ def matmul(a: MLOperand, b: MLOperand) -> Node:
     if a.shape[-1] != b.shape[-2]:
         raise invalid("b", f"rows of b ({b.shape[-2]}, shape {b.shape}) must equal the columns of a ({a.shape[-1]}, shape {a.shape})")
     batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], "b")
-    return Node([a, b], desc(a.data_type, list(batch) + [a.shape[-2], b.shape[-1]]))
-
-
-def _cast_scalar(value: float, data_type: str) -> float:
-    """The spec's 'cast' of a double to a float data type (rounds to nearest, may overflow to inf)."""
-    with np.errstate(over="ignore"):
-        return float(np.asarray(value, dtype=np.float64).astype(np.dtype(data_type)))
+    return Node(desc(a.data_type, list(batch) + [a.shape[-2], b.shape[-1]]))
 
 
 @op("gemm", a=L(FLOATS, 2), b=L("same:a", 2), c=L("same:a", (0, 2)), output=L("same:a", 2))
@@ -33,15 +25,15 @@ def gemm(
     a: MLOperand,
     b: MLOperand,
     *,
-    c: Any = None,
+    c: MLOperand | None = None,
     alpha: Any = 1.0,
     beta: Any = 1.0,
     a_transpose: Any = False,
     b_transpose: Any = False,
 ) -> Node:
     """``alpha * A' * B' + beta * C`` with A', B' optionally transposed; C broadcasts to [M, N]."""
-    alpha_ = _cast_scalar(finite(alpha, "alpha"), a.data_type)
-    beta_ = _cast_scalar(finite(beta, "beta"), a.data_type)
+    alpha_ = cast_option(alpha, "alpha", a.data_type)
+    beta_ = cast_option(beta, "beta", a.data_type)
     ta = boolean(a_transpose, "a_transpose")
     tb = boolean(b_transpose, "b_transpose")
     shape_a = a.shape[::-1] if ta else a.shape
@@ -58,7 +50,7 @@ def gemm(
         if not unidirectionally_broadcastable(c.shape, out):
             raise invalid("c", f"shape {c.shape} is not unidirectionally broadcastable to the output shape {out}")
     attrs = {"alpha": alpha_, "beta": beta_, "a_transpose": ta, "b_transpose": tb}
-    return Node([a, b, c], desc(a.data_type, out), attrs)
+    return Node(desc(a.data_type, out), attrs)
 
 
 @op("triangular", input=L(ranks=(2, None)), output=L("same:input", "same:input"))
@@ -66,4 +58,4 @@ def triangular(input: MLOperand, *, upper: Any = True, diagonal: Any = 0) -> Nod
     """Keep the upper (j - i >= diagonal) or lower (j - i <= diagonal) part of each matrix; zero the rest."""
     up = boolean(upper, "upper")
     k = int_(diagonal, "diagonal")
-    return Node([input], same(input), {"upper": up, "diagonal": k})
+    return Node(same(input), {"upper": up, "diagonal": k})

@@ -6,8 +6,7 @@ from ..operand import MLOperand
 from ..types import FLOAT_TYPES
 from . import L, Node, invalid, op
 from ._util import axes as check_axes
-from ._util import enum, same, shape_is, uint
-from .activation import cast_option
+from ._util import cast_option, enum, optional_shape_is, same, shape_is, uint
 
 LAYOUTS = ("nchw", "nhwc")
 
@@ -30,7 +29,7 @@ def batch_normalization(
     axis: int = 1,
     epsilon: float = 1e-5,
 ) -> Node:
-    """Inputs: input, mean, variance, scale (or None), bias (or None)."""
+    """``(input - mean) / sqrt(variance + epsilon) * scale + bias`` along ``axis``."""
     a = uint(axis, "axis")
     if a >= input.rank:
         raise invalid("axis", f"must be in [0, {input.rank - 1}] for an input of rank {input.rank}, got {a}")
@@ -38,11 +37,9 @@ def batch_normalization(
     shape_is(mean, channels, "mean")
     shape_is(variance, channels, "variance")
     eps = cast_option(epsilon, "epsilon", input.data_type)
-    if scale is not None:
-        shape_is(scale, channels, "scale")
-    if bias is not None:
-        shape_is(bias, channels, "bias")
-    return Node([input, mean, variance, scale, bias], same(input), {"axis": a, "epsilon": eps})
+    optional_shape_is(scale, channels, "scale")
+    optional_shape_is(bias, channels, "bias")
+    return Node(same(input), {"axis": a, "epsilon": eps})
 
 
 @op(
@@ -59,15 +56,13 @@ def instance_normalization(
     epsilon: float = 1e-5,
     layout: str = "nchw",
 ) -> Node:
-    """Inputs: input, scale (or None), bias (or None)."""
+    """Normalise each channel of each batch over the spatial dimensions."""
     lay = enum(layout, "layout", LAYOUTS)
     eps = cast_option(epsilon, "epsilon", input.data_type)
     channels = [input.shape[1 if lay == "nchw" else 3]]
-    if scale is not None:
-        shape_is(scale, channels, "scale")
-    if bias is not None:
-        shape_is(bias, channels, "bias")
-    return Node([input, scale, bias], same(input), {"epsilon": eps, "layout": lay})
+    optional_shape_is(scale, channels, "scale")
+    optional_shape_is(bias, channels, "bias")
+    return Node(same(input), {"epsilon": eps, "layout": lay})
 
 
 @op(
@@ -84,7 +79,7 @@ def layer_normalization(
     axes: list[int] | None = None,
     epsilon: float = 1e-5,
 ) -> Node:
-    """Inputs: input, scale (or None), bias (or None). ``axes`` defaults to all but the first."""
+    """Normalise over ``axes`` (all but the first by default)."""
     if axes is None:
         ax = list(range(1, input.rank))
     else:
@@ -98,4 +93,4 @@ def layer_normalization(
             raise invalid(name, f"rank {operand.rank} must equal the number of axes {len(ax)} (axes {ax})")
         if operand.shape != want:
             raise invalid(name, f"expected shape {want} (the input's dimensions at axes {ax}), got {operand.shape}")
-    return Node([input, scale, bias], same(input), {"axes": ax, "epsilon": eps})
+    return Node(same(input), {"axes": ax, "epsilon": eps})

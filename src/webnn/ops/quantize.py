@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple, Sequence
+
 from ..operand import MLOperand
 from ..types import FLOAT_TYPES
 from . import L, Node, invalid, op
@@ -13,6 +16,32 @@ QUANT_TYPES = ("uint8", "int8", "uint32", "int32")
 def blockwise_broadcastable(src: list[int], dst: list[int]) -> bool:
     """The spec's 'blockwise broadcasting': same rank and each ``dst`` dimension a multiple of ``src``'s."""
     return len(src) == len(dst) and all(t % f == 0 for f, t in zip(src, dst))
+
+
+class BlockStep(NamedTuple):
+    """One axis of the spec's ``blockwiseExpand``: view the tensor as ``[before, size, 1, after]``,
+    repeat the third axis ``repeats`` times, and view the result as ``shape``."""
+
+    before: int
+    size: int
+    repeats: int
+    after: int
+    shape: list[int]
+
+
+def blockwise_steps(shape: Sequence[int], target: Sequence[int]) -> list[BlockStep]:
+    """The spec's ``blockwiseExpand`` of a tensor of ``shape`` to ``target`` (same rank, each
+    dimension a multiple), as steps for the axes that grow; axes of size 1 are left to broadcasting."""
+    cur = list(shape)
+    steps = []
+    for axis, (s, t) in enumerate(zip(shape, target)):
+        if s == t or s == 1:
+            continue
+        before = math.prod(cur[:axis])
+        after = math.prod(cur[axis + 1 :])
+        cur[axis] = t
+        steps.append(BlockStep(before, s, t // s, after, list(cur)))
+    return steps
 
 
 def _check(input: MLOperand, scale: MLOperand, zero_point: MLOperand) -> None:
@@ -33,7 +62,7 @@ def _check(input: MLOperand, scale: MLOperand, zero_point: MLOperand) -> None:
 def dequantize_linear(input: MLOperand, scale: MLOperand, zero_point: MLOperand) -> Node:
     """``(input - zeroPoint) * scale`` with scale/zeroPoint blockwise broadcast to ``input``."""
     _check(input, scale, zero_point)
-    return Node([input, scale, zero_point], desc(scale.data_type, input.shape), {})
+    return Node(desc(scale.data_type, input.shape), {})
 
 
 @op(
@@ -45,4 +74,4 @@ def dequantize_linear(input: MLOperand, scale: MLOperand, zero_point: MLOperand)
 def quantize_linear(input: MLOperand, scale: MLOperand, zero_point: MLOperand) -> Node:
     """``saturate(roundEven(input / scale) + zeroPoint)`` in zeroPoint's data type."""
     _check(input, scale, zero_point)
-    return Node([input, scale, zero_point], desc(zero_point.data_type, input.shape), {})
+    return Node(desc(zero_point.data_type, input.shape), {})

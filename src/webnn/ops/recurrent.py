@@ -1,15 +1,8 @@
 """Recurrent networks: gru gru_cell lstm lstm_cell.
 
 All four are multi-output in the IR (gru_cell has a single output but is recorded the
-same way). Inputs are recorded in a fixed order with ``None`` for absent optional
-operands:
-
-- gru:       input, weight, recurrent_weight, bias, recurrent_bias, initial_hidden_state
-- gru_cell:  input, weight, recurrent_weight, hidden_state, bias, recurrent_bias
-- lstm:      input, weight, recurrent_weight, bias, recurrent_bias, peephole_weight,
-             initial_hidden_state, initial_cell_state
-- lstm_cell: input, weight, recurrent_weight, hidden_state, cell_state, bias,
-             recurrent_bias, peephole_weight
+same way). The networks (gru, lstm) have a leading direction axis on every weight, bias
+and initial state; the cells (one step) do not.
 """
 
 from __future__ import annotations
@@ -18,8 +11,8 @@ from typing import Any
 
 from ..operand import MLOperand
 from ..types import FLOAT_TYPES
-from . import L, Node, invalid, op
-from ._util import INT32_MAX, boolean, desc, enum, shape_is, uint
+from . import L, Limit, Node, invalid, op
+from ._util import INT32_MAX, boolean, desc, enum, optional_shape_is, uint
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 DIRECTIONS = ("forward", "backward", "both")
@@ -62,14 +55,50 @@ def _steps(value: Any, x: MLOperand) -> int:
     return s
 
 
-def _opt_shape(x: MLOperand | None, shape: list[int], arg: str) -> None:
-    if x is not None:
-        shape_is(x, shape, arg)
-
-
 def _direction(value: Any) -> tuple[str, int]:
     d = enum(value, "direction", DIRECTIONS)
     return d, 2 if d == "both" else 1
+
+
+#: Operands of rank one less than the input's (the others have the input's rank).
+_VECTORS = ("bias", "recurrent_bias", "peephole_weight")
+
+
+def _limits(rank: int, operands: tuple[str, ...], **outputs: Limit) -> dict[str, Limit]:
+    """Tensor limits: a float ``input`` of ``rank``, the other ``operands`` of its type."""
+    limits = {"input": L(FLOAT_TYPES, rank)}
+    limits.update({n: L(_SAME, rank - 1 if n in _VECTORS else rank) for n in operands})
+    return {**limits, **outputs}
+
+
+def _check_shapes(operands: dict[str, MLOperand | None], gates: int, hidden: int, batch: int, input_size: int, nd: int | None) -> None:
+    """Each given operand must have the shape the spec gives it: ``nd`` is the number of
+    directions of a network (a leading axis of every operand), None for a cell."""
+    rows = [gates * hidden]
+    state = [batch, hidden]
+    want = {
+        "weight": rows + [input_size],
+        "recurrent_weight": rows + [hidden],
+        "bias": rows,
+        "recurrent_bias": rows,
+        "peephole_weight": [3 * hidden],
+        "hidden_state": state,
+        "cell_state": state,
+        "initial_hidden_state": state,
+        "initial_cell_state": state,
+    }
+    lead = [] if nd is None else [nd]
+    for name, x in operands.items():
+        optional_shape_is(x, lead + want[name], name)
+
+
+def _network_outputs(input: MLOperand, states: int, nd: int, hidden: int, return_sequence: bool) -> list:
+    """The final states ([nd, batch, hidden] each), then the sequence ([steps, nd, batch, hidden]) if returned."""
+    steps, batch, _ = input.shape
+    outs = [desc(input.data_type, [nd, batch, hidden])] * states
+    if return_sequence:
+        outs.append(desc(input.data_type, [steps, nd, batch, hidden]))
+    return outs
 
 
 # --------------------------------------------------------------------------------------
@@ -80,14 +109,7 @@ def _direction(value: Any) -> tuple[str, int]:
 @op(
     "gru",
     multi_output=True,
-    input=L(FLOAT_TYPES, 3),
-    weight=L(_SAME, 3),
-    recurrent_weight=L(_SAME, 3),
-    bias=L(_SAME, 2),
-    recurrent_bias=L(_SAME, 2),
-    initial_hidden_state=L(_SAME, 3),
-    output0=L(_SAME, 3),
-    output1=L(_SAME, 4),
+    **_limits(3, ("weight", "recurrent_weight", "bias", "recurrent_bias", "initial_hidden_state"), output0=L(_SAME, 3), output1=L(_SAME, 4)),
 )
 def gru(
     input: MLOperand,
@@ -111,35 +133,17 @@ def gru(
     direction, nd = _direction(direction)
     layout = enum(layout, "layout", GRU_LAYOUTS)
     hidden_size = _hidden_size(hidden_size, 6)
-    _, batch, input_size = input.shape
-    shape_is(weight, [nd, 3 * hidden_size, input_size], "weight")
-    shape_is(recurrent_weight, [nd, 3 * hidden_size, hidden_size], "recurrent_weight")
-    _opt_shape(bias, [nd, 3 * hidden_size], "bias")
-    _opt_shape(recurrent_bias, [nd, 3 * hidden_size], "recurrent_bias")
-    _opt_shape(initial_hidden_state, [nd, batch, hidden_size], "initial_hidden_state")
+    operands = dict(weight=weight, recurrent_weight=recurrent_weight, bias=bias, recurrent_bias=recurrent_bias, initial_hidden_state=initial_hidden_state)
+    _check_shapes(operands, 3, hidden_size, input.shape[1], input.shape[2], nd)
     acts = _activations(activations, 2, GRU_DEFAULT_ACTIVATIONS)
-    dt = input.data_type
-    outs = [desc(dt, [nd, batch, hidden_size])]
-    if return_sequence:
-        outs.append(desc(dt, [steps, nd, batch, hidden_size]))
     attrs = dict(
         steps=steps, hidden_size=hidden_size, reset_after=reset_after, return_sequence=return_sequence,
         direction=direction, layout=layout, activations=acts,
     )
-    return Node([input, weight, recurrent_weight, bias, recurrent_bias, initial_hidden_state], outs, attrs)
+    return Node(_network_outputs(input, 1, nd, hidden_size, return_sequence), attrs)
 
 
-@op(
-    "gru_cell",
-    multi_output=False,
-    input=L(FLOAT_TYPES, 2),
-    weight=L(_SAME, 2),
-    recurrent_weight=L(_SAME, 2),
-    hidden_state=L(_SAME, 2),
-    bias=L(_SAME, 1),
-    recurrent_bias=L(_SAME, 1),
-    output=L(_SAME, 2),
-)
+@op("gru_cell", **_limits(2, ("weight", "recurrent_weight", "hidden_state", "bias", "recurrent_bias"), output=L(_SAME, 2)))
 def gru_cell(
     input: MLOperand,
     weight: MLOperand,
@@ -157,40 +161,21 @@ def gru_cell(
     layout = enum(layout, "layout", GRU_LAYOUTS)
     hidden_size = _hidden_size(hidden_size, 6)
     batch, input_size = input.shape
-    shape_is(weight, [3 * hidden_size, input_size], "weight")
-    shape_is(recurrent_weight, [3 * hidden_size, hidden_size], "recurrent_weight")
-    shape_is(hidden_state, [batch, hidden_size], "hidden_state")
-    _opt_shape(bias, [3 * hidden_size], "bias")
-    _opt_shape(recurrent_bias, [3 * hidden_size], "recurrent_bias")
+    operands = dict(weight=weight, recurrent_weight=recurrent_weight, hidden_state=hidden_state, bias=bias, recurrent_bias=recurrent_bias)
+    _check_shapes(operands, 3, hidden_size, batch, input_size, None)
     acts = _activations(activations, 2, GRU_DEFAULT_ACTIVATIONS)
     attrs = dict(hidden_size=hidden_size, reset_after=reset_after, layout=layout, activations=acts)
-    return Node(
-        [input, weight, recurrent_weight, hidden_state, bias, recurrent_bias],
-        desc(input.data_type, [batch, hidden_size]),
-        attrs,
-    )
+    return Node(desc(input.data_type, [batch, hidden_size]), attrs)
 
 
 # --------------------------------------------------------------------------------------
 # lstm / lstmCell
 # --------------------------------------------------------------------------------------
 
+_LSTM_OPERANDS = ("weight", "recurrent_weight", "bias", "recurrent_bias", "peephole_weight", "initial_hidden_state", "initial_cell_state")
 
-@op(
-    "lstm",
-    multi_output=True,
-    input=L(FLOAT_TYPES, 3),
-    weight=L(_SAME, 3),
-    recurrent_weight=L(_SAME, 3),
-    bias=L(_SAME, 2),
-    recurrent_bias=L(_SAME, 2),
-    peephole_weight=L(_SAME, 2),
-    initial_hidden_state=L(_SAME, 3),
-    initial_cell_state=L(_SAME, 3),
-    output0=L(_SAME, 3),
-    output1=L(_SAME, 3),
-    output2=L(_SAME, 4),
-)
+
+@op("lstm", multi_output=True, **_limits(3, _LSTM_OPERANDS, output0=L(_SAME, 3), output1=L(_SAME, 3), output2=L(_SAME, 4)))
 def lstm(
     input: MLOperand,
     weight: MLOperand,
@@ -213,42 +198,20 @@ def lstm(
     return_sequence = boolean(return_sequence, "return_sequence")
     layout = enum(layout, "layout", LSTM_LAYOUTS)
     hidden_size = _hidden_size(hidden_size, 8)
-    _, batch, input_size = input.shape
-    shape_is(weight, [nd, 4 * hidden_size, input_size], "weight")
-    shape_is(recurrent_weight, [nd, 4 * hidden_size, hidden_size], "recurrent_weight")
-    _opt_shape(bias, [nd, 4 * hidden_size], "bias")
-    _opt_shape(recurrent_bias, [nd, 4 * hidden_size], "recurrent_bias")
-    _opt_shape(peephole_weight, [nd, 3 * hidden_size], "peephole_weight")
-    _opt_shape(initial_hidden_state, [nd, batch, hidden_size], "initial_hidden_state")
-    _opt_shape(initial_cell_state, [nd, batch, hidden_size], "initial_cell_state")
-    acts = _activations(activations, 3, LSTM_DEFAULT_ACTIVATIONS)
-    dt = input.data_type
-    state = desc(dt, [nd, batch, hidden_size])
-    outs = [state, state]
-    if return_sequence:
-        outs.append(desc(dt, [steps, nd, batch, hidden_size]))
-    attrs = dict(
-        steps=steps, hidden_size=hidden_size, return_sequence=return_sequence,
-        direction=direction, layout=layout, activations=acts,
+    operands = dict(
+        weight=weight, recurrent_weight=recurrent_weight, bias=bias, recurrent_bias=recurrent_bias, peephole_weight=peephole_weight,
+        initial_hidden_state=initial_hidden_state, initial_cell_state=initial_cell_state,
     )
-    inputs = [input, weight, recurrent_weight, bias, recurrent_bias, peephole_weight, initial_hidden_state, initial_cell_state]
-    return Node(inputs, outs, attrs)
+    _check_shapes(operands, 4, hidden_size, input.shape[1], input.shape[2], nd)
+    acts = _activations(activations, 3, LSTM_DEFAULT_ACTIVATIONS)
+    attrs = dict(steps=steps, hidden_size=hidden_size, return_sequence=return_sequence, direction=direction, layout=layout, activations=acts)
+    return Node(_network_outputs(input, 2, nd, hidden_size, return_sequence), attrs)
 
 
-@op(
-    "lstm_cell",
-    multi_output=True,
-    input=L(FLOAT_TYPES, 2),
-    weight=L(_SAME, 2),
-    recurrent_weight=L(_SAME, 2),
-    hidden_state=L(_SAME, 2),
-    cell_state=L(_SAME, 2),
-    bias=L(_SAME, 1),
-    recurrent_bias=L(_SAME, 1),
-    peephole_weight=L(_SAME, 1),
-    output0=L(_SAME, 2),
-    output1=L(_SAME, 2),
-)
+_LSTM_CELL_OPERANDS = ("weight", "recurrent_weight", "hidden_state", "cell_state", "bias", "recurrent_bias", "peephole_weight")
+
+
+@op("lstm_cell", multi_output=True, **_limits(2, _LSTM_CELL_OPERANDS, output0=L(_SAME, 2), output1=L(_SAME, 2)))
 def lstm_cell(
     input: MLOperand,
     weight: MLOperand,
@@ -266,15 +229,11 @@ def lstm_cell(
     layout = enum(layout, "layout", LSTM_LAYOUTS)
     hidden_size = _hidden_size(hidden_size, 8)
     batch, input_size = input.shape
-    shape_is(weight, [4 * hidden_size, input_size], "weight")
-    shape_is(recurrent_weight, [4 * hidden_size, hidden_size], "recurrent_weight")
-    shape_is(hidden_state, [batch, hidden_size], "hidden_state")
-    shape_is(cell_state, [batch, hidden_size], "cell_state")
-    _opt_shape(bias, [4 * hidden_size], "bias")
-    _opt_shape(recurrent_bias, [4 * hidden_size], "recurrent_bias")
-    _opt_shape(peephole_weight, [3 * hidden_size], "peephole_weight")
+    operands = dict(
+        weight=weight, recurrent_weight=recurrent_weight, hidden_state=hidden_state, cell_state=cell_state, bias=bias,
+        recurrent_bias=recurrent_bias, peephole_weight=peephole_weight,
+    )
+    _check_shapes(operands, 4, hidden_size, batch, input_size, None)
     acts = _activations(activations, 3, LSTM_DEFAULT_ACTIVATIONS)
     state = desc(input.data_type, [batch, hidden_size])
-    attrs = dict(hidden_size=hidden_size, layout=layout, activations=acts)
-    inputs = [input, weight, recurrent_weight, hidden_state, cell_state, bias, recurrent_bias, peephole_weight]
-    return Node(inputs, [state, state], attrs)
+    return Node([state, state], dict(hidden_size=hidden_size, layout=layout, activations=acts))

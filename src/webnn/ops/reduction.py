@@ -41,7 +41,7 @@ def _reduce(input: MLOperand, *, axes: Any = None, keep_dimensions: Any = False)
     """
     keep = boolean(keep_dimensions, "keep_dimensions")
     ax = _axes(axes, input.rank, "axes")
-    return Node([input], desc(input.data_type, reduce_shape(input.shape, ax, keep)), {"axes": ax, "keep_dimensions": keep})
+    return Node(desc(input.data_type, reduce_shape(input.shape, ax, keep)), {"axes": ax, "keep_dimensions": keep})
 
 
 for _name, _types in REDUCTIONS.items():
@@ -56,7 +56,7 @@ def _arg_min_max(input: MLOperand, axis: Any, *, keep_dimensions: Any = False, o
     if input.shape[ax] > _INDEX_MAX[out_type]:
         raise invalid("output_data_type", f"{out_type} cannot hold indices of dimension {ax} (size {input.shape[ax]})")
     shape = reduce_shape(input.shape, [ax], keep)
-    return Node([input], desc(out_type, shape), {"axis": ax, "keep_dimensions": keep, "output_data_type": out_type})
+    return Node(desc(out_type, shape), {"axis": ax, "keep_dimensions": keep, "output_data_type": out_type})
 
 
 for _name in ("arg_min", "arg_max"):
@@ -69,4 +69,4 @@ def cumulative_sum(input: MLOperand, axis: Any, *, exclusive: Any = False, rever
     ax = _axis(axis, input.rank, "axis")
     excl = boolean(exclusive, "exclusive")
     rev = boolean(reversed, "reversed")
-    return Node([input], same(input), {"axis": ax, "exclusive": excl, "reversed": rev})
+    return Node(same(input), {"axis": ax, "exclusive": excl, "reversed": rev})

@@ -10,14 +10,20 @@ from . import ANY, L, Node, invalid, op
 from ._util import INT32_MAX, axes as _axes, axis as _axis, desc, is_int, same, uint, uints
 
 
-@op(input=L(), output=L("same:input"))
-def reshape(input: MLOperand, new_shape: Sequence[int]) -> Node:
-    """Same elements, new (valid) shape; the element counts must match."""
-    shape = uints(new_shape, "new_shape")
+def _new_shape(value: Any) -> list[int]:
+    """reshape's / expand's ``new_shape``: valid dimensions, at most the maximum rank."""
+    shape = uints(value, "new_shape")
     if any(d <= 0 or d > INT32_MAX for d in shape):
         raise invalid("new_shape", f"every dimension must be a valid dimension (1..{INT32_MAX}), got {shape}")
     if len(shape) > MAX_RANK:
         raise invalid("new_shape", f"rank {len(shape)} exceeds the maximum supported rank {MAX_RANK}")
+    return shape
+
+
+@op(input=L(), output=L("same:input"))
+def reshape(input: MLOperand, new_shape: Sequence[int]) -> Node:
+    """Same elements, new (valid) shape; the element counts must match."""
+    shape = _new_shape(new_shape)
     n_in = 1
     for d in input.shape:
         n_in *= d
@@ -26,7 +32,7 @@ def reshape(input: MLOperand, new_shape: Sequence[int]) -> Node:
         n_out *= d
     if n_in != n_out:
         raise invalid("new_shape", f"{shape} has {n_out} elements but input {input.shape} has {n_in}")
-    return Node([input], desc(input.data_type, shape, "new_shape"), {"new_shape": shape})
+    return Node(desc(input.data_type, shape, "new_shape"), {"new_shape": shape})
 
 
 @op(input=L(), output=L("same:input", "same:input"))
@@ -44,7 +50,7 @@ def transpose(input: MLOperand, *, permutation: Sequence[int] | None = None) -> 
         if len(set(perm)) != len(perm):
             raise invalid("permutation", f"values must be unique, got {perm}")
     shape = [input.shape[p] for p in perm]
-    return Node([input], desc(input.data_type, shape), {"permutation": perm})
+    return Node(desc(input.data_type, shape), {"permutation": perm})
 
 
 @op(inputs=L(ANY, (1, None)), output=L("same:inputs", "same:inputs"))
@@ -73,7 +79,7 @@ def concat(inputs: Sequence[MLOperand], axis: int) -> Node:
         shape[a] += x.shape[a]
         if shape[a] > INT32_MAX:
             raise invalid("inputs", f"concatenated size {shape[a]} along axis {a} is not a valid dimension")
-    return Node(list(inputs), desc(first.data_type, shape), {"axis": a})
+    return Node(desc(first.data_type, shape), {"axis": a})
 
 
 @op(multi_output=True, input=L(ANY, (1, None)), outputs=L("same:input", "same:input"))
@@ -101,7 +107,7 @@ def split(input: MLOperand, splits: Any, *, axis: int = 0) -> Node:
         shape = list(input.shape)
         shape[a] = s
         outs.append(desc(input.data_type, shape))
-    return Node([input], outs, {"splits": sizes, "axis": a})
+    return Node(outs, {"splits": sizes, "axis": a})
 
 
 @op(input=L(), output=L("same:input", "same:input"))
@@ -132,17 +138,13 @@ def slice(input: MLOperand, starts: Sequence[int], sizes: Sequence[int], *, stri
         if st[d] + sz[d] > n:
             raise invalid("sizes", f"start {st[d]} + size {sz[d]} exceeds dimension {d} size {n}")
         shape.append(sz[d] // steps[d] + (1 if sz[d] % steps[d] else 0))
-    return Node([input], desc(input.data_type, shape), {"starts": st, "sizes": sz, "strides": steps})
+    return Node(desc(input.data_type, shape), {"starts": st, "sizes": sz, "strides": steps})
 
 
 @op(input=L(), output=L("same:input"))
 def expand(input: MLOperand, new_shape: Sequence[int]) -> Node:
     """Unidirectionally broadcast ``input`` to ``new_shape``."""
-    shape = uints(new_shape, "new_shape")
-    if any(d <= 0 or d > INT32_MAX for d in shape):
-        raise invalid("new_shape", f"every dimension must be a valid dimension (1..{INT32_MAX}), got {shape}")
-    if len(shape) > MAX_RANK:
-        raise invalid("new_shape", f"rank {len(shape)} exceeds the maximum supported rank {MAX_RANK}")
+    shape = _new_shape(new_shape)
     src = input.shape
     ok = len(src) <= len(shape)
     if ok:
@@ -150,7 +152,7 @@ def expand(input: MLOperand, new_shape: Sequence[int]) -> Node:
         ok = all(f == t or f == 1 for f, t in zip(padded, shape))
     if not ok:
         raise invalid("new_shape", f"input shape {src} is not unidirectionally broadcastable to {shape}")
-    return Node([input], desc(input.data_type, shape, "new_shape"), {"new_shape": shape})
+    return Node(desc(input.data_type, shape, "new_shape"), {"new_shape": shape})
 
 
 @op(input=L(), output=L("same:input", "same:input"))
@@ -162,11 +164,11 @@ def tile(input: MLOperand, repetitions: Sequence[int]) -> Node:
     if any(r == 0 for r in reps):
         raise invalid("repetitions", f"values must be greater than 0, got {reps}")
     shape = [d * r for d, r in zip(input.shape, reps)]
-    return Node([input], desc(input.data_type, shape, "repetitions"), {"repetitions": reps})
+    return Node(desc(input.data_type, shape, "repetitions"), {"repetitions": reps})
 
 
 @op(input=L(), output=L("same:input", "same:input"))
 def reverse(input: MLOperand, *, axes: Sequence[int] | None = None) -> Node:
     """Reverse the order of elements along ``axes`` (all axes when absent; none when empty)."""
     ax = _axes(axes, input.rank)
-    return Node([input], same(input), {"axes": ax})
+    return Node(same(input), {"axes": ax})

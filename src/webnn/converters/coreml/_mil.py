@@ -2,9 +2,11 @@
 this package's family modules, as in the ONNX converter.
 
 A rule is ``fn(e: Emitter, op: Operation) -> None`` registered with :func:`rule`; it reads
-the op's inputs (MIL vars) and attributes, builds MIL ops with ``mb`` and binds the op's
-outputs with :meth:`Emitter.set`. Ops MIL lacks are decomposed exactly inside their rule;
-ops that cannot be expressed are registered with :func:`unsupported` and a specific reason.
+the op's inputs by name as MIL vars (``e.x(op, "bias")``) and its attributes (``op.attr(...)``),
+builds MIL ops with ``mb`` and binds the op's outputs with :meth:`Emitter.set`; the
+registration also declares the op's integer traits (:class:`Traits`). Ops MIL lacks are
+decomposed exactly inside their rule; ops that cannot be expressed are registered with
+:func:`unsupported` and a specific reason.
 
 Data types (see :mod:`._io` and docs/coreml.md): float32/float16 stay as they are (a float16
 graph computes in float16; float32 graphs are converted with ``compute_precision=FLOAT32``
@@ -23,8 +25,9 @@ import pkgutil
 import tempfile
 import threading
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -66,11 +69,49 @@ MAPPINGS: dict[str, str] = {}
 UNSUPPORTED: dict[str, str] = {}
 
 
-def rule(*names: str, mil: str | Mapping[str, str] = "") -> Callable[[Rule], Rule]:
+@dataclass(frozen=True)
+class Traits:
+    """How an op's rule treats int64/uint64/uint32 operands, which the program carries in int32.
+
+    - ``wide``: the op's results never leave the range of its inputs, so wide operands carried
+      (exactly) in int32 stay exact. Other ops refuse wide operands (``cast`` decides per pair).
+    - ``moves``: the op only moves or selects values (implies ``wide``): a value saturated into
+      int32 before it is the same as one saturated after it, which lets index-only values be
+      clamped on the way in.
+    - ``index_inputs``: the inputs read as indices (WebNN clamps them into the indexed dimension).
+    """
+
+    wide: bool = False
+    moves: bool = False
+    index_inputs: tuple[str, ...] = ()
+
+
+#: op type -> its rule's traits.
+TRAITS: dict[str, Traits] = {}
+
+
+def rule(
+    *names: str,
+    mil: str | Mapping[str, str] = "",
+    wide: bool | Collection[str] = False,
+    moves: bool | Collection[str] = False,
+    index_inputs: Sequence[str] = (),
+) -> Callable[[Rule], Rule]:
     """Register ``fn`` as the CoreML rule for the given WebNN op types.
 
     ``mil`` describes the mapping for the coverage table (one text for all names, or one per name).
+    ``wide`` and ``moves`` (see :class:`Traits`) hold for all names (True) or for the names listed;
+    ``index_inputs`` names the inputs read as indices.
     """
+
+    def which(flag: bool | Collection[str], what: str) -> Collection[str]:
+        if isinstance(flag, bool):
+            return names if flag else ()
+        if not set(flag) <= set(names):
+            raise RuntimeError(f"CoreML rule {names}: {what} names ops it does not register: {sorted(set(flag) - set(names))}")
+        return flag
+
+    wide_ops, move_ops = which(wide, "wide"), which(moves, "moves")
 
     def register(fn: Rule) -> Rule:
         for n in names:
@@ -78,6 +119,7 @@ def rule(*names: str, mil: str | Mapping[str, str] = "") -> Callable[[Rule], Rul
                 raise RuntimeError(f"CoreML rule for {n} defined twice")
             RULES[n] = fn
             MAPPINGS[n] = mil.get(n, "") if isinstance(mil, Mapping) else mil
+            TRAITS[n] = Traits(wide=n in wide_ops or n in move_ops, moves=n in move_ops, index_inputs=tuple(index_inputs))
         return fn
 
     return register
@@ -91,25 +133,6 @@ def unsupported(name: str, reason: str) -> None:
 
     rule(name, mil="unsupported")(fn)
     UNSUPPORTED[name] = reason
-
-
-#: Where each op reads indices (WebNN clamps them into the indexed dimension).
-INDEX_INPUTS: dict[str, tuple[int, ...]] = {
-    "gather": (1,),
-    "gather_elements": (1,),
-    "gather_nd": (1,),
-    "scatter_elements": (1,),
-    "scatter_nd": (1,),
-}
-#: Ops that only move or select values: a value saturated into int32 before them is the same
-#: as saturating after them (used to let index-only values be clamped on the way in).
-MOVE_OPS = frozenset("identity reshape transpose concat split slice expand tile reverse gather gather_elements gather_nd".split())
-#: Ops whose results never leave the range of their inputs, so int64/uint64/uint32 operands
-#: carried (exactly) in int32 stay exact. Others refuse those types; ``cast`` decides per pair.
-WIDE_OK = MOVE_OPS | frozenset(
-    "scatter_elements scatter_nd where max min clamp reduce_max reduce_min arg_min arg_max equal not_equal "
-    "greater greater_or_equal lesser lesser_or_equal triangular sign dequantize_linear pad cast relu max_pool2d".split()
-)
 
 
 def wide_refusal(op_type: str, data_type: str) -> str:
@@ -128,27 +151,26 @@ class Emitter:
         self.v: dict[int, Var] = {}
         self.bools: dict[int, Var] = {}
         self.current: Operation | None = None
-        self.consumers: dict[int, list[tuple[Operation, int]]] = {}
+        #: operand id -> (operation, input name) for each use.
+        self.consumers: dict[int, list[tuple[Operation, str]]] = {}
         for op in info.operations:
-            for pos, oid in enumerate(op.inputs):
+            for name, oid in zip(op.input_names, op.inputs):
                 if oid is not None:
-                    self.consumers.setdefault(oid, []).append((op, pos))
+                    self.consumers.setdefault(oid, []).append((op, name))
         self._outputs = set(info.outputs.values())
         self._clampable: dict[int, bool] = {}
 
     # -- descriptors -----------------------------------------------------------------------
-    def xd(self, op: Operation, i: int = 0) -> MLOperandDescriptor:
-        return self.info.operands[op.inputs[i]]  # type: ignore[index]
+    def xd(self, op: Operation, name: str | None = None) -> MLOperandDescriptor:
+        """Descriptor of ``op``'s input ``name`` (default: its first input), which must be given."""
+        return self.info.input_descriptor(op, name)
 
     def yd(self, op: Operation, i: int = 0) -> MLOperandDescriptor:
         return self.info.operands[op.outputs[i]]
 
-    def is_const(self, op: Operation, i: int) -> bool:
-        oid = op.inputs[i] if i < len(op.inputs) else None
-        return oid is not None and oid in self.info.constants
-
-    def const_value(self, op: Operation, i: int) -> np.ndarray | None:
-        oid = op.inputs[i] if i < len(op.inputs) else None
+    def const_value(self, op: Operation, name: str) -> np.ndarray | None:
+        """The constant data of ``op``'s input ``name`` (None when it is absent or not a constant)."""
+        oid = op.input(name)
         return None if oid is None else self.info.constants.get(oid)
 
     def clampable(self, oid: int) -> bool:
@@ -161,15 +183,13 @@ class Emitter:
             return self._clampable[oid]
         self._clampable[oid] = False  # guards cycles (none in a DAG)
         ok = oid not in self._outputs and bool(self.consumers.get(oid))
-        for op, pos in self.consumers.get(oid, []):
+        for op, name in self.consumers.get(oid, []):
             if not ok:
                 break
-            if pos in INDEX_INPUTS.get(op.type, ()):
+            traits = TRAITS.get(op.type, Traits())
+            if name in traits.index_inputs:
                 continue
-            if op.type in MOVE_OPS and pos not in INDEX_INPUTS.get(op.type, ()):
-                ok = all(self.clampable(o) for o in op.outputs)
-            else:
-                ok = False
+            ok = traits.moves and all(self.clampable(o) for o in op.outputs)
         self._clampable[oid] = ok
         return ok
 
@@ -183,9 +203,9 @@ class Emitter:
             return v
         raise ConversionError(f"coreml converter: operand {oid} is used before it is defined")
 
-    def x(self, op: Operation, i: int = 0) -> Var | None:
-        """MIL var of ``op``'s i-th input (None for an absent optional input)."""
-        oid = op.inputs[i] if i < len(op.inputs) else None
+    def x(self, op: Operation, name: str | None = None) -> Var | None:
+        """MIL var of ``op``'s input ``name`` (default: its first input); None for an absent optional input."""
+        oid = op.input(name)
         return None if oid is None else self.var(oid)
 
     def xs(self, op: Operation) -> list[Var]:
@@ -209,13 +229,15 @@ class Emitter:
         self.set(op, mb.cast(x=b, dtype="int32"), i)
         self.bools[op.outputs[i]] = b
 
-    def bool_of(self, op: Operation, i: int) -> Var:
-        """``op``'s i-th input (uint8) as a MIL bool: non-zero is true."""
-        oid = op.inputs[i]
-        b = self.bools.get(oid)  # type: ignore[arg-type]
+    def bool_of(self, op: Operation, name: str) -> Var:
+        """``op``'s input ``name`` (uint8) as a MIL bool: non-zero is true."""
+        oid = op.input(name)
+        if oid is None:
+            raise LookupError(f"{op.type}: the optional input {name!r} is absent")
+        b = self.bools.get(oid)
         if b is None:
-            b = mb.not_equal(x=self.x(op, i), y=np.int32(0))
-            self.bools[oid] = b  # type: ignore[index]
+            b = mb.not_equal(x=self.var(oid), y=np.int32(0))
+            self.bools[oid] = b
         return b
 
     # -- constants -------------------------------------------------------------------------
@@ -274,7 +296,7 @@ class Emitter:
         full = np.broadcast_shapes(shape(cond), shape(a), shape(b))
         if np.broadcast_shapes(shape(a), shape(b)) != full:
             if isinstance(a, Var):
-                a = _broadcast_var(a, shape(a), full)
+                a = broadcast_to(a, shape(a), full)
             else:
                 a = np.ascontiguousarray(np.broadcast_to(a, full))
         return mb.select(cond=cond, a=a, b=b)
@@ -287,8 +309,9 @@ class Emitter:
         return v if types.builtin_to_string(v.dtype) == carrier else mb.cast(x=v, dtype=carrier)
 
 
-def _broadcast_var(x: Var, shape_in: Sequence[int], shape_out: Sequence[int]) -> Var:
-    """``x`` broadcast to ``shape_out`` exactly: reshape to the output rank, then tile."""
+def broadcast_to(x: Var, shape_in: Sequence[int], shape_out: Sequence[int]) -> Var:
+    """``x`` (of shape ``shape_in``) broadcast to ``shape_out`` exactly: reshape to the output rank,
+    then tile the size-1 axes."""
     shape_in, shape_out = list(shape_in), list(shape_out)
     padded = [1] * (len(shape_out) - len(shape_in)) + shape_in
     if padded != shape_in:
@@ -337,11 +360,11 @@ def _check_op(e: Emitter, op: Operation) -> None:
             raise ConversionError(
                 f"coreml: {op.type} has a rank-{len(d.shape)} operand (shape {list(d.shape)}): Core ML supports tensors of rank <= {MAX_RANK}"
             )
-    if op.type in WIDE_OK:
+    traits = TRAITS.get(op.type, Traits())
+    if traits.wide:
         return
-    index_pos = INDEX_INPUTS.get(op.type, ())
-    for pos, oid in enumerate(op.inputs):
-        if oid is not None and pos not in index_pos and e.info.operands[oid].data_type in WIDE:
+    for name, oid in zip(op.input_names, op.inputs):
+        if oid is not None and name not in traits.index_inputs and e.info.operands[oid].data_type in WIDE:
             raise ConversionError(wide_refusal(op.type, e.info.operands[oid].data_type))
     for oid in op.outputs:
         if e.info.operands[oid].data_type in WIDE:

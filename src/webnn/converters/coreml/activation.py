@@ -22,7 +22,7 @@ def direct(e: Emitter, op: Operation) -> None:
     e.set(op, getattr(mb, _DIRECT[op.type])(x=e.x(op)))
 
 
-@rule("relu", mil="relu (floats); maximum(x, 0) (integers)")
+@rule("relu", mil="relu (floats); maximum(x, 0) (integers)", wide=True)
 def relu(e: Emitter, op: Operation) -> None:
     x = e.x(op)
     if e.xd(op).data_type in _FLOATS:
@@ -34,20 +34,19 @@ def relu(e: Emitter, op: Operation) -> None:
 @rule("elu", mil="elu")
 def elu(e: Emitter, op: Operation) -> None:
     x = e.x(op)
-    e.set(op, mb.elu(x=x, alpha=e.s(op.attributes["alpha"], x)))
+    e.set(op, mb.elu(x=x, alpha=e.s(op.attr("alpha"), x)))
 
 
 @rule("leaky_relu", mil="leaky_relu")
 def leaky_relu(e: Emitter, op: Operation) -> None:
     x = e.x(op)
-    e.set(op, mb.leaky_relu(x=x, alpha=e.s(op.attributes["alpha"], x)))
+    e.set(op, mb.leaky_relu(x=x, alpha=e.s(op.attr("alpha"), x)))
 
 
 @rule("hard_sigmoid", mil="sigmoid_hard")
 def hard_sigmoid(e: Emitter, op: Operation) -> None:
     x = e.x(op)
-    a = op.attributes
-    e.set(op, mb.sigmoid_hard(x=x, alpha=e.s(a["alpha"], x), beta=e.s(a["beta"], x)))
+    e.set(op, mb.sigmoid_hard(x=x, alpha=e.s(op.attr("alpha"), x), beta=e.s(op.attr("beta"), x)))
 
 
 @rule("gelu", mil="gelu mode=EXACT")
@@ -65,13 +64,12 @@ def hard_swish(e: Emitter, op: Operation) -> None:
 @rule("linear", mil="mul + add")
 def linear(e: Emitter, op: Operation) -> None:
     x = e.x(op)
-    a = op.attributes
-    e.set(op, mb.add(x=mb.mul(x=x, y=e.s(a["alpha"], x)), y=e.s(a["beta"], x)))
+    e.set(op, mb.add(x=mb.mul(x=x, y=e.s(op.attr("alpha"), x)), y=e.s(op.attr("beta"), x)))
 
 
 @rule("prelu", mil="select(less(x, 0), mul(x, slope), x) (int8: wrapped mod 2^8)")
 def prelu(e: Emitter, op: Operation) -> None:
-    x, slope = e.x(op, 0), e.x(op, 1)
+    x, slope = e.x(op), e.x(op, "slope")
     dt = e.xd(op).data_type
     neg = e.wrap(mb.mul(x=x, y=slope), dt)
     e.set(op, e.select(mb.less(x=x, y=e.s(0, x)), neg, x))
@@ -79,4 +77,4 @@ def prelu(e: Emitter, op: Operation) -> None:
 
 @rule("softmax", mil="softmax")
 def softmax(e: Emitter, op: Operation) -> None:
-    e.set(op, mb.softmax(x=e.x(op), axis=int(op.attributes["axis"])))
+    e.set(op, mb.softmax(x=e.x(op), axis=int(op.attr("axis"))))

@@ -13,16 +13,20 @@ from ._mil import Emitter, mb, rule
 _MIL = {"add": "add", "sub": "sub", "mul": "mul", "max": "maximum", "min": "minimum", "pow": "pow"}
 
 
-@rule(*_MIL, mil={k: v + (" (int8/uint8: wrapped mod 2^8)" if k in ("add", "sub", "mul", "pow") else "") for k, v in _MIL.items()})
+@rule(
+    *_MIL,
+    mil={k: v + (" (int8/uint8: wrapped mod 2^8)" if k in ("add", "sub", "mul", "pow") else "") for k, v in _MIL.items()},
+    wide=("max", "min"),
+)
 def binary(e: Emitter, op: Operation) -> None:
-    a, b = e.x(op, 0), e.x(op, 1)
+    a, b = e.x(op, "a"), e.x(op, "b")
     y = getattr(mb, _MIL[op.type])(x=a, y=b)
     e.set(op, e.wrap(y, e.yd(op).data_type))
 
 
 @rule("div", mil="real_div (floats); integers: floor_div of magnitudes * sign(a)*sign(b) (truncation)")
 def div(e: Emitter, op: Operation) -> None:
-    a, b = e.x(op, 0), e.x(op, 1)
+    a, b = e.x(op, "a"), e.x(op, "b")
     dt = e.yd(op).data_type
     if dt in ("float32", "float16"):
         e.set(op, mb.real_div(x=a, y=b))

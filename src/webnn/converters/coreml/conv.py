@@ -15,12 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...graph import Operation
+from ...ops.conv import NCHW_TO_NHWC, NHWC_TO_NCHW, permutation
 from ._mil import Emitter, mb, rule
 
-NHWC_TO_NCHW = [0, 3, 1, 2]
-NCHW_TO_NHWC = [0, 2, 3, 1]
-CONV2D_FILTER_TO_OIHW = {"oihw": None, "hwio": [3, 2, 0, 1], "ohwi": [0, 3, 1, 2], "ihwo": [3, 0, 1, 2]}
-CONV_TRANSPOSE2D_FILTER_TO_IOHW = {"iohw": None, "hwoi": [3, 2, 0, 1], "ohwi": [3, 0, 1, 2]}
+#: The filter layout MIL takes for each op.
+_MIL_FILTER_LAYOUT = {"conv2d": "oihw", "conv_transpose2d": "iohw"}
 
 
 def to_nchw(x, layout: str):
@@ -31,46 +30,56 @@ def from_nchw(y, layout: str):
     return y if layout == "nchw" else mb.transpose(x=y, perm=NCHW_TO_NHWC)
 
 
-def filter_var(e: Emitter, op: Operation, perm: list[int] | None):
+def filter_var(e: Emitter, op: Operation):
     """The filter in MIL's layout (a transposed constant when the filter is constant)."""
-    const = e.const_value(op, 1)
-    if perm is None:
-        return e.x(op, 1)
+    layout, target = op.attr("filter_layout"), _MIL_FILTER_LAYOUT[op.type]
+    if layout == target:
+        return e.x(op, "filter")
+    perm = permutation(layout, target)
+    const = e.const_value(op, "filter")
     if const is not None:
         return e.const(np.ascontiguousarray(np.transpose(const, perm)), "fp32" if const.dtype == np.float32 else "fp16")
-    return mb.transpose(x=e.x(op, 1), perm=perm)
+    return mb.transpose(x=e.x(op, "filter"), perm=perm)
 
 
 @rule("conv2d", mil="conv (pad_type custom; nhwc and non-oihw filters transposed)")
 def conv2d(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    x = to_nchw(e.x(op, 0), a["input_layout"])
-    w = filter_var(e, op, CONV2D_FILTER_TO_OIHW[a["filter_layout"]])
+    layout = op.attr("input_layout")
     kwargs = dict(
-        x=x, weight=w, strides=list(a["strides"]), pad_type="custom", pad=list(a["padding"]), dilations=list(a["dilations"]), groups=a["groups"]
+        x=to_nchw(e.x(op), layout),
+        weight=filter_var(e, op),
+        strides=list(op.attr("strides")),
+        pad_type="custom",
+        pad=list(op.attr("padding")),
+        dilations=list(op.attr("dilations")),
+        groups=op.attr("groups"),
     )
-    b = e.x(op, 2)
+    b = e.x(op, "bias")
     if b is not None:
         kwargs["bias"] = b
-    e.set(op, from_nchw(mb.conv(**kwargs), a["input_layout"]))
+    e.set(op, from_nchw(mb.conv(**kwargs), layout))
 
 
 @rule("conv_transpose2d", mil="conv_transpose (pad_type custom; output padding from the end padding, the rest appended with pad); bias added")
 def conv_transpose2d(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    x = to_nchw(e.x(op, 0), a["input_layout"])
-    w = filter_var(e, op, CONV_TRANSPOSE2D_FILTER_TO_IOHW[a["filter_layout"]])
-    pb_h, pe_h, pb_w, pe_w = a["padding"]
-    op_h, op_w = a["output_padding"]
+    layout = op.attr("input_layout")
+    pb_h, pe_h, pb_w, pe_w = op.attr("padding")
+    op_h, op_w = op.attr("output_padding")
     pad = [pb_h, max(pe_h - op_h, 0), pb_w, max(pe_w - op_w, 0)]
     extra = [max(op_h - pe_h, 0), max(op_w - pe_w, 0)]
     y = mb.conv_transpose(
-        x=x, weight=w, strides=list(a["strides"]), pad_type="custom", pad=pad, dilations=list(a["dilations"]), groups=a["groups"]
+        x=to_nchw(e.x(op), layout),
+        weight=filter_var(e, op),
+        strides=list(op.attr("strides")),
+        pad_type="custom",
+        pad=pad,
+        dilations=list(op.attr("dilations")),
+        groups=op.attr("groups"),
     )
     if any(extra):
         y = mb.pad(x=y, pad=np.array([0, extra[0], 0, extra[1]], dtype=np.int32), mode="constant", constant_val=e.s(0, y))
-    b = e.x(op, 2)
+    b = e.x(op, "bias")
     if b is not None:
-        c = e.xd(op, 2).shape[0]
+        c = e.xd(op, "bias").shape[0]
         y = mb.add(x=y, y=mb.reshape(x=b, shape=np.array([c, 1, 1], dtype=np.int32)))
-    e.set(op, from_nchw(y, a["input_layout"]))
+    e.set(op, from_nchw(y, layout))

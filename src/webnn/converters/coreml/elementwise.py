@@ -17,23 +17,16 @@ from ._mil import WIDE, Emitter, mb, rule
 
 _FLOATS = ("float32", "float16")
 
-_UNARY = {
-    "abs": "abs",
-    "ceil": "ceil",
-    "cos": "cos",
-    "erf": "erf",
-    "exp": "exp",
-    "floor": "floor",
-    "identity": "identity",
-    "sin": "sin",
-    "sign": "sign",
-    "sqrt": "sqrt",
-    "tan": "tan",
-    "round_even": "round",
-}
+#: WebNN op -> MIL op of the same meaning (most have the same name).
+_UNARY = {n: n for n in "abs ceil cos erf exp floor identity sin sign sqrt tan".split()} | {"round_even": "round"}
 
 
-@rule(*_UNARY, mil={**_UNARY, "abs": "abs (int8: wrapped mod 2^8)", "round_even": "round (MIL rounds halves to even)"})
+@rule(
+    *_UNARY,
+    mil={**_UNARY, "abs": "abs (int8: wrapped mod 2^8)", "round_even": "round (MIL rounds halves to even)"},
+    wide=("identity", "sign"),
+    moves=("identity",),
+)
 def unary(e: Emitter, op: Operation) -> None:
     y = getattr(mb, _UNARY[op.type])(x=e.x(op))
     e.set(op, e.wrap(y, e.yd(op).data_type) if op.type == "abs" else y)
@@ -67,9 +60,9 @@ _COMPARE = {
 }
 
 
-@rule(*_COMPARE, mil={k: f"{v} -> bool -> cast int32" for k, v in _COMPARE.items()})
+@rule(*_COMPARE, mil={k: f"{v} -> bool -> cast int32" for k, v in _COMPARE.items()}, wide=True)
 def compare(e: Emitter, op: Operation) -> None:
-    e.set_bool(op, getattr(mb, _COMPARE[op.type])(x=e.x(op, 0), y=e.x(op, 1)))
+    e.set_bool(op, getattr(mb, _COMPARE[op.type])(x=e.x(op, "a"), y=e.x(op, "b")))
 
 
 _LOGICAL = {"logical_and": "logical_and", "logical_or": "logical_or", "logical_xor": "logical_xor"}
@@ -77,13 +70,12 @@ _LOGICAL = {"logical_and": "logical_and", "logical_or": "logical_or", "logical_x
 
 @rule(*_LOGICAL, mil={k: f"not_equal(x, 0) -> {v}" for k, v in _LOGICAL.items()})
 def logical(e: Emitter, op: Operation) -> None:
-    e.set_bool(op, getattr(mb, _LOGICAL[op.type])(x=e.bool_of(op, 0), y=e.bool_of(op, 1)))
+    e.set_bool(op, getattr(mb, _LOGICAL[op.type])(x=e.bool_of(op, "a"), y=e.bool_of(op, "b")))
 
 
 @rule("logical_not", mil="equal(x, 0)")
 def logical_not(e: Emitter, op: Operation) -> None:
-    oid = op.inputs[0]
-    b = e.bools.get(oid)  # type: ignore[arg-type]
+    b = e.bools.get(op.input("a"))  # type: ignore[arg-type]
     e.set_bool(op, mb.logical_not(x=b) if b is not None else mb.equal(x=e.x(op), y=np.int32(0)))
 
 
@@ -135,6 +127,7 @@ def cast_var(e: Emitter, x, src: str, dst: str, *, clampable: bool = False, op_t
 @rule(
     "cast",
     mil="cast (float <-> float/int32); int8/uint8 via int32 + wrap mod 2^8; to int64/uint64/uint32 only where exact (see notes)",
+    wide=True,
 )
 def cast(e: Emitter, op: Operation) -> None:
     src, dst = e.xd(op).data_type, e.yd(op).data_type
@@ -145,11 +138,11 @@ def cast(e: Emitter, op: Operation) -> None:
 
 
 # -- clamp --------------------------------------------------------------------------------------
-@rule("clamp", mil="clip (floats, both bounds, min < max); maximum/minimum otherwise")
+@rule("clamp", mil="clip (floats, both bounds, min < max); maximum/minimum otherwise", wide=True)
 def clamp(e: Emitter, op: Operation) -> None:
     x = e.x(op)
     dt = e.xd(op).data_type
-    lo, hi = op.attributes.get("min_value"), op.attributes.get("max_value")
+    lo, hi = op.attr("min_value"), op.attr("max_value")
     if dt not in _FLOATS:
         # Bounds beyond int32 clamp nothing more than int32's own range (carried values are in it).
         lo = None if lo is None else max(int(lo), -(2**31))
@@ -167,6 +160,6 @@ def clamp(e: Emitter, op: Operation) -> None:
         e.set(op, y)
 
 
-@rule("where", mil="select (condition: not_equal(c, 0))")
+@rule("where", mil="select (condition: not_equal(c, 0))", wide=True)
 def where(e: Emitter, op: Operation) -> None:
-    e.set(op, e.select(e.bool_of(op, 0), e.x(op, 1), e.x(op, 2)))
+    e.set(op, e.select(e.bool_of(op, "condition"), e.x(op, "true_value"), e.x(op, "false_value")))

@@ -54,36 +54,41 @@ def _per_axis(v, n: int, rank: int, axis: int):
 
 @rule("batch_normalization", mil="sub, add, sqrt, real_div, mul, add (the spec's formula; float32 inside for float16)")
 def batch_normalization(e: Emitter, op: Operation) -> None:
-    xd = e.xd(op, 0)
-    rank, axis = xd.rank, int(op.attributes["axis"])
+    xd = e.xd(op)
+    rank, axis = xd.rank, int(op.attr("axis"))
     c = xd.shape[axis]
-    x = _to32(e, e.x(op, 0))
-    mean, var, scale, bias = (_per_axis(_to32(e, e.x(op, i)), c, rank, axis) for i in range(1, 5))
-    y = _normalize(e, mb.sub(x=x, y=mean), var, op.attributes["epsilon"], scale, bias)
-    e.set(op, e.cast(y, e.carrier_of_var(e.x(op, 0))))
+    x = _to32(e, e.x(op))
+    mean, var, scale, bias = (_per_axis(_to32(e, e.x(op, n)), c, rank, axis) for n in ("mean", "variance", "scale", "bias"))
+    y = _normalize(e, mb.sub(x=x, y=mean), var, op.attr("epsilon"), scale, bias)
+    e.set(op, e.cast(y, e.carrier_of_var(e.x(op))))
 
 
 def _native_params(e: Emitter, op: Operation) -> bool:
     """Whether scale and bias are constants or absent (MIL's norm ops take constants only)."""
-    return all(op.inputs[i] is None or e.is_const(op, i) for i in (1, 2))
+    return all(op.input(n) is None or e.const_value(op, n) is not None for n in ("scale", "bias"))
+
+
+def _gamma_beta(e: Emitter, op: Operation) -> dict:
+    """MIL's ``gamma`` / ``beta`` arguments: the op's scale and bias, where given."""
+    return {k: e.x(op, n) for k, n in (("gamma", "scale"), ("beta", "bias")) if op.input(n) is not None}
 
 
 @rule("instance_normalization", mil="instance_norm (constant or absent scale/bias); else reduce_mean decomposition")
 def instance_normalization(e: Emitter, op: Operation) -> None:
-    xd = e.xd(op, 0)
-    nhwc = op.attributes["layout"] == "nhwc"
-    eps = op.attributes["epsilon"]
-    x = e.x(op, 0)
+    xd = e.xd(op)
+    nhwc = op.attr("layout") == "nhwc"
+    eps = op.attr("epsilon")
+    x = e.x(op)
     carrier = e.carrier_of_var(x)
     if _native_params(e, op):
         if nhwc:
             x = mb.transpose(x=x, perm=[0, 3, 1, 2])
-        kw = {k: e.x(op, i) for k, i in (("gamma", 1), ("beta", 2)) if op.inputs[i] is not None}
+        kw = _gamma_beta(e, op)
         y = mb.instance_norm(x=x, epsilon=e.s(eps, x), **kw)
         e.set(op, mb.transpose(x=y, perm=[0, 2, 3, 1]) if nhwc else y)
         return
     c = xd.shape[3] if nhwc else xd.shape[1]
-    scale, bias = (_per_axis(e.x(op, i), c, 4, 3 if nhwc else 1) for i in (1, 2))
+    scale, bias = (_per_axis(e.x(op, n), c, 4, 3 if nhwc else 1) for n in ("scale", "bias"))
     e.set(op, _decompose(e, x, [1, 2] if nhwc else [2, 3], eps, scale, bias, carrier))
 
 
@@ -92,14 +97,14 @@ def instance_normalization(e: Emitter, op: Operation) -> None:
     mil="layer_norm (constant or absent scale/bias, ascending consecutive axes); else reduce_mean decomposition",
 )
 def layer_normalization(e: Emitter, op: Operation) -> None:
-    xd = e.xd(op, 0)
+    xd = e.xd(op)
     shape, rank = list(xd.shape), xd.rank
-    axes = [int(a) for a in op.attributes["axes"]]
-    eps = op.attributes["epsilon"]
-    x = e.x(op, 0)
+    axes = [int(a) for a in op.attr("axes")]
+    eps = op.attr("epsilon")
+    x = e.x(op)
     carrier = e.carrier_of_var(x)
     if axes and _native_params(e, op) and axes == list(range(axes[0], axes[0] + len(axes))):
-        kw = {k: e.x(op, i) for k, i in (("gamma", 1), ("beta", 2)) if op.inputs[i] is not None}
+        kw = _gamma_beta(e, op)
         if "beta" in kw and "gamma" not in kw:  # coremltools checks beta's shape against gamma's
             kw["gamma"] = e.const(np.ones([shape[a] for a in axes]), carrier)
         e.set(op, mb.layer_norm(x=x, axes=axes, epsilon=e.s(eps, x), **kw))
@@ -115,4 +120,4 @@ def layer_normalization(e: Emitter, op: Operation) -> None:
             v = mb.reshape(x=v, shape=np.array([shape[i] if i in axes else 1 for i in range(rank)], dtype=np.int32))
         return v
 
-    e.set(op, _decompose(e, x, axes, eps, arrange(e.x(op, 1)), arrange(e.x(op, 2)), carrier))
+    e.set(op, _decompose(e, x, axes, eps, arrange(e.x(op, "scale")), arrange(e.x(op, "bias")), carrier))

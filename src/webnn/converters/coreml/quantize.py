@@ -21,24 +21,18 @@ from typing import Sequence
 import numpy as np
 
 from ...graph import Operation
+from ...ops.quantize import blockwise_steps
 from ._mil import Emitter, mb, rule
 
 _RANGE = {"uint8": (0, 255), "int8": (-128, 127), "uint32": (0, 2**32 - 1), "int32": (-(2**31), 2**31 - 1)}
 
 
 def blockwise_expand(x, shape: Sequence[int], target: Sequence[int]):
-    """Repeat each element of ``x`` in blocks up to ``target`` (same rank); size-1 axes are left
-    to broadcasting."""
-    cur = list(shape)
-    for axis, (s, t) in enumerate(zip(shape, target)):
-        if s == t or s == 1:
-            continue
-        before = int(np.prod(cur[:axis], dtype=np.int64))
-        after = int(np.prod(cur[axis + 1 :], dtype=np.int64))
-        x = mb.reshape(x=x, shape=np.array([before, s, 1, after], dtype=np.int32))
-        x = mb.tile(x=x, reps=np.array([1, 1, t // s, 1], dtype=np.int32))
-        cur[axis] = t
-        x = mb.reshape(x=x, shape=np.array(cur, dtype=np.int32))
+    """``x`` (shape ``shape``) blockwise expanded to ``target`` (the spec's ``blockwiseExpand``)."""
+    for step in blockwise_steps(shape, target):
+        x = mb.reshape(x=x, shape=np.array([step.before, step.size, 1, step.after], dtype=np.int32))
+        x = mb.tile(x=x, reps=np.array([1, 1, step.repeats, 1], dtype=np.int32))
+        x = mb.reshape(x=x, shape=np.array(step.shape, dtype=np.int32))
     return x
 
 
@@ -56,18 +50,19 @@ def _fp32(e: Emitter, v):
 @rule(
     "dequantize_linear",
     mil="sub (int32), cast, mul in float32 (blockwise scale/zeroPoint: reshape+tile); 8-bit constants: constexpr_blockwise_shift_scale",
+    wide=True,
 )
 def dequantize_linear(e: Emitter, op: Operation) -> None:
-    xd, sd, zd = e.xd(op, 0), e.xd(op, 1), e.xd(op, 2)
+    xd, sd, zd = e.xd(op), e.xd(op, "scale"), e.xd(op, "zero_point")
     out = e.yd(op).data_type
-    consts = [e.const_value(op, i) for i in range(3)]
+    consts = [e.const_value(op, name) for name in ("input", "scale", "zero_point")]
     if xd.data_type in ("int8", "uint8") and all(c is not None for c in consts) and xd.shape:
         data, scale, zp = consts
         y = mb.constexpr_blockwise_shift_scale(data=np.asarray(data), scale=np.asarray(scale), offset=np.asarray(zp))
         e.set(op, y)
         return
     target = xd.shape
-    x, zp = e.x(op, 0), blockwise_expand(e.x(op, 2), zd.shape, target)
+    x, zp = e.x(op), blockwise_expand(e.x(op, "zero_point"), zd.shape, target)
     if xd.data_type in ("int8", "uint8"):
         diff = _fp32(e, mb.sub(x=x, y=zp))
     else:
@@ -76,21 +71,21 @@ def dequantize_linear(e: Emitter, op: Operation) -> None:
         dh = _fp32(e, mb.sub(x=xh, y=zh))
         dl = _fp32(e, mb.sub(x=xl, y=zl))
         diff = mb.add(x=mb.mul(x=dh, y=np.float32(65536)), y=dl)
-    scale = blockwise_expand(_fp32(e, e.x(op, 1)), sd.shape, target)
+    scale = blockwise_expand(_fp32(e, e.x(op, "scale")), sd.shape, target)
     y = mb.mul(x=diff, y=scale)
     e.set(op, y if out == "float32" else mb.cast(x=y, dtype="fp16"))
 
 
 @rule("quantize_linear", mil="real_div, round (halves to even), add zeroPoint, saturate: float32 for 8-bit, exact int32 pieces for int32")
 def quantize_linear(e: Emitter, op: Operation) -> None:
-    xd, sd, zd = e.xd(op, 0), e.xd(op, 1), e.xd(op, 2)
+    xd, sd, zd = e.xd(op), e.xd(op, "scale"), e.xd(op, "zero_point")
     target = xd.shape
     out = e.yd(op).data_type
     lo, hi = _RANGE[out]
-    x = _fp32(e, e.x(op, 0))
-    scale = blockwise_expand(_fp32(e, e.x(op, 1)), sd.shape, target)
+    x = _fp32(e, e.x(op))
+    scale = blockwise_expand(_fp32(e, e.x(op, "scale")), sd.shape, target)
     q = mb.round(x=mb.real_div(x=x, y=scale))
-    zp = blockwise_expand(e.x(op, 2), zd.shape, target)
+    zp = blockwise_expand(e.x(op, "zero_point"), zd.shape, target)
     if out in ("uint8", "int8"):
         # |q| <= 2^20 keeps q + zeroPoint exact in float32 and saturates as the unclamped sum would.
         q = mb.clip(x=q, alpha=np.float32(-(2.0**20)), beta=np.float32(2.0**20))

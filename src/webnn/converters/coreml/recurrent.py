@@ -9,6 +9,8 @@ recurrent ``matmul`` and applies the gates. Every op stays in the graph's float 
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ...graph import Operation
@@ -30,16 +32,11 @@ def _gates(v, n: int) -> list:
     return list(mb.split(x=v, num_splits=n, axis=-1))
 
 
-def _dir(x, d: int, nd_input: bool):
-    return None if x is None else (_take(x, d) if nd_input else x)
-
-
-def _gru_direction(e: Emitter, xs, w, r, b, rb, h, a: dict, steps: int, backward: bool):
+def _gru_direction(e: Emitter, op: Operation, xs, w, r, b, rb, h, steps: int, backward: bool):
     """One direction of a GRU over ``xs`` ([steps, batch, in]); returns (final h, [h per step])."""
-    acts = [_ACT[n] for n in a["activations"]]
-    f, g = acts[0], acts[1]
-    gate = _GRU_GATES[a["layout"]]
-    hs = a["hidden_size"]
+    f, g = (_ACT[n] for n in op.attr("activations"))
+    gate = _GRU_GATES[op.attr("layout")]
+    reset_after = op.attr("reset_after")
     xw = mb.matmul(x=xs, y=w, transpose_y=True)  # [steps, batch, 3H]
     if b is not None:
         xw = mb.add(x=xw, y=b)
@@ -51,7 +48,7 @@ def _gru_direction(e: Emitter, xs, w, r, b, rb, h, a: dict, steps: int, backward
     order = range(steps - 1, -1, -1) if backward else range(steps)
     for t in order:
         xg = _gates(_take(xw, t), 3)
-        if a["reset_after"]:
+        if reset_after:
             hr = mb.matmul(x=h, y=r, transpose_y=True)
             if rb is not None:
                 hr = mb.add(x=hr, y=rb)
@@ -69,13 +66,13 @@ def _gru_direction(e: Emitter, xs, w, r, b, rb, h, a: dict, steps: int, backward
             n = g(x=mb.add(x=xg[gate["n"]], y=rec("n", mb.mul(x=rr, y=h))))
         h = mb.add(x=mb.mul(x=mb.sub(x=one, y=z), y=n), y=mb.mul(x=z, y=h))
         seq[t] = h
-    del hs
     return h, [seq[t] for t in range(steps)]
 
 
-def _lstm_direction(e: Emitter, xs, w, r, b, rb, p, h, c, a: dict, steps: int, backward: bool):
-    f, g, hf = (_ACT[n] for n in a["activations"])
-    gate = _LSTM_GATES[a["layout"]]
+def _lstm_direction(e: Emitter, op: Operation, xs, w, r, b, rb, p, h, c, steps: int, backward: bool):
+    """One direction of an LSTM over ``xs`` ([steps, batch, in]); returns (final h, final c, [h per step])."""
+    f, g, hf = (_ACT[n] for n in op.attr("activations"))
+    gate = _LSTM_GATES[op.attr("layout")]
     xw = mb.matmul(x=xs, y=w, transpose_y=True)  # [steps, batch, 4H]
     for bias in (b, rb):
         if bias is not None:
@@ -113,61 +110,68 @@ def _stack0(vs: list):
     return mb.stack(values=vs, axis=0) if len(vs) > 1 else mb.expand_dims(x=vs[0], axes=[0])
 
 
+def _take_or_none(x, d: int):
+    return None if x is None else _take(x, d)
+
+
+def _networks(e: Emitter, op: Operation, initial: tuple[str, ...], run: Callable) -> None:
+    """A gru or lstm over its directions. ``run(d, states, backward)`` computes direction ``d``
+    from its initial ``states`` (the inputs named ``initial``, zeros when absent) and returns its
+    final states and its hidden state per step; the outputs are the final states stacked over
+    the directions, then (``return_sequence``) the sequence."""
+    direction = op.attr("direction")
+    xd = e.xd(op)
+    batch, hs = xd.shape[1], op.attr("hidden_size")
+    inits = [e.x(op, n) for n in initial]
+    finals: list[list] = [[] for _ in initial]
+    seqs = []
+    for d in range(2 if direction == "both" else 1):
+        states = [_take(v, d) if v is not None else _zeros(e, batch, hs, xd.data_type) for v in inits]
+        *final, seq = run(d, states, direction == "backward" or d == 1)
+        for acc, v in zip(finals, final):
+            acc.append(v)
+        seqs.append(seq)
+    for i, acc in enumerate(finals):
+        e.set(op, _stack0(acc), i)
+    if op.attr("return_sequence"):
+        e.set(op, _sequence(seqs), len(initial))
+
+
 @rule("gru", mil="unrolled: matmul, add, split, sigmoid/tanh/relu, mul per step; stack")
 def gru(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    nd = 2 if a["direction"] == "both" else 1
-    xd = e.xd(op, 0)
-    steps, batch, hs = a["steps"], xd.shape[1], a["hidden_size"]
-    x, w, r, b, rb, h0 = (e.x(op, i) for i in range(6))
-    finals, seqs = [], []
-    for d in range(nd):
-        h = _take(h0, d) if h0 is not None else _zeros(e, batch, hs, xd.data_type)
-        backward = a["direction"] == "backward" or d == 1
-        hf, seq = _gru_direction(e, x, _take(w, d), _take(r, d), _dir(b, d, True), _dir(rb, d, True), h, a, steps, backward)
-        finals.append(hf)
-        seqs.append(seq)
-    e.set(op, _stack0(finals), 0)
-    if a["return_sequence"]:
-        e.set(op, _sequence(seqs), 1)
+    x, w, r, b, rb = (e.x(op, n) for n in ("input", "weight", "recurrent_weight", "bias", "recurrent_bias"))
+    steps = op.attr("steps")
+
+    def run(d: int, states: list, backward: bool):
+        return _gru_direction(e, op, x, _take(w, d), _take(r, d), _take_or_none(b, d), _take_or_none(rb, d), states[0], steps, backward)
+
+    _networks(e, op, ("initial_hidden_state",), run)
 
 
 @rule("gru_cell", mil="one unrolled gru step")
 def gru_cell(e: Emitter, op: Operation) -> None:
-    a = dict(op.attributes)
-    x, w, r, h, b, rb = (e.x(op, i) for i in range(6))
-    hf, _ = _gru_direction(e, mb.expand_dims(x=x, axes=[0]), w, r, b, rb, h, a, 1, False)
+    x, w, r, h, b, rb = (e.x(op, n) for n in ("input", "weight", "recurrent_weight", "hidden_state", "bias", "recurrent_bias"))
+    hf, _ = _gru_direction(e, op, mb.expand_dims(x=x, axes=[0]), w, r, b, rb, h, 1, False)
     e.set(op, hf)
 
 
 @rule("lstm", mil="unrolled: matmul, add, split, sigmoid/tanh/relu, mul per step (peepholes on the previous cell state); stack")
 def lstm(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    nd = 2 if a["direction"] == "both" else 1
-    xd = e.xd(op, 0)
-    steps, batch, hs = a["steps"], xd.shape[1], a["hidden_size"]
-    x, w, r, b, rb, p, h0, c0 = (e.x(op, i) for i in range(8))
-    hs_out, cs_out, seqs = [], [], []
-    for d in range(nd):
-        h = _take(h0, d) if h0 is not None else _zeros(e, batch, hs, xd.data_type)
-        c = _take(c0, d) if c0 is not None else _zeros(e, batch, hs, xd.data_type)
-        backward = a["direction"] == "backward" or d == 1
-        hf, cf, seq = _lstm_direction(
-            e, x, _take(w, d), _take(r, d), _dir(b, d, True), _dir(rb, d, True), _dir(p, d, True), h, c, a, steps, backward
+    x, w, r, b, rb, p = (e.x(op, n) for n in ("input", "weight", "recurrent_weight", "bias", "recurrent_bias", "peephole_weight"))
+    steps = op.attr("steps")
+
+    def run(d: int, states: list, backward: bool):
+        return _lstm_direction(
+            e, op, x, _take(w, d), _take(r, d), _take_or_none(b, d), _take_or_none(rb, d), _take_or_none(p, d), *states, steps, backward
         )
-        hs_out.append(hf)
-        cs_out.append(cf)
-        seqs.append(seq)
-    e.set(op, _stack0(hs_out), 0)
-    e.set(op, _stack0(cs_out), 1)
-    if a["return_sequence"]:
-        e.set(op, _sequence(seqs), 2)
+
+    _networks(e, op, ("initial_hidden_state", "initial_cell_state"), run)
 
 
 @rule("lstm_cell", mil="one unrolled lstm step")
 def lstm_cell(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    x, w, r, h, c, b, rb, p = (e.x(op, i) for i in range(8))
-    hf, cf, _ = _lstm_direction(e, mb.expand_dims(x=x, axes=[0]), w, r, b, rb, p, h, c, a, 1, False)
+    names = ("input", "weight", "recurrent_weight", "hidden_state", "cell_state", "bias", "recurrent_bias", "peephole_weight")
+    x, w, r, h, c, b, rb, p = (e.x(op, n) for n in names)
+    hf, cf, _ = _lstm_direction(e, op, mb.expand_dims(x=x, axes=[0]), w, r, b, rb, p, h, c, 1, False)
     e.set(op, hf, 0)
     e.set(op, cf, 1)

@@ -19,26 +19,20 @@ from ...graph import Operation
 from ._mil import Emitter, mb, rule
 
 _FLOATS = ("float32", "float16")
-_MIL = {
+#: WebNN op -> MIL op (most have the same name).
+_MIL = {n: n for n in "reduce_log_sum reduce_log_sum_exp reduce_max reduce_mean reduce_min reduce_sum reduce_sum_square".split()} | {
     "reduce_l1": "reduce_l1_norm",
     "reduce_l2": "reduce_l2_norm",
-    "reduce_log_sum": "reduce_log_sum",
-    "reduce_log_sum_exp": "reduce_log_sum_exp",
-    "reduce_max": "reduce_max",
-    "reduce_mean": "reduce_mean",
-    "reduce_min": "reduce_min",
     "reduce_product": "reduce_prod",
-    "reduce_sum": "reduce_sum",
-    "reduce_sum_square": "reduce_sum_square",
 }
 
 
-@rule(*_MIL, mil={k: v + " (empty axes: element-wise)" for k, v in _MIL.items()})
+@rule(*_MIL, mil={k: v + " (empty axes: element-wise)" for k, v in _MIL.items()}, wide=("reduce_max", "reduce_min"))
 def reduce(e: Emitter, op: Operation) -> None:
     x = e.x(op)
     dt = e.xd(op).data_type
-    axes = list(op.attributes["axes"])
-    keep = bool(op.attributes["keep_dimensions"])
+    axes = list(op.attr("axes"))
+    keep = bool(op.attr("keep_dimensions"))
     kind = op.type
     if not axes:
         if kind == "reduce_sum_square":
@@ -71,14 +65,12 @@ def first_index(e: Emitter, x, axis: int, keep: bool, largest: bool):
     return mb.reduce_min(x=idx, axes=[axis], keep_dims=keep)
 
 
-@rule("arg_min", "arg_max", mil="reduce_max/min, equal, select(iota), reduce_min: the first index on ties")
+@rule("arg_min", "arg_max", mil="reduce_max/min, equal, select(iota), reduce_min: the first index on ties", wide=True)
 def arg_min_max(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    e.set(op, first_index(e, e.x(op), a["axis"], bool(a["keep_dimensions"]), op.type == "arg_max"))
+    e.set(op, first_index(e, e.x(op), op.attr("axis"), bool(op.attr("keep_dimensions")), op.type == "arg_max"))
 
 
 @rule("cumulative_sum", mil="cumsum (int8/uint8: wrapped mod 2^8)")
 def cumulative_sum(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    y = mb.cumsum(x=e.x(op), axis=a["axis"], exclusive=bool(a["exclusive"]), reverse=bool(a["reversed"]))
+    y = mb.cumsum(x=e.x(op), axis=op.attr("axis"), exclusive=bool(op.attr("exclusive")), reverse=bool(op.attr("reversed")))
     e.set(op, e.wrap(y, e.yd(op).data_type))

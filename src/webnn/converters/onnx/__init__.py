@@ -1,7 +1,9 @@
 """GraphInfo -> ONNX. One rule per operator lives in this package's family modules.
 
 A rule is ``fn(e: Emitter, op: Operation) -> None`` registered with :func:`rule`; it
-reads the op's inputs/attributes and emits ONNX nodes that write the op's outputs.
+reads the op's inputs by name (``e.x(op, "bias")``, the names of the op definition's
+operand parameters) and its attributes (``op.attr("padding")``), and emits ONNX nodes
+that write the op's outputs.
 Ops ONNX lacks are decomposed exactly inside their rule. After all rules ran, a
 float16 pass (:mod:`.fp16`) wraps nodes ONNX Runtime has no float16 CPU kernel for in
 casts to float32.
@@ -16,7 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 from ...errors import ConversionError
 from ...graph import GraphInfo, Operation
@@ -91,17 +93,18 @@ class Emitter:
             self._names[operand_id] = self.tmp("v")
         return self._names[operand_id]
 
-    def x(self, op: Operation, i: int = 0) -> str | None:
-        """Tensor name of ``op``'s i-th input (None for an absent optional input)."""
-        oid = op.inputs[i] if i < len(op.inputs) else None
+    def x(self, op: Operation, name: str | None = None) -> str | None:
+        """Tensor name of ``op``'s input ``name`` (default: its first input); None for an absent optional input."""
+        oid = op.input(name)
         return None if oid is None else self.name(oid)
 
     def y(self, op: Operation, i: int = 0) -> str:
         """Tensor name of ``op``'s i-th output."""
         return self.name(op.outputs[i])
 
-    def xd(self, op: Operation, i: int = 0) -> MLOperandDescriptor:
-        return self.info.operands[op.inputs[i]]  # type: ignore[index]
+    def xd(self, op: Operation, name: str | None = None) -> MLOperandDescriptor:
+        """Descriptor of ``op``'s input ``name`` (default: its first input), which must be given."""
+        return self.info.input_descriptor(op, name)
 
     def yd(self, op: Operation, i: int = 0) -> MLOperandDescriptor:
         return self.info.operands[op.outputs[i]]

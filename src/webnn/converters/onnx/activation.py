@@ -62,20 +62,19 @@ def elu(e: Emitter, op: Operation) -> None:
     m = e.node("Min", [x, e.scalar(0, f)])
     t = e.node("Tanh", [e.node("Mul", [m, e.scalar(0.5, f)])])
     em1 = e.node("Div", [e.node("Mul", [t, e.scalar(2, f)]), e.node("Sub", [e.scalar(1, f), t])])
-    neg = e.node("Mul", [em1, e.scalar(op.attributes["alpha"], f)])
+    neg = e.node("Mul", [em1, e.scalar(op.attr("alpha"), f)])
     y = e.node("Add", [e.node("Max", [x, e.scalar(0, f)]), neg], out)
     _finish(e, op, y, dt)
 
 
 @rule("leaky_relu")
 def leaky_relu(e: Emitter, op: Operation) -> None:
-    e.node("LeakyRelu", [e.x(op)], e.y(op), alpha=float(op.attributes["alpha"]))
+    e.node("LeakyRelu", [e.x(op)], e.y(op), alpha=float(op.attr("alpha")))
 
 
 @rule("hard_sigmoid")
 def hard_sigmoid(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    e.node("HardSigmoid", [e.x(op)], e.y(op), alpha=float(a["alpha"]), beta=float(a["beta"]))
+    e.node("HardSigmoid", [e.x(op)], e.y(op), alpha=float(op.attr("alpha")), beta=float(op.attr("beta")))
 
 
 # erfc(z) = t * exp(-z^2 + P(t)), t = 1 / (1 + z / 2), z >= 0: relative error < 1.2e-7 for every z
@@ -122,15 +121,15 @@ def hard_swish(e: Emitter, op: Operation) -> None:
 def linear(e: Emitter, op: Operation) -> None:
     # float16 computes in float32 and rounds once (x * alpha + beta cancels when they nearly meet).
     x, dt, out = _in_float32(e, op)
-    a = op.attributes
-    scaled = e.node("Mul", [x, e.scalar(a["alpha"], "float32" if dt == "float16" else dt)])
-    y = e.node("Add", [scaled, e.scalar(a["beta"], "float32" if dt == "float16" else dt)], out)
+    ct = "float32" if dt == "float16" else dt
+    scaled = e.node("Mul", [x, e.scalar(op.attr("alpha"), ct)])
+    y = e.node("Add", [scaled, e.scalar(op.attr("beta"), ct)], out)
     _finish(e, op, y, dt)
 
 
 @rule("softmax")
 def softmax(e: Emitter, op: Operation) -> None:
-    e.node("Softmax", [e.x(op)], e.y(op), axis=int(op.attributes["axis"]))
+    e.node("Softmax", [e.x(op)], e.y(op), axis=int(op.attr("axis")))
 
 
 @rule("relu")
@@ -147,9 +146,9 @@ def relu(e: Emitter, op: Operation) -> None:
 
 @rule("prelu")
 def prelu(e: Emitter, op: Operation) -> None:
-    xd, sd, yd = e.xd(op, 0), e.xd(op, 1), e.yd(op)
+    xd, yd = e.xd(op), e.yd(op)
     dt = xd.data_type
-    x, slope = e.x(op, 0), e.x(op, 1)
+    x, slope = e.x(op), e.x(op, "slope")
     if dt in ("float32", "float16"):
         # ONNX PRelu needs slope unidirectionally broadcastable to x; the spec broadcasts both ways.
         if tuple(xd.shape) != tuple(yd.shape):

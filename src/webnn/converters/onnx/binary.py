@@ -16,7 +16,7 @@ _POW_WIDER = {"int8": "int32", "uint8": "int32", "uint32": "int64", "uint64": "i
 
 @rule(*_ONNX)
 def binary(e: Emitter, op: Operation) -> None:
-    a, b = e.x(op, 0), e.x(op, 1)
+    a, b = e.x(op, "a"), e.x(op, "b")
     dt = e.yd(op).data_type
     if op.type == "div" and dt in ("int32", "int64"):
         # ONNX Runtime's int32/int64 Div traps (SIGFPE, killing the process) on MIN / -1; divide

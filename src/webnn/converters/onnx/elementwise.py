@@ -54,14 +54,14 @@ _COMPARE = {
 
 @rule(*_COMPARE)
 def compare(e: Emitter, op: Operation) -> None:
-    t = e.node(_COMPARE[op.type], [e.x(op, 0), e.x(op, 1)])
+    t = e.node(_COMPARE[op.type], [e.x(op, "a"), e.x(op, "b")])
     e.cast(t, "uint8", e.y(op))
 
 
 @rule("not_equal")
 def not_equal(e: Emitter, op: Operation) -> None:
     # Not(Equal) so that NaN != NaN is true.
-    t = e.node("Not", [e.node("Equal", [e.x(op, 0), e.x(op, 1)])])
+    t = e.node("Not", [e.node("Equal", [e.x(op, "a"), e.x(op, "b")])])
     e.cast(t, "uint8", e.y(op))
 
 
@@ -71,8 +71,8 @@ _LOGICAL = {"logical_and": "And", "logical_or": "Or", "logical_xor": "Xor"}
 @rule(*_LOGICAL)
 def logical(e: Emitter, op: Operation) -> None:
     # Any non-zero uint8 is true: Cast(uint8 -> bool) maps non-zero to true.
-    a = e.cast(e.x(op, 0), "bool")
-    b = e.cast(e.x(op, 1), "bool")
+    a = e.cast(e.x(op, "a"), "bool")
+    b = e.cast(e.x(op, "b"), "bool")
     e.cast(e.node(_LOGICAL[op.type], [a, b]), "uint8", e.y(op))
 
 
@@ -94,13 +94,13 @@ def is_infinite(e: Emitter, op: Operation) -> None:
 
 @rule("cast")
 def cast(e: Emitter, op: Operation) -> None:
-    e.cast(e.x(op), op.attributes["to"], e.y(op))
+    e.cast(e.x(op), op.attr("to"), e.y(op))
 
 
 @rule("clamp")
 def clamp(e: Emitter, op: Operation) -> None:
     dt = e.xd(op).data_type
-    lo, hi = op.attributes.get("min_value"), op.attributes.get("max_value")
+    lo, hi = op.attr("min_value"), op.attr("max_value")
     if lo is None and hi is None:
         e.node("Identity", [e.x(op)], e.y(op))
         return
@@ -118,10 +118,10 @@ def clamp(e: Emitter, op: Operation) -> None:
 
 @rule("where")
 def where(e: Emitter, op: Operation) -> None:
-    cond = e.cast(e.x(op, 0), "bool")
+    cond = e.cast(e.x(op, "condition"), "bool")
     dt = e.yd(op).data_type
     if dt == "uint64":  # no uint64 Where kernel: select the same bits as int64
-        t = e.node("Where", [cond, e.cast(e.x(op, 1), np.int64), e.cast(e.x(op, 2), np.int64)])
+        t = e.node("Where", [cond, e.cast(e.x(op, "true_value"), np.int64), e.cast(e.x(op, "false_value"), np.int64)])
         e.cast(t, "uint64", e.y(op))
         return
-    e.node("Where", [cond, e.x(op, 1), e.x(op, 2)], e.y(op))
+    e.node("Where", [cond, e.x(op, "true_value"), e.x(op, "false_value")], e.y(op))

@@ -10,20 +10,19 @@ from .reduction import from_work, to_work
 @rule("matmul")
 def matmul(e: Emitter, op: Operation) -> None:
     # ONNX MatMul follows numpy.matmul: batch dimensions broadcast, as WebNN's matmul does.
-    e.node("MatMul", [e.x(op, 0), e.x(op, 1)], e.y(op))
+    e.node("MatMul", [e.x(op, "a"), e.x(op, "b")], e.y(op))
 
 
 @rule("gemm")
 def gemm(e: Emitter, op: Operation) -> None:
-    a = op.attributes
     e.node(
         "Gemm",
-        [e.x(op, 0), e.x(op, 1), e.x(op, 2)],
+        [e.x(op, "a"), e.x(op, "b"), e.x(op, "c")],
         e.y(op),
-        alpha=float(a["alpha"]),
-        beta=float(a["beta"]),
-        transA=int(a["a_transpose"]),
-        transB=int(a["b_transpose"]),
+        alpha=float(op.attr("alpha")),
+        beta=float(op.attr("beta")),
+        transA=int(op.attr("a_transpose")),
+        transB=int(op.attr("b_transpose")),
     )
 
 
@@ -32,10 +31,9 @@ def triangular(e: Emitter, op: Operation) -> None:
     # ONNX Trilu keeps j - i >= k (upper) or j - i <= k (lower): WebNN's diagonal is k.
     x, out = e.x(op), e.y(op)
     dt = e.xd(op).data_type
-    a = op.attributes
-    k = e.i64(a["diagonal"])
+    k, upper = e.i64(op.attr("diagonal")), int(op.attr("upper"))
     if dt in ("float32", "float16", "int32", "int64"):  # ORT's Trilu kernels (float16 via the pass)
-        e.node("Trilu", [x, k], out, upper=int(a["upper"]))
+        e.node("Trilu", [x, k], out, upper=upper)
         return
     w, _ = to_work(e, x, dt, ordered=False)
-    from_work(e, e.node("Trilu", [w, k], 1, upper=int(a["upper"])), dt, False, out)
+    from_work(e, e.node("Trilu", [w, k], 1, upper=upper), dt, False, out)

@@ -23,30 +23,30 @@ from . import Emitter, rule
 
 @rule("batch_normalization")
 def batch_normalization(e: Emitter, op: Operation) -> None:
-    xd = e.xd(op, 0)
+    xd = e.xd(op)
     dt, rank = xd.data_type, xd.rank
-    axis = int(op.attributes["axis"])
+    axis = int(op.attr("axis"))
     trailing = rank - 1 - axis
     # float16 computes in float32 and rounds once: four float16 roundings in a row (with the
     # cancellation of "+ bias") drift past WPT's 6-ULP tolerance.
     ct = "float32" if dt == "float16" else dt
-    eps = e.scalar(op.attributes["epsilon"], ct)
+    eps = e.scalar(op.attr("epsilon"), ct)
 
-    def operand(i: int) -> str:
-        return e.x(op, i) if ct == dt else e.cast(e.x(op, i), ct)
+    def operand(name: str) -> str:
+        return e.x(op, name) if ct == dt else e.cast(e.x(op, name), ct)
 
-    def per_channel(i: int) -> str:
-        name = operand(i)
-        return name if trailing == 0 else e.node("Reshape", [name, e.i64([xd.shape[axis]] + [1] * trailing)])
+    def per_channel(name: str) -> str:
+        t = operand(name)
+        return t if trailing == 0 else e.node("Reshape", [t, e.i64([xd.shape[axis]] + [1] * trailing)])
 
-    mean, variance = per_channel(1), per_channel(2)
+    mean, variance = per_channel("mean"), per_channel("variance")
     std = e.node("Sqrt", [e.node("Add", [variance, eps])])
     steps = [("Sub", mean), ("Div", std)]
-    if e.x(op, 3) is not None:
-        steps.append(("Mul", per_channel(3)))
-    if e.x(op, 4) is not None:
-        steps.append(("Add", per_channel(4)))
-    y = operand(0)
+    if e.x(op, "scale") is not None:
+        steps.append(("Mul", per_channel("scale")))
+    if e.x(op, "bias") is not None:
+        steps.append(("Add", per_channel("bias")))
+    y = operand("input")
     for i, (kind, other) in enumerate(steps):
         last = i == len(steps) - 1
         y = e.node(kind, [y, other], e.y(op) if last and ct == dt else 1)
@@ -56,28 +56,28 @@ def batch_normalization(e: Emitter, op: Operation) -> None:
 
 @rule("instance_normalization")
 def instance_normalization(e: Emitter, op: Operation) -> None:
-    xd = e.xd(op, 0)
+    xd = e.xd(op)
     dt, shape = xd.data_type, list(xd.shape)
-    nhwc = op.attributes["layout"] == "nhwc"
+    nhwc = op.attr("layout") == "nhwc"
     c = shape[3] if nhwc else shape[1]
-    scale = e.x(op, 1) or e.const(np.ones([c], dt))
-    bias = e.x(op, 2) or e.const(np.zeros([c], dt))
-    eps = float(op.attributes["epsilon"])
+    scale = e.x(op, "scale") or e.const(np.ones([c], dt))
+    bias = e.x(op, "bias") or e.const(np.zeros([c], dt))
+    eps = float(op.attr("epsilon"))
     if nhwc:
-        x = e.node("Transpose", [e.x(op, 0)], perm=[0, 3, 1, 2])
+        x = e.node("Transpose", [e.x(op)], perm=[0, 3, 1, 2])
         y = e.node("InstanceNormalization", [x, scale, bias], epsilon=eps)
         e.node("Transpose", [y], e.y(op), perm=[0, 2, 3, 1])
     else:
-        e.node("InstanceNormalization", [e.x(op, 0), scale, bias], e.y(op), epsilon=eps)
+        e.node("InstanceNormalization", [e.x(op), scale, bias], e.y(op), epsilon=eps)
 
 
 @rule("layer_normalization")
 def layer_normalization(e: Emitter, op: Operation) -> None:
-    xd = e.xd(op, 0)
+    xd = e.xd(op)
     dt, shape = xd.data_type, list(xd.shape)
-    axes = [int(a) for a in op.attributes["axes"]]
-    eps = float(op.attributes["epsilon"])
-    x, scale, bias = e.x(op, 0), e.x(op, 1), e.x(op, 2)
+    axes = [int(a) for a in op.attr("axes")]
+    eps = float(op.attr("epsilon"))
+    x, scale, bias = e.x(op), e.x(op, "scale"), e.x(op, "bias")
     if not axes:
         std = np.sqrt(np.array(eps, dtype=dt)).astype(dt)  # sqrt(variance + epsilon), variance = 0
         steps = [("Sub", x), ("Div", e.const(std))]

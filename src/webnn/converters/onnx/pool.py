@@ -1,4 +1,4 @@
-"""ONNX rules for average_pool2d l2_pool2d max_pool2d resample2d pad.
+"""ONNX rules for average_pool2d l2_pool2d max_pool2d.
 
 Pooling semantics (WebNN): padding elements never take part in a window: averagePool2d
 divides by the number of input elements in the window (ONNX ``count_include_pad=0``),
@@ -19,12 +19,6 @@ equal to -FLT_MAX are mapped back to -inf (so a float32 window whose true maximu
 -FLT_MAX reads -inf; float16 is computed in float32 and is exact).
 maxPool2d on int32/uint32/int64/uint64 (no ONNX Runtime MaxPool kernel) is computed with
 Slice and Max on the padded input (separable, O(log window) nodes): exact for every type.
-
-resample2d is computed from the spec's formulas with Gather (indices and weights are
-computed exactly at conversion time, so no floating-point coordinate rounding can pick a
-different neighbour): nearest-neighbor gathers ``ceil(clamp(c) - 0.5)``, linear computes
-``v0 * (1 - t) + v1 * t`` along the second axis, then the first. int8/uint8 linear is
-interpolated in float32 and rounded to the nearest integer (ties to even).
 """
 
 from __future__ import annotations
@@ -34,9 +28,9 @@ import math
 import numpy as np
 
 from ...graph import Operation
+from ...ops.conv import NCHW_TO_NHWC, NHWC_TO_NCHW, split_input
+from ...ops.pool import PoolWindow as Dim, pool_windows
 from . import Emitter, rule
-from ...ops.pool import PoolWindow as Dim
-from .conv import NCHW_TO_NHWC, NHWC_TO_NCHW
 
 NATIVE_MAXPOOL_TYPES = ("float32", "float16", "int8", "uint8")
 
@@ -55,19 +49,14 @@ def _pad_spatial(e: Emitter, x: str, data_type: str, h: Dim, w: Dim, value: floa
 
 @rule("average_pool2d", "l2_pool2d", "max_pool2d")
 def pool2d(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    xd, yd = e.xd(op), e.yd(op)
+    xd = e.xd(op)
     dt = xd.data_type
-    nhwc = a["layout"] == "nhwc"
-    ishape = [xd.shape[i] for i in NHWC_TO_NCHW] if nhwc else list(xd.shape)
-    oshape = [yd.shape[i] for i in NHWC_TO_NCHW] if nhwc else list(yd.shape)
-    (kh, kw), (sh, sw), (dh, dw), p = a["window_dimensions"], a["strides"], a["dilations"], a["padding"]
-    h = Dim(ishape[2], oshape[2], kh, sh, dh, p[0], p[1])
-    w = Dim(ishape[3], oshape[3], kw, sw, dw, p[2], p[3])
-
+    layout, (kh, kw) = op.attr("layout"), op.attr("window_dimensions")
+    h, w = pool_windows(xd.shape, e.yd(op).shape, layout, [kh, kw], op.attr("strides"), op.attr("dilations"), op.attr("padding"))
+    nhwc = layout == "nhwc"
     x = e.node("Transpose", [e.x(op)], 1, perm=NHWC_TO_NCHW) if nhwc else e.x(op)
     out = e.tmp("pool") if nhwc else e.y(op)
-    common = dict(kernel_shape=[kh, kw], strides=[sh, sw], dilations=[dh, dw])
+    common = dict(kernel_shape=[kh, kw], strides=[h.s, w.s], dilations=[h.d, w.d])
     native = h.native_padding_ok and w.native_padding_ok
     pads = [h.begin, w.begin, h.end, w.end]
 
@@ -95,7 +84,7 @@ def pool2d(e: Emitter, op: Operation) -> None:
         if native and not (h.has_empty_window or w.has_empty_window):
             e.node("AveragePool", [x], out, pads=pads, count_include_pad=0, **common)
         else:
-            channels = ishape[1]
+            channels = split_input(xd.shape, layout)[1]
             ones = e.const(np.ones((channels, 1, kh, kw), dtype=dt))
             sums = e.node("Conv", [_pad_spatial(e, x, dt, h, w, 0), ones], 1, group=channels, **common)
             counts = np.outer(h.counts, w.counts).reshape(1, 1, h.out_size, w.out_size).astype(dt)
@@ -108,105 +97,19 @@ def pool2d(e: Emitter, op: Operation) -> None:
 def _max_by_slices(e: Emitter, xp: str, out: str, h: Dim, w: Dim) -> None:
     """Max pooling of the (already padded) NCHW input with Slice and Max only.
 
-    The window is a product of one window per axis, so the max is taken along W, then H.
-    Along one axis, m_n[i] = max of the n taps xp[i], xp[i + d], ..., xp[i + (n - 1) * d];
-    m_2n[i] = max(m_n[i], m_n[i + n * d]) doubles n, and a last step with an overlap reaches
-    the window size k: O(log k) nodes per axis. A strided slice then picks every stride-th window.
+    The window is a product of one window per axis, so the max is taken along W, then H, by
+    the shifts of :meth:`PoolWindow.max_shifts` (O(log window) nodes per axis); a strided slice
+    then picks every stride-th window.
     """
     x = xp
-    for axis, dim, length in ((3, w, w.in_size + w.begin + w.end), (2, h, h.in_size + h.begin + h.end)):
+    for axis, dim in ((3, w), (2, h)):
         ax = e.i64([axis])
-
-        def shifted_max(t: str, length: int, shift: int) -> tuple[str, int]:
-            lo = e.node("Slice", [t, e.i64([0]), e.i64([length - shift]), ax], 1)
-            hi = e.node("Slice", [t, e.i64([shift]), e.i64([length]), ax], 1)
-            return e.node("Max", [lo, hi], 1), length - shift
-
-        span = 1
-        while 2 * span <= dim.k:
-            x, length = shifted_max(x, length, span * dim.d)
-            span *= 2
-        if span < dim.k:
-            x, length = shifted_max(x, length, (dim.k - span) * dim.d)
+        length = dim.in_size + dim.begin + dim.end
+        for shift in dim.max_shifts():
+            lo = e.node("Slice", [x, e.i64([0]), e.i64([length - shift]), ax], 1)
+            hi = e.node("Slice", [x, e.i64([shift]), e.i64([length]), ax], 1)
+            x, length = e.node("Max", [lo, hi], 1), length - shift
         last = (dim.out_size - 1) * dim.s + 1
         if dim.s != 1 or last != length:
             x = e.node("Slice", [x, e.i64([0]), e.i64([last]), ax, e.i64([dim.s])], 1)
     e.node("Identity", [x], out)
-
-
-# -- pad -------------------------------------------------------------------------------------
-_PAD_MODES = {"constant": "constant", "edge": "edge", "reflection": "reflect"}
-
-
-@rule("pad")
-def pad(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    begin, end = a["beginning_padding"], a["ending_padding"]
-    if not any(begin) and not any(end):
-        e.node("Identity", [e.x(op)], e.y(op))
-        return
-    dt = e.xd(op).data_type
-    inputs = [e.x(op), e.i64(list(begin) + list(end))]
-    if a["mode"] == "constant":
-        inputs.append(e.scalar(a["value"], dt))
-    e.node("Pad", inputs, e.y(op), mode=_PAD_MODES[a["mode"]])
-
-
-# -- resample2d ------------------------------------------------------------------------------
-def input_coordinates(in_size: int, out_size: int) -> tuple[np.ndarray, int]:
-    """The spec's clamped ``inputCoordinate`` for each output coordinate, exactly, as
-    numerators over one denominator: c = clamp((o + 0.5) * in / out - 0.5, 0, in - 1) = num / den."""
-    den = 2 * out_size
-    big = (2 * out_size + 1) * in_size >= 2**62
-    o = np.arange(out_size, dtype=object if big else np.int64)
-    num = (2 * o + 1) * in_size - out_size
-    return np.minimum(np.maximum(num, 0), (in_size - 1) * den), den
-
-
-def _bshape(rank: int, axis: int, n: int) -> list[int]:
-    s = [1] * rank
-    s[axis] = n
-    return s
-
-
-@rule("resample2d")
-def resample2d(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    xd, yd = e.xd(op), e.yd(op)
-    rank = len(xd.shape)
-    x = e.x(op)
-    # The second axis first, then the first: the spec's x-then-y order for linear.
-    steps = [(ax, xd.shape[ax], yd.shape[ax]) for ax in reversed(a["axes"]) if xd.shape[ax] != yd.shape[ax]]
-    if not steps:
-        e.node("Identity", [x], e.y(op))
-        return
-    if a["mode"] == "nearest-neighbor":
-        for n, (ax, i, o) in enumerate(steps):
-            num, den = input_coordinates(i, o)
-            idx = -((o - num) // den)  # ceil(c - 0.5) = ceil((num - out) / den), den = 2 * out
-            target = e.y(op) if n == len(steps) - 1 else 1
-            x = e.node("Gather", [x, e.i64(idx)], target, axis=ax)
-        return
-    dt = xd.data_type
-    compute = dt if dt in ("float32", "float16") else "float32"
-    if compute != dt:
-        x = e.cast(x, compute)
-    for n, (ax, i, o) in enumerate(steps):
-        last = n == len(steps) - 1 and compute == dt
-        target = e.y(op) if last else 1
-        num, den = input_coordinates(i, o)
-        i0 = num // den
-        i1 = -((-num) // den)
-        rem = num - i0 * den  # t = rem / den, exactly
-        if not rem.any():
-            x = e.node("Gather", [x, e.i64(i0)], target, axis=ax)
-            continue
-        shape = _bshape(rank, ax, o)
-        # int / int in float64 rounds once (both < 2**53 for any valid dimension)
-        w0 = e.const((np.array(den - rem, dtype=np.float64) / den).astype(compute).reshape(shape))
-        w1 = e.const((np.array(rem, dtype=np.float64) / den).astype(compute).reshape(shape))
-        v0 = e.node("Mul", [e.node("Gather", [x, e.i64(i0)], 1, axis=ax), w0], 1)
-        v1 = e.node("Mul", [e.node("Gather", [x, e.i64(i1)], 1, axis=ax), w1], 1)
-        x = e.node("Add", [v0, v1], target)
-    if compute != dt:
-        e.cast(e.node("Round", [x], 1), dt, e.y(op))

@@ -21,30 +21,19 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
-
 from ...graph import Operation
+from ...ops.quantize import blockwise_steps
 from . import Emitter, rule
 
 _RANGE = {"uint8": (0, 255), "int8": (-128, 127), "uint32": (0, 2**32 - 1), "int32": (-(2**31), 2**31 - 1)}
 
 
 def blockwise_expand(e: Emitter, x: str, shape: Sequence[int], target: Sequence[int]) -> str:
-    """Repeat each element of ``x`` (shape ``shape``) in blocks up to ``target`` (same rank).
-
-    Axes of size 1 are left to ordinary broadcasting by the consumer; each other axis
-    whose size differs is expanded as in the spec's ``blockwiseExpand``.
-    """
-    cur = list(shape)
-    for axis, (s, t) in enumerate(zip(shape, target)):
-        if s == t or s == 1:
-            continue
-        before = int(np.prod(cur[:axis], dtype=np.int64))
-        after = int(np.prod(cur[axis + 1 :], dtype=np.int64))
-        x = e.node("Reshape", [x, e.i64([before, s, 1, after])])
-        x = e.node("Expand", [x, e.i64([before, s, t // s, after])])
-        cur[axis] = t
-        x = e.node("Reshape", [x, e.i64(cur)])
+    """``x`` (shape ``shape``) blockwise expanded to ``target`` (the spec's ``blockwiseExpand``)."""
+    for step in blockwise_steps(shape, target):
+        x = e.node("Reshape", [x, e.i64([step.before, step.size, 1, step.after])])
+        x = e.node("Expand", [x, e.i64([step.before, step.size, step.repeats, step.after])])
+        x = e.node("Reshape", [x, e.i64(step.shape)])
     return x
 
 
@@ -54,15 +43,15 @@ def _as_float32(e: Emitter, x: str, data_type: str) -> str:
 
 @rule("dequantize_linear")
 def dequantize_linear(e: Emitter, op: Operation) -> None:
-    xd, sd, zd = e.xd(op, 0), e.xd(op, 1), e.xd(op, 2)
+    xd, sd, zd = e.xd(op), e.xd(op, "scale"), e.xd(op, "zero_point")
     target = xd.shape
     wide = "float32" if xd.data_type in ("uint8", "int8") else "int64"
-    x = e.cast(e.x(op, 0), wide)
-    zp = blockwise_expand(e, e.cast(e.x(op, 2), wide), zd.shape, target)
+    x = e.cast(e.x(op), wide)
+    zp = blockwise_expand(e, e.cast(e.x(op, "zero_point"), wide), zd.shape, target)
     diff = e.node("Sub", [x, zp])
     if wide != "float32":
         diff = e.cast(diff, "float32")
-    scale = blockwise_expand(e, _as_float32(e, e.x(op, 1), sd.data_type), sd.shape, target)
+    scale = blockwise_expand(e, _as_float32(e, e.x(op, "scale"), sd.data_type), sd.shape, target)
     out = e.yd(op).data_type
     if out == "float32":
         e.node("Mul", [diff, scale], e.y(op))
@@ -72,23 +61,23 @@ def dequantize_linear(e: Emitter, op: Operation) -> None:
 
 @rule("quantize_linear")
 def quantize_linear(e: Emitter, op: Operation) -> None:
-    xd, sd, zd = e.xd(op, 0), e.xd(op, 1), e.xd(op, 2)
+    xd, sd, zd = e.xd(op), e.xd(op, "scale"), e.xd(op, "zero_point")
     target = xd.shape
     out = e.yd(op).data_type
     lo, hi = _RANGE[out]
-    x = _as_float32(e, e.x(op, 0), xd.data_type)
-    scale = blockwise_expand(e, _as_float32(e, e.x(op, 1), sd.data_type), sd.shape, target)
+    x = _as_float32(e, e.x(op), xd.data_type)
+    scale = blockwise_expand(e, _as_float32(e, e.x(op, "scale"), sd.data_type), sd.shape, target)
     q = e.node("Round", [e.node("Div", [x, scale])])
     if out in ("uint8", "int8"):
         # |q| <= 2**20 keeps q + zeroPoint exact in float32 and saturates as the unclamped sum would.
         q = e.node("Clip", [q, e.scalar(-(2.0**20), "float32"), e.scalar(2.0**20, "float32")])
-        zp = blockwise_expand(e, e.cast(e.x(op, 2), "float32"), zd.shape, target)
+        zp = blockwise_expand(e, e.cast(e.x(op, "zero_point"), "float32"), zd.shape, target)
         s = e.node("Add", [q, zp])
         s = e.node("Clip", [s, e.scalar(lo, "float32"), e.scalar(hi, "float32")])
     else:
         # |q| <= 2**40 is exact in float32 and int64, and beyond any 32-bit result after adding zeroPoint.
         q = e.node("Clip", [q, e.scalar(-(2.0**40), "float32"), e.scalar(2.0**40, "float32")])
-        zp = blockwise_expand(e, e.cast(e.x(op, 2), "int64"), zd.shape, target)
+        zp = blockwise_expand(e, e.cast(e.x(op, "zero_point"), "int64"), zd.shape, target)
         s = e.node("Add", [e.cast(q, "int64"), zp])
         s = e.node("Clip", [s, e.scalar(lo, "int64"), e.scalar(hi, "int64")])
     e.cast(s, out, e.y(op))

@@ -63,10 +63,10 @@ def _activations(acts: Sequence[str], nd: int) -> list[str]:
 # --------------------------------------------------------------------------------------
 
 
-def _gru(e: Emitter, x: str, w: str, r: str, b: str | None, rb: str | None, h0: str | None, attrs: dict,
-         nd: int, dt: str, y: str, y_h: str) -> None:
-    hs = attrs["hidden_size"]
-    perm = _GRU_PERM[attrs["layout"]]
+def _gru(e: Emitter, op: Operation, x: str, w: str, r: str, b: str | None, rb: str | None, h0: str | None,
+         direction: str, nd: int, dt: str, y: str, y_h: str) -> None:
+    hs = op.attr("hidden_size")
+    perm = _GRU_PERM[op.attr("layout")]
     w, r = _reorder(e, w, perm, 1), _reorder(e, r, perm, 1)
     b, rb = _reorder(e, b, perm, 1), _reorder(e, rb, perm, 1)
     e.node(
@@ -74,29 +74,30 @@ def _gru(e: Emitter, x: str, w: str, r: str, b: str | None, rb: str | None, h0: 
         [x, w, r, _onnx_bias(e, b, rb, nd, 3 * hs, dt), None, h0],
         [y, y_h],
         hidden_size=hs,
-        direction=_DIRECTION[attrs.get("direction", "forward")],
-        activations=_activations(attrs["activations"], nd),
-        linear_before_reset=int(attrs["reset_after"]),
+        direction=_DIRECTION[direction],
+        activations=_activations(op.attr("activations"), nd),
+        linear_before_reset=int(op.attr("reset_after")),
         layout=0,
     )
 
 
+_GRU_INPUTS = ("input", "weight", "recurrent_weight", "bias", "recurrent_bias", "initial_hidden_state")
+_GRU_CELL_INPUTS = ("input", "weight", "recurrent_weight", "hidden_state", "bias", "recurrent_bias")
+
+
 @rule("gru")
 def gru(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    nd = 2 if a["direction"] == "both" else 1
-    dt = e.xd(op, 0).data_type
-    y = e.y(op, 1) if a["return_sequence"] else ""
-    _gru(e, e.x(op, 0), e.x(op, 1), e.x(op, 2), e.x(op, 3), e.x(op, 4), e.x(op, 5), a, nd, dt, y, e.y(op, 0))
+    direction = op.attr("direction")
+    y = e.y(op, 1) if op.attr("return_sequence") else ""
+    x, w, r, b, rb, h0 = (e.x(op, n) for n in _GRU_INPUTS)
+    _gru(e, op, x, w, r, b, rb, h0, direction, 2 if direction == "both" else 1, e.xd(op).data_type, y, e.y(op, 0))
 
 
 @rule("gru_cell")
 def gru_cell(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    dt = e.xd(op, 0).data_type
-    x, w, r, h, b, rb = (_unsqueeze0(e, e.x(op, i)) for i in range(6))
+    x, w, r, h, b, rb = (_unsqueeze0(e, e.x(op, n)) for n in _GRU_CELL_INPUTS)
     y_h = e.tmp("gru_h")
-    _gru(e, x, w, r, b, rb, h, a, 1, dt, "", y_h)
+    _gru(e, op, x, w, r, b, rb, h, "forward", 1, e.xd(op).data_type, "", y_h)
     _squeeze0(e, y_h, e.y(op))
 
 
@@ -105,13 +106,14 @@ def gru_cell(e: Emitter, op: Operation) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _lstm(e: Emitter, x: str, w: str, r: str, b: str | None, rb: str | None, p: str | None, h0: str | None,
-          c0: str | None, attrs: dict, steps: int, batch: int, nd: int, dt: str, y: str, y_h: str, y_c: str) -> None:
-    hs = attrs["hidden_size"]
-    perm = _LSTM_PERM[attrs["layout"]]
+def _lstm(e: Emitter, op: Operation, x: str, w: str, r: str, b: str | None, rb: str | None, p: str | None, h0: str | None,
+          c0: str | None, direction: str, steps: int, nd: int, y: str, y_h: str, y_c: str) -> None:
+    hs = op.attr("hidden_size")
+    perm = _LSTM_PERM[op.attr("layout")]
+    xd = e.xd(op)
+    batch, dt = xd.shape[-2], xd.data_type
     w, r = _reorder(e, w, perm, 1), _reorder(e, r, perm, 1)
     b, rb = _reorder(e, b, perm, 1), _reorder(e, rb, perm, 1)
-    direction = attrs.get("direction", "forward")
     if p is None:
         e.node(
             "LSTM",
@@ -119,11 +121,11 @@ def _lstm(e: Emitter, x: str, w: str, r: str, b: str | None, rb: str | None, p: 
             [y, y_h, y_c],
             hidden_size=hs,
             direction=_DIRECTION[direction],
-            activations=_activations(attrs["activations"], nd),
+            activations=_activations(op.attr("activations"), nd),
             layout=0,
         )
         return
-    _lstm_unrolled(e, x, w, r, b, rb, p, h0, c0, attrs["activations"], hs, steps, batch, nd, direction, dt, y, y_h, y_c)
+    _lstm_unrolled(e, x, w, r, b, rb, p, h0, c0, op.attr("activations"), hs, steps, batch, nd, direction, dt, y, y_h, y_c)
 
 
 def _split0(e: Emitter, x: str | None, n: int) -> list[str | None]:
@@ -190,22 +192,22 @@ def _lstm_unrolled(e: Emitter, x: str, w: str, r: str, b: str | None, rb: str | 
             e.node("Concat", sequences, y, axis=1)
 
 
+_LSTM_INPUTS = ("input", "weight", "recurrent_weight", "bias", "recurrent_bias", "peephole_weight", "initial_hidden_state", "initial_cell_state")
+_LSTM_CELL_INPUTS = ("input", "weight", "recurrent_weight", "hidden_state", "cell_state", "bias", "recurrent_bias", "peephole_weight")
+
+
 @rule("lstm")
 def lstm(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    nd = 2 if a["direction"] == "both" else 1
-    xd = e.xd(op, 0)
-    y = e.y(op, 2) if a["return_sequence"] else ""
-    ins = [e.x(op, i) for i in range(8)]
-    _lstm(e, *ins, a, a["steps"], xd.shape[1], nd, xd.data_type, y, e.y(op, 0), e.y(op, 1))
+    direction = op.attr("direction")
+    y = e.y(op, 2) if op.attr("return_sequence") else ""
+    ins = [e.x(op, n) for n in _LSTM_INPUTS]
+    _lstm(e, op, *ins, direction, op.attr("steps"), 2 if direction == "both" else 1, y, e.y(op, 0), e.y(op, 1))
 
 
 @rule("lstm_cell")
 def lstm_cell(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    xd = e.xd(op, 0)
-    x, w, r, h, c, b, rb, p = (_unsqueeze0(e, e.x(op, i)) for i in range(8))
+    x, w, r, h, c, b, rb, p = (_unsqueeze0(e, e.x(op, n)) for n in _LSTM_CELL_INPUTS)
     y_h, y_c = e.tmp("lstm_h"), e.tmp("lstm_c")
-    _lstm(e, x, w, r, b, rb, p, h, c, a, 1, xd.shape[0], 1, xd.data_type, "", y_h, y_c)
+    _lstm(e, op, x, w, r, b, rb, p, h, c, "forward", 1, 1, "", y_h, y_c)
     _squeeze0(e, y_h, e.y(op, 0))
     _squeeze0(e, y_c, e.y(op, 1))

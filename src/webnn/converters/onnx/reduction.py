@@ -115,8 +115,8 @@ def reduce(e: Emitter, op: Operation) -> None:
     x, out = e.x(op), e.y(op)
     xd = e.xd(op)
     dt = xd.data_type
-    axes = op.attributes["axes"]
-    keep = op.attributes["keep_dimensions"]
+    axes = op.attr("axes")
+    keep = op.attr("keep_dimensions")
     kind = op.type
     if not axes:
         # No dimension reduced (empty axes, or a scalar input): the reduction function of one value.
@@ -150,24 +150,22 @@ def reduce(e: Emitter, op: Operation) -> None:
 def arg_min_max(e: Emitter, op: Operation) -> None:
     x, out = e.x(op), e.y(op)
     dt = e.xd(op).data_type
-    a = op.attributes
     onnx_op = "ArgMin" if op.type == "arg_min" else "ArgMax"
     if not _native(op.type, dt):
         x, _ = to_work(e, x, dt, ordered=True)
-    attrs = dict(axis=a["axis"], keepdims=int(a["keep_dimensions"]), select_last_index=0)
-    if a["output_data_type"] == "int64":
+    attrs = dict(axis=op.attr("axis"), keepdims=int(op.attr("keep_dimensions")), select_last_index=0)
+    if op.attr("output_data_type") == "int64":
         e.node(onnx_op, [x], out, **attrs)
     else:
-        e.cast(e.node(onnx_op, [x], 1, **attrs), a["output_data_type"], out)
+        e.cast(e.node(onnx_op, [x], 1, **attrs), op.attr("output_data_type"), out)
 
 
 @rule("cumulative_sum")
 def cumulative_sum(e: Emitter, op: Operation) -> None:
     x, out = e.x(op), e.y(op)
     dt = e.xd(op).data_type
-    a = op.attributes
-    attrs = dict(exclusive=int(a["exclusive"]), reverse=int(a["reversed"]))
-    axis = e.i64(a["axis"])
+    attrs = dict(exclusive=int(op.attr("exclusive")), reverse=int(op.attr("reversed")))
+    axis = e.i64(op.attr("axis"))
     if _native(op.type, dt):
         e.node("CumSum", [x, axis], out, **attrs)
         return

@@ -15,32 +15,31 @@ def reshape(e: Emitter, op: Operation) -> None:
 
 @rule("transpose")
 def transpose(e: Emitter, op: Operation) -> None:
-    perm = list(op.attributes["permutation"])
+    perm = list(op.attr("permutation"))
     if perm == sorted(perm):  # identity permutation (also rank 0: ONNX cannot encode an empty perm)
         e.node("Identity", [e.x(op)], e.y(op))
         return
-    e.node("Transpose", [e.x(op)], e.y(op), perm=list(op.attributes["permutation"]))
+    e.node("Transpose", [e.x(op)], e.y(op), perm=perm)
 
 
 @rule("concat")
 def concat(e: Emitter, op: Operation) -> None:
-    e.node("Concat", [e.x(op, i) for i in range(len(op.inputs))], e.y(op), axis=op.attributes["axis"])
+    e.node("Concat", [e.name(i) for i in op.inputs], e.y(op), axis=op.attr("axis"))
 
 
 @rule("split")
 def split(e: Emitter, op: Operation) -> None:
-    sizes = op.attributes["splits"]
+    sizes = op.attr("splits")
     outs = [e.y(op, i) for i in range(len(op.outputs))]
     if len(outs) == 1:
         e.node("Identity", [e.x(op)], outs[0])
         return
-    e.node("Split", [e.x(op), e.i64(sizes)], outs, axis=op.attributes["axis"])
+    e.node("Split", [e.x(op), e.i64(sizes)], outs, axis=op.attr("axis"))
 
 
 @rule("slice")
 def slice_(e: Emitter, op: Operation) -> None:
-    a = op.attributes
-    starts, sizes, steps = a["starts"], a["sizes"], a["strides"]
+    starts, sizes, steps = op.attr("starts"), op.attr("sizes"), op.attr("strides")
     rank = len(starts)
     if rank == 0 or (all(s == 0 for s in starts) and list(sizes) == list(e.xd(op).shape) and all(s == 1 for s in steps)):
         e.node("Identity", [e.x(op)], e.y(op))
@@ -59,13 +58,13 @@ def expand(e: Emitter, op: Operation) -> None:
 
 @rule("tile")
 def tile(e: Emitter, op: Operation) -> None:
-    e.node("Tile", [e.x(op), e.i64(op.attributes["repetitions"])], e.y(op))
+    e.node("Tile", [e.x(op), e.i64(op.attr("repetitions"))], e.y(op))
 
 
 @rule("reverse")
 def reverse(e: Emitter, op: Operation) -> None:
     shape = e.xd(op).shape
-    axes = [a for a in op.attributes["axes"] if shape[a] > 1]  # reversing a size-1 axis is a no-op
+    axes = [a for a in op.attr("axes") if shape[a] > 1]  # reversing a size-1 axis is a no-op
     if not axes:
         e.node("Identity", [e.x(op)], e.y(op))
         return
