@@ -26,10 +26,10 @@ import onnx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from webnn.trtx.cache import EngineCache  # noqa: E402
-from webnn.trtx.device import probe  # noqa: E402
-from webnn.trtx.engines import get_engine  # noqa: E402
-from webnn.trtx.lib import trt_version  # noqa: E402
+from webnn.backends.trtx.cache import EngineCache  # noqa: E402
+from webnn.backends.trtx.device import probe  # noqa: E402
+from webnn.backends.trtx.engines import get_engine  # noqa: E402
+from webnn.backends.trtx.lib import trt_version  # noqa: E402
 
 LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
 RESULTS = ROOT / "bench" / "results"
@@ -82,8 +82,8 @@ def bench_model(name: str, cache_root: Path, warm_repeats: int, iterations: int,
     if gpu:
         import onnxruntime as ort
 
-        from webnn.trtx.session import open_runner
-        from webnn.trtx.options import BuildOptions
+        from webnn.backends.trtx.session import open_runner
+        from webnn.backends.trtx.options import BuildOptions
 
         iname, x = light_input(model)
         runner, _ = open_runner(model, BuildOptions(), cache=cache, simulate=False, progress=False)

@@ -22,8 +22,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("gpu") is None:
         return
     try:
-        from webnn.trtx.device import check_gpu
-        from webnn.trtx.lib import cuda_python_available, trt_available
+        from webnn.backends.trtx.device import check_gpu
+        from webnn.backends.trtx.lib import cuda_python_available, trt_available
     except ImportError as e:  # pragma: no cover
         pytest.skip(f"needs an NVIDIA GPU: {e}")
     for ok, why in (trt_available(), cuda_python_available()):
@@ -64,8 +64,8 @@ def session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def light_engines(session_cache_dir: Path) -> dict:
     """name -> EngineRecord for every light model (built once per session, then cached)."""
     pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install \"webnn[trtx]\")")
-    from webnn.trtx.cache import EngineCache
-    from webnn.trtx.engines import get_engine
+    from webnn.backends.trtx.cache import EngineCache
+    from webnn.backends.trtx.engines import get_engine
 
     cache = EngineCache(session_cache_dir)
     return {n: get_engine(light_model(n), cache=cache, label=n, progress=False) for n in LIGHT_MODELS}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webnn.trtx import device, lib
+from webnn.backends.trtx import device, lib
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_this_machine_probe_is_consistent() -> None:
 
 
 def test_simulate_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    from webnn.trtx.simulate import simulate_requested
+    from webnn.backends.trtx.simulate import simulate_requested
 
     monkeypatch.delenv("WEBNN_TRTX_SIMULATE", raising=False)
     assert simulate_requested() is False and simulate_requested(True) is True

@@ -18,11 +18,11 @@ pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip i
 import tensorrt_rtx as trt  # noqa: E402
 
 from webnn.errors import TrtxRuntimeFailed  # noqa: E402
-from webnn.trtx.cache import EngineCache  # noqa: E402
-from webnn.trtx.engines import EngineRecord, get_engine  # noqa: E402
-from webnn.trtx.options import BuildOptions, Profile  # noqa: E402
-from webnn.trtx.runtime import EngineInvalid, TrtxRunner  # noqa: E402
-from webnn.trtx.session import open_runner, runtime_cache_io  # noqa: E402
+from webnn.backends.trtx.cache import EngineCache  # noqa: E402
+from webnn.backends.trtx.engines import EngineRecord, get_engine  # noqa: E402
+from webnn.backends.trtx.options import BuildOptions, Profile  # noqa: E402
+from webnn.backends.trtx.runtime import EngineInvalid, TrtxRunner  # noqa: E402
+from webnn.backends.trtx.session import open_runner, runtime_cache_io  # noqa: E402
 
 from . import models  # noqa: E402
 from .fakes import FakeCuda, FakeRuntime  # noqa: E402
@@ -178,7 +178,7 @@ def test_mixed_dtypes() -> None:
 def test_data_dependent_output_goes_through_output_allocator(tiny_record: EngineRecord) -> None:
     # TensorRT-RTX's parser has no NonZero without plugins, so the record is assembled by hand:
     # the IO table says the output shape is [2, -1], which the runner must learn from notify_shape.
-    from webnn.trtx.loaders import TensorSpec
+    from webnn.backends.trtx.loaders import TensorSpec
 
     meta = dict(tiny_record.meta, io={"inputs": [TensorSpec("x", "float32", (3, 4)).to_json()], "outputs": [TensorSpec("y", "int64", (2, -1)).to_json()]})
     rec = dataclasses.replace(tiny_record, onnx=models.nonzero(), meta=meta)

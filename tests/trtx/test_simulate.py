@@ -12,7 +12,7 @@ import webnn  # noqa: E402
 from webnn.errors import BackendUnavailable, TrtxRuntimeFailed, ValidationError  # noqa: E402
 from webnn.executors import trtx as ex  # noqa: E402
 from webnn.executors.trtx import TrtxInput, run_trtx_with_inputs, run_trtx_zeroed  # noqa: E402
-from webnn.trtx.device import probe  # noqa: E402
+from webnn.backends.trtx.device import probe  # noqa: E402
 
 from . import models  # noqa: E402
 from .conftest import LIGHT_MODELS, light_input, light_model, light_reference  # noqa: E402
@@ -37,7 +37,7 @@ def test_light_model_simulated_equals_onnxruntime(light_engines: dict, session_c
 
 
 def test_simulated_run_uses_the_cached_engine(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    import webnn.trtx.engines as engines
+    import webnn.backends.trtx.engines as engines
 
     builds = []
     real = engines._build
@@ -53,7 +53,7 @@ def test_simulated_run_uses_the_cached_engine(cache_dir, monkeypatch: pytest.Mon
 
 
 def test_dynamic_shapes_three_sizes_in_one_profile(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    import webnn.trtx.engines as engines
+    import webnn.backends.trtx.engines as engines
 
     builds = []
     real = engines._build

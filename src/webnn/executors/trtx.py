@@ -1,7 +1,7 @@
 """Run ONNX model bytes on TensorRT-RTX: the seed's ``run_trtx_*`` functions.
 
 Any ONNX model works, not only ones webnn produced. The engine comes from the verified
-engine cache or an ahead-of-time build (see :mod:`webnn.trtx`); the runner (GPU, or
+engine cache or an ahead-of-time build (see :mod:`webnn.backends.trtx`); the runner (GPU, or
 the labelled simulation when ``simulate=True`` / ``WEBNN_TRTX_SIMULATE=1``) is kept per
 model and options, so repeated calls neither rebuild nor re-deserialize. Models with
 dynamic inputs get a default optimization profile around the first shapes seen; a later
@@ -69,7 +69,7 @@ _MAX_RUNNERS = 8
 
 
 def _options(workspace: int | None, profiles: Any, compute_capabilities: Any, optimization_level: int | None) -> Any:
-    from ..trtx.options import BuildOptions
+    from ..backends.trtx.options import BuildOptions
 
     return BuildOptions(
         workspace=workspace,
@@ -80,14 +80,14 @@ def _options(workspace: int | None, profiles: Any, compute_capabilities: Any, op
 
 
 def _cache(cache_dir: str | None, use_cache: bool) -> Any:
-    from ..trtx.cache import EngineCache
+    from ..backends.trtx.cache import EngineCache
 
     return EngineCache(cache_dir) if use_cache else None
 
 
 def _runner(model: bytes, shapes: dict[str, tuple[int, ...]], *, simulate: bool | None, cache_dir: str | None, use_cache: bool, options: Any, progress: bool | None, device: int) -> Any:
-    from ..trtx.session import open_runner
-    from ..trtx.simulate import simulate_requested
+    from ..backends.trtx.session import open_runner
+    from ..backends.trtx.simulate import simulate_requested
 
     sim = simulate_requested(simulate)
     sha = hashlib.sha256(model).hexdigest()
@@ -153,7 +153,7 @@ def run_trtx_with_inputs(
     device: int = 0,
 ) -> list[TrtxOutputWithData]:
     """Run the model on the given inputs with TensorRT-RTX; returns every model output with its data."""
-    from ..trtx.loaders import inspect_onnx
+    from ..backends.trtx.loaders import inspect_onnx
 
     model = bytes(onnx_model_bytes)
     info = inspect_onnx(model)
@@ -187,7 +187,7 @@ def run_trtx_zeroed(onnx_model_bytes: bytes, inputs: Sequence[TrtxInput], **opti
 
     An input's dtype is its ``data``'s when given, else the model's declared input type.
     """
-    from ..trtx.loaders import inspect_onnx
+    from ..backends.trtx.loaders import inspect_onnx
 
     types = {s.name: s.dtype for s in inspect_onnx(bytes(onnx_model_bytes)).inputs}
     zeroed = []
@@ -203,13 +203,13 @@ def run_trtx_zeroed(onnx_model_bytes: bytes, inputs: Sequence[TrtxInput], **opti
 
 def cache_info(cache_dir: str | None = None) -> dict:
     """The engine cache: directory, number of entries, bytes used, size limit, one item per engine."""
-    from ..trtx.cache import EngineCache
+    from ..backends.trtx.cache import EngineCache
 
     return EngineCache(cache_dir).info()
 
 
 def clear_cache(cache_dir: str | None = None) -> int:
     """Delete every cached engine and runtime cache; returns how many entries were removed."""
-    from ..trtx.cache import EngineCache
+    from ..backends.trtx.cache import EngineCache
 
     return EngineCache(cache_dir).clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from types import ModuleType
 
-from ..errors import BackendUnavailable
+from ...errors import BackendUnavailable
 
 INSTALL_HINT = 'pip install "webnn[trtx]"'
 

@@ -26,6 +26,7 @@ Only :mod:`.options`, :mod:`.device` and :mod:`.lib` import without TensorRT-RTX
 
 from __future__ import annotations
 
+from .backend import TrtxBackend, TrtxCompiledGraph
 from .options import BuildOptions, Profile
 
-__all__ = ["BuildOptions", "Profile"]
+__all__ = ["BuildOptions", "Profile", "TrtxBackend", "TrtxCompiledGraph"]

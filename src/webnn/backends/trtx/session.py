@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
-from ..errors import BackendUnavailable
+from ...errors import BackendUnavailable
 from .cache import EngineCache
 from .engines import EngineRecord, get_engine
 from .lib import trt_version

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..errors import ValidationError
+from ...errors import ValidationError
 
 #: Upper bound given to a dynamic dimension when nothing says otherwise (at least 2x the hint).
 DEFAULT_DYNAMIC_MAX = 64

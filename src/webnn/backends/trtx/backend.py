@@ -22,14 +22,14 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..converters import default_registry
-from ..errors import BackendUnavailable, InvalidStateError, ValidationError
-from ..graph import GraphInfo
-from ..trtx.lib import cuda_python_available, trt_available, trt_version
-from ..trtx.simulate import simulate_requested
-from ..tensor import HostStorage, TensorStorage
-from ..types import MLOperandDescriptor
-from . import Backend, CompiledGraph
+from ...converters import default_registry
+from ...errors import BackendUnavailable, InvalidStateError, ValidationError
+from ...graph import GraphInfo
+from .lib import cuda_python_available, trt_available, trt_version
+from .simulate import simulate_requested
+from ...tensor import HostStorage, TensorStorage
+from ...types import MLOperandDescriptor
+from .. import Backend, CompiledGraph
 
 
 class TrtxCompiledGraph(CompiledGraph):
@@ -60,8 +60,8 @@ class TrtxCompiledGraph(CompiledGraph):
             out = self._runner.infer(inputs)
             return {n: out[o] for n, o in self._output_names.items()}
         # DLPack arrays on this GPU (accepts_device): consumed without a copy and bound directly.
-        from ..tensor import DLPACK_CUDA, device_name, dlpack_device_of
-        from ..trtx.dlpack import consume
+        from ...tensor import DLPACK_CUDA, device_name, dlpack_device_of
+        from .dlpack import consume
 
         runner = self._runner
         handle = runner._cuda.stream_handle(runner._stream) if runner.active else None
@@ -89,7 +89,7 @@ class TrtxCompiledGraph(CompiledGraph):
         """The GPU runner takes CUDA arrays as they are: on its own device they are bound (no host
         copy); on another CUDA device ``run`` raises a ValidationError instead of a silent trip
         through the host."""
-        from ..tensor import DLPACK_CUDA
+        from ...tensor import DLPACK_CUDA
 
         return self._runner is not None and not self.simulated and int(dl_device[0]) == DLPACK_CUDA
 
@@ -99,7 +99,7 @@ class TrtxCompiledGraph(CompiledGraph):
             raise InvalidStateError("dispatch: graph was destroyed")
         if self.simulated:
             return super().dispatch(inputs, outputs)
-        from ..trtx.storage import DeviceStorage
+        from .storage import DeviceStorage
 
         def bound(s: TensorStorage) -> bool:
             return isinstance(s, DeviceStorage) and s.memory.device == self._runner.device
@@ -136,8 +136,8 @@ class TrtxBackend(Backend):
         progress: bool | None = None,
         device: int = 0,
     ) -> None:
-        from ..trtx.cache import EngineCache
-        from ..trtx.options import BuildOptions
+        from .cache import EngineCache
+        from .options import BuildOptions
 
         self.simulated = simulate_requested(simulate)
         ok, why = self.availability(simulate=self.simulated, device=device)
@@ -166,7 +166,7 @@ class TrtxBackend(Backend):
         ok, why = cuda_python_available()
         if not ok:
             return False, why
-        from ..trtx.device import check_gpu
+        from .device import check_gpu
 
         ok, why, _ = check_gpu(device)
         if not ok:
@@ -175,14 +175,14 @@ class TrtxBackend(Backend):
 
     @classmethod
     def supports_compute_capability(cls, cc: tuple[int, int]) -> tuple[bool, str]:
-        from ..trtx.device import MIN_COMPUTE_CAPABILITY
+        from .device import MIN_COMPUTE_CAPABILITY
 
         if tuple(cc) >= MIN_COMPUTE_CAPABILITY:
             return True, ""
         return False, "TensorRT-RTX needs compute capability 7.5 (Turing) or newer"
 
     def compile(self, info: GraphInfo) -> TrtxCompiledGraph:
-        from ..trtx.session import open_runner
+        from .session import open_runner
 
         converted = default_registry().convert(info, "onnx")
         label = f"graph {info.content_hash()[:12]}"
@@ -202,7 +202,7 @@ class TrtxBackend(Backend):
         """Device memory on the GPU runner (dispatch binds it directly); host memory when simulated."""
         if self.simulated:
             return HostStorage(descriptor)
-        from ..trtx.storage import DeviceStorage, TensorMemory
+        from .storage import DeviceStorage, TensorMemory
 
         if self._tensor_memory is None:
             self._tensor_memory = TensorMemory(self._cuda, self.device)
@@ -212,7 +212,7 @@ class TrtxBackend(Backend):
         v = trt_version()
         if self.simulated:
             return f"TensorRT-RTX {v} (simulated: real AOT engine build and cache, execution on ONNX Runtime CPU)"
-        from ..trtx.device import check_gpu
+        from .device import check_gpu
 
         _, _, gpu = check_gpu(self.device)
         where = f" on {gpu.name} (compute capability {gpu.compute_capability[0]}.{gpu.compute_capability[1]})" if gpu else ""

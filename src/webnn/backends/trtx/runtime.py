@@ -29,8 +29,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..errors import TrtxRuntimeFailed
-from ..tensor import DLPACK_CUDA
+from ...errors import TrtxRuntimeFailed
+from ...tensor import DLPACK_CUDA
 from .dlpack import DeviceArray, copy_to
 from .dtypes import numpy_dtype
 from .lib import trt
@@ -471,7 +471,7 @@ class TrtxRunner:
         """Run with device buffers bound directly as tensor addresses (``set_tensor_address``).
 
         ``inputs``: engine input name -> device pointer (int) holding the data, a consumed DLPack
-        array on this device (:class:`~webnn.trtx.dlpack.DeviceArray`: bound directly when
+        array on this device (:class:`~webnn.backends.trtx.dlpack.DeviceArray`: bound directly when
         C-contiguous, else gathered device-to-device into this runner's buffer), or a host array
         (staged through this runner's buffer). ``outputs``: engine output name -> device
         pointer to write into, or None for a host result (returned). No host copy is made for

@@ -18,7 +18,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..errors import TrtxRuntimeFailed
+from ...errors import TrtxRuntimeFailed
 from .engines import EngineRecord
 
 ENV = "WEBNN_TRTX_SIMULATE"
@@ -62,7 +62,7 @@ class SimulatedRunner:
         if self._closed:
             raise TrtxRuntimeFailed(f"{self.label}: the runner was closed")
         if self._session is None:
-            from ..backends.onnxruntime import create_session
+            from ..onnxruntime import create_session
 
             self._session = create_session(self.record.onnx)
         return self

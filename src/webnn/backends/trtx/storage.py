@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidStateError, ValidationError
-from ..tensor import DLPACK_CUDA, TensorStorage
-from ..types import MLOperandDescriptor
+from ...errors import InvalidStateError, ValidationError
+from ...tensor import DLPACK_CUDA, TensorStorage
+from ...types import MLOperandDescriptor
 from .dlpack import _alive, _DLManagedTensor, consume, copy_to, make_capsule  # noqa: F401 - re-exported for tests
 from .runtime import _Buffer, _round
 

@@ -51,7 +51,7 @@ class EntryInvalid(Exception):
 
 def default_cache_dir() -> Path:
     """``$WEBNN_CACHE_DIR``, else ``$XDG_CACHE_HOME/webnn``, else ``~/.cache/webnn``."""
-    from ..cache_dir import cache_dir
+    from ...cache_dir import cache_dir
 
     return cache_dir()
 
