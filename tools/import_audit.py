@@ -53,6 +53,17 @@ def _type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
+def _refuses_to_import(tree: ast.Module) -> bool:
+    """Whether a module raises ImportError at its top level (it needs an optional dependency)."""
+    for n in tree.body:
+        if isinstance(n, ast.If) and any(isinstance(s, ast.Raise) and isinstance(s.exc, ast.Call) and getattr(s.exc.func, "id", "") == "ImportError" for s in n.body):
+            return True
+    return False
+
+
+OPTIONAL: set[str] = set()  # webnn modules that refuse to import without an optional dependency
+
+
 def scan(root: Path) -> tuple[list[Imp], dict[str, set[str]], set[str]]:
     """(imports, names defined at module level per module, package modules)."""
     imports: list[Imp] = []
@@ -65,6 +76,8 @@ def scan(root: Path) -> tuple[list[Imp], dict[str, set[str]], set[str]]:
         text = path.read_text()
         lines = text.splitlines()
         tree = ast.parse(text)
+        if _refuses_to_import(tree):
+            OPTIONAL.add(mod)
         defined[mod] = {
             t.id if isinstance(t, ast.Name) else t.name
             for n in tree.body
@@ -132,6 +145,8 @@ def heavy_at_import(mod: str, imports: list[Imp], modules: set[str], seen: set[s
     parts = mod.split(".")
     chain += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in modules]  # parents run first
     for m in chain:
+        if m in OPTIONAL:
+            return "an optional dependency"
         for i in imports:
             if i.module != m or i.level != "module":
                 continue

@@ -211,10 +211,10 @@ def gather_info() -> dict[str, Any]:
 
     report = devices.detect()
     backends = {}
-    from .context import BACKENDS
+    from .backends import BACKENDS
 
     for name in BACKENDS:
-        module = selection.ENGINE_MODULES.get(name)
+        module = BACKENDS[name].engine_module
         dist, version = _dist_version(module) if module else (None, None)
         c = selection.check_backend(name)
         entry = {"engine": module, "package": dist, "version": version, "installed": version is not None, **c.to_json()}
@@ -506,13 +506,8 @@ class _GraphRunner(_Runner):
         return lambda: self.ctx.dispatch(self.graph, ins, outs)
 
 
-_ONNX_EXECUTORS = {"onnxruntime": ("onnx", "Onnx"), "trtx": ("trtx", "Trtx"), "coreml": ("coreml", "Coreml")}
-
-
 class _OnnxRunner(_Runner):
     def __init__(self, path: Path, args: argparse.Namespace, bench: bool = False) -> None:
-        import importlib
-
         import onnx
 
         from . import selection
@@ -525,12 +520,14 @@ class _OnnxRunner(_Runner):
             if not c.ok:
                 raise _unavailable_error(name, c.reason)
             self.note = "requested by --backend"
+            chosen = c.options
         else:
             sel = selection.select_backend(True, "high-performance", options=_backend_options(args))
             name = sel.name  # high-performance: TensorRT-RTX or ONNX Runtime, both read ONNX
             self.note = sel.reason
+            chosen = sel.options
         self.backend = name
-        self.simulated = selection._simulate(name, _backend_options(args), os.environ, explicit=bool(args.backend))
+        self.simulated = bool(chosen.get("simulate"))
         try:
             model = onnx.load(str(path))
         except Exception as e:  # noqa: BLE001
@@ -547,23 +544,18 @@ class _OnnxRunner(_Runner):
             self.specs[vi.name] = (dtype, None if any(d is None for d in dims) else tuple(dims))
         self.output_names = [o.name for o in model.graph.output]
         self.first_run = "first run, includes loading the model into the engine"
-        mod_name, prefix = _ONNX_EXECUTORS[name]
         if name == "onnxruntime" and bench:
             from .backends.onnxruntime import create_session
 
             sess = create_session(self.model_bytes)
             self._call = lambda feed: dict(zip(self.output_names, sess.run(self.output_names, feed)))
             return
-        try:
-            mod = importlib.import_module(f"webnn.executors.{mod_name}")
-        except ImportError as e:
-            raise _unavailable_error(name, f"webnn.executors.{mod_name} is not available ({e})") from None
-        run_fn = getattr(mod, f"run_{mod_name}_with_inputs", None)
-        input_cls = getattr(mod, f"{prefix}Input", None)
-        if run_fn is None or input_cls is None:
-            raise _unavailable_error(name, f"webnn.executors.{mod_name} has no run_{mod_name}_with_inputs/{prefix}Input")
+        from .executors import ModelInput as input_cls
+        from .executors.onnx import run_onnx_with_inputs
+        from .executors.trtx import run_trtx_with_inputs
 
-        opts = _backend_options(args)
+        run_fn = {"onnxruntime": run_onnx_with_inputs, "trtx": run_trtx_with_inputs}[name]
+        opts = chosen
         try:
             params = inspect.signature(run_fn).parameters
             takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())

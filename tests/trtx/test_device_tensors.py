@@ -120,7 +120,7 @@ def test_host_storages_are_staged(records) -> None:  # noqa: ANN001
 
 
 def test_dlpack_capsule_describes_the_device_buffer(records) -> None:  # noqa: ANN001
-    from webnn.backends.trtx.storage import _alive, _DLManagedTensor
+    from webnn.backends.trtx.dlpack import _alive, _DLManagedTensor
 
     cuda = FakeCuda()
     mem = TensorMemory(cuda)

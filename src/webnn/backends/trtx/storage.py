@@ -3,7 +3,7 @@
 :class:`DeviceStorage` keeps one tensor's bytes in a device allocation (``CudaApi.malloc``);
 ``write`` is one host->device copy through a shared pinned staging buffer, ``read`` one
 device->host copy, each followed by a synchronize so every storage operation is complete
-when it returns. ``TrtxCompiledGraph.dispatch`` binds ``DeviceStorage.ptr`` directly as the
+when it returns. ``TrtxCompiledGraph.dispatch`` binds ``DeviceStorage.device_ptr()`` directly as the
 engine's tensor address, so chained dispatches never touch the host.
 
 :class:`TensorMemory` is the per-backend part: the CUDA API, a stream for tensor copies and
@@ -21,8 +21,9 @@ import numpy as np
 from ...errors import InvalidStateError, ValidationError
 from ...tensor import DLPACK_CUDA, TensorStorage
 from ...types import MLOperandDescriptor
-from .dlpack import _alive, _DLManagedTensor, consume, copy_to, make_capsule  # noqa: F401 - re-exported for tests
-from .runtime import _Buffer, _round
+from .cuda import CudaApi
+from .dlpack import consume, copy_to, make_capsule
+from .runtime import StagedBuffer, aligned
 
 
 class TensorMemory:
@@ -30,19 +31,17 @@ class TensorMemory:
 
     def __init__(self, cuda: Any = None, device: int = 0) -> None:
         if cuda is None:
-            from .cuda import CudaApi
-
             cuda = CudaApi()
         self.cuda = cuda
         self.device = device
         self.lock = threading.RLock()
         cuda.init_context(device)
         self.stream = cuda.stream_create()
-        self.staging = _Buffer(cuda, self.stream, device)  # host part only
+        self.staging = StagedBuffer(cuda, self.stream, device)  # host part only
         self._finalizer = weakref.finalize(self, TensorMemory._close, cuda, self.stream, self.staging)
 
     @staticmethod
-    def _close(cuda: Any, stream: Any, staging: _Buffer) -> None:
+    def _close(cuda: Any, stream: Any, staging: StagedBuffer) -> None:
         try:
             cuda.stream_sync(stream)
             staging.release()
@@ -68,7 +67,7 @@ class DeviceStorage(TensorStorage):
         cuda, stream = memory.cuda, memory.stream
         with memory.lock:
             memory.select()
-            self.ptr = cuda.malloc(_round(self.nbytes), stream, memory.device)
+            self.ptr = cuda.malloc(aligned(self.nbytes), stream, memory.device)
             try:
                 if self.nbytes:
                     host = memory.staging.ensure_host(self.nbytes)
@@ -90,14 +89,15 @@ class DeviceStorage(TensorStorage):
         except Exception:  # noqa: BLE001 - never raise from a finalizer (e.g. at interpreter exit)
             pass
 
-    def _live(self) -> int:
+    def device_ptr(self) -> int:
+        """The device pointer (InvalidStateError once the memory was released)."""
         if not self._finalizer.alive:
             raise InvalidStateError("MLTensor: the tensor's device memory was released")
         return self.ptr
 
     # -- host copies ---------------------------------------------------------------------
     def read_into(self, out: np.ndarray) -> None:
-        ptr = self._live()
+        ptr = self.device_ptr()
         m = self.memory
         with m.lock:
             m.select()
@@ -113,7 +113,7 @@ class DeviceStorage(TensorStorage):
         return out
 
     def write(self, array: np.ndarray) -> None:
-        ptr = self._live()
+        ptr = self.device_ptr()
         m = self.memory
         with m.lock:
             m.select()
@@ -129,7 +129,7 @@ class DeviceStorage(TensorStorage):
             if int(dl_device[0]) == DLPACK_CUDA:  # never a silent trip through the host
                 raise ValidationError(f"write_tensor: data lives on cuda:{dl_device[1]}, the tensor on cuda:{self.memory.device}; move it there first")
             return False  # not CUDA memory: the context goes through the host
-        ptr = self._live()
+        ptr = self.device_ptr()
         m = self.memory
         with m.lock:
             m.select()
@@ -152,7 +152,7 @@ class DeviceStorage(TensorStorage):
             if kwargs.get("copy") is False or tuple(dl_device)[0] != 1:
                 raise BufferError(f"MLTensor: the tensor lives on CUDA device {self.memory.device}; cannot export it to {tuple(dl_device)} without a copy")
             return self.read().__dlpack__()
-        return _dlpack_capsule(self, self._live())
+        return _dlpack_capsule(self, self.device_ptr())
 
     def release(self) -> None:
         self._finalizer()
