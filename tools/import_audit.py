@@ -86,9 +86,13 @@ def scan(root: Path) -> tuple[list[Imp], dict[str, set[str]], set[str]]:
         }
 
         def has_comment(line: int) -> bool:
-            here = lines[line - 1]
-            before = lines[line - 2].strip() if line >= 2 else ""
-            return "#" in here or before.startswith("#")
+            """A comment on the line, or on the line before its block of import lines."""
+            if "#" in lines[line - 1]:
+                return True
+            k = line - 2
+            while k >= 0 and lines[k].strip().startswith(("import ", "from ")):
+                k -= 1
+            return k >= 0 and lines[k].strip().startswith("#")
 
         def visit(node: ast.AST, level: str) -> None:
             for child in ast.iter_child_nodes(node):

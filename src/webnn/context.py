@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, CompiledGraph, backend_class
+from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, backend_class
 from .builder import MLGraphBuilder
 from .errors import ConversionError, CoremlRuntimeFailed, InvalidStateError, TrtxRuntimeFailed, UnsupportedError, ValidationError
 from .graph import GraphInfo

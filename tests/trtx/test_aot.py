@@ -10,10 +10,10 @@ import pytest
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
 import webnn  # noqa: E402
-from webnn.errors import GraphError, TrtxRuntimeFailed, ValidationError  # noqa: E402
 from webnn.backends.trtx.engines import get_engine  # noqa: E402
 from webnn.backends.trtx.loaders import build_engine, inspect_onnx, network_from_onnx  # noqa: E402
 from webnn.backends.trtx.options import BuildOptions, Profile, default_profile  # noqa: E402
+from webnn.errors import GraphError, TrtxRuntimeFailed, ValidationError  # noqa: E402
 
 from . import models  # noqa: E402
 from .conftest import LIGHT_MODELS, light_model  # noqa: E402

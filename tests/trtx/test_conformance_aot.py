@@ -16,7 +16,6 @@ pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip i
 
 from tests.conformance.harness import DATA, check_close, load_cases  # noqa: E402
 from tests.conformance.xfail import XFAIL  # noqa: E402
-
 from webnn.backends.trtx.legalize import legalize  # noqa: E402
 
 from .rejections import capture_context, classify  # noqa: E402

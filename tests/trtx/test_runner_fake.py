@@ -17,13 +17,13 @@ pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip i
 
 import tensorrt_rtx as trt  # noqa: E402
 
-from webnn.devices import GpuInfo  # noqa: E402
-from webnn.errors import TrtxRuntimeFailed  # noqa: E402
 from webnn.backends.trtx.cache import EngineCache  # noqa: E402
 from webnn.backends.trtx.engines import EngineRecord, get_engine  # noqa: E402
 from webnn.backends.trtx.options import BuildOptions, Profile  # noqa: E402
 from webnn.backends.trtx.runtime import EngineInvalid, TrtxRunner  # noqa: E402
 from webnn.backends.trtx.session import open_runner, runtime_cache_io  # noqa: E402
+from webnn.devices import GpuInfo  # noqa: E402
+from webnn.errors import TrtxRuntimeFailed  # noqa: E402
 
 from . import models  # noqa: E402
 from .fakes import FakeCuda, FakeRuntime  # noqa: E402

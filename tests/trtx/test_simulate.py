@@ -9,10 +9,10 @@ import pytest
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
 import webnn  # noqa: E402
+from webnn.backends.trtx import TrtxBackend  # noqa: E402
 from webnn.errors import BackendUnavailable, TrtxRuntimeFailed, ValidationError  # noqa: E402
 from webnn.executors import trtx as ex  # noqa: E402
 from webnn.executors.trtx import TrtxInput, run_trtx_with_inputs, run_trtx_zeroed  # noqa: E402
-from webnn.backends.trtx import TrtxBackend  # noqa: E402
 
 from . import models  # noqa: E402
 from .conftest import LIGHT_MODELS, light_input, light_model, light_reference  # noqa: E402

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
-import sys
 import tempfile
 import threading
 import zipfile

@@ -9,10 +9,13 @@ graphs.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -42,4 +45,17 @@ class ModelOutputWithData:
     data: np.ndarray
 
 
-__all__ = ["ModelInput", "ModelOutput", "ModelOutputWithData"]
+def takes_options_of(backend: type) -> Callable[[F], F]:
+    """Show ``backend``'s keyword options in the signature of a ``(model, inputs, **options)`` function
+    that passes them on to it (for ``help()`` and callers that check option names)."""
+
+    def mark(fn: F) -> F:
+        own = [p for p in inspect.signature(fn).parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        theirs = [p for n, p in inspect.signature(backend.__init__).parameters.items() if n != "self" and p.kind is inspect.Parameter.KEYWORD_ONLY]
+        fn.__signature__ = inspect.signature(fn).replace(parameters=own + theirs)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+__all__ = ["ModelInput", "ModelOutput", "ModelOutputWithData", "takes_options_of"]

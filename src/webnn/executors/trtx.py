@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..backends.trtx import TrtxBackend
 from ..backends.trtx.direct import cache_info, clear_cache, close_all, run_model
-from . import ModelInput, ModelOutput, ModelOutputWithData
+from . import ModelInput, ModelOutput, ModelOutputWithData, takes_options_of
 
 
 class TrtxInput(ModelInput):
@@ -27,31 +28,23 @@ class TrtxOutputWithData(ModelOutputWithData):
     """A TensorRT-RTX output's name, shape and data."""
 
 
-def run_trtx_with_inputs(
-    onnx_model_bytes: bytes,
-    inputs: Sequence[ModelInput],
-    *,
-    simulate: bool | None = None,
-    cache_dir: str | None = None,
-    cache: bool = True,
-    workspace: int | None = None,
-    profiles: Sequence[Any] | None = None,
-    compute_capabilities: Sequence[str] | None = None,
-    optimization_level: int | None = None,
-    progress: bool | None = None,
-    device: int = 0,
-) -> list[TrtxOutputWithData]:
-    """Run the model on the given inputs with TensorRT-RTX; returns every model output with its data (options: docs/trtx.md)."""
-    out = run_model(
-        onnx_model_bytes, inputs, simulate=simulate, cache_dir=cache_dir, cache=cache, workspace=workspace, profiles=profiles,
-        compute_capabilities=compute_capabilities, optimization_level=optimization_level, progress=progress, device=device,
-    )
+@takes_options_of(TrtxBackend)
+def run_trtx_with_inputs(onnx_model_bytes: bytes, inputs: Sequence[ModelInput], **options: Any) -> list[TrtxOutputWithData]:
+    """Run the model on the given inputs with TensorRT-RTX; returns every model output with its data.
+
+    ``options`` are :class:`~webnn.backends.trtx.TrtxBackend`'s: ``simulate``, ``cache_dir``,
+    ``cache``, ``cache_max_bytes``, ``workspace``, ``profiles``, ``compute_capabilities``,
+    ``optimization_level``, ``progress``, ``device`` (docs/trtx.md).
+    """
+    out = run_model(TrtxBackend(**options), onnx_model_bytes, inputs)
     return [TrtxOutputWithData(n, list(a.shape), a) for n, a in out.items()]
 
 
+@takes_options_of(TrtxBackend)
 def run_trtx_zeroed(onnx_model_bytes: bytes, inputs: Sequence[ModelInput], **options: Any) -> list[TrtxOutput]:
     """Run the model on zero-filled inputs of the given shapes (dtype: ``data``'s, else the model's); returns output shapes and data types."""
-    return [TrtxOutput(n, list(a.shape), a.dtype.name) for n, a in run_model(onnx_model_bytes, inputs, zeroed=True, **options).items()]
+    out = run_model(TrtxBackend(**options), onnx_model_bytes, inputs, zeroed=True)
+    return [TrtxOutput(n, list(a.shape), a.dtype.name) for n, a in out.items()]
 
 
 __all__ = [

@@ -1,10 +1,11 @@
-"""TensorRT-RTX plumbing: ONNX bytes -> engine -> CUDA execution, in small single-purpose steps.
+"""TensorRT-RTX: the backend and its plumbing (ONNX bytes -> engine -> CUDA execution), in small single-purpose steps.
 
 The pieces, in the order a graph goes through them (Polygraphy-style: each does one step):
 
-- :mod:`.lib` imports ``tensorrt_rtx`` lazily and says how to install it when it is missing;
-- :mod:`.device` finds a CUDA driver and NVIDIA GPUs without initialising CUDA where no
-  driver is installed;
+- :mod:`.backend` is the backend (:class:`TrtxBackend`: options, ``availability()``, ``compile``)
+  and its compiled graph;
+- :mod:`.lib` imports ``tensorrt_rtx`` lazily, says how to install it when it is missing, and
+  reads the compute capabilities it supports from its ``ComputeCapability`` enum;
 - :mod:`.options` holds the build options (workspace, optimization profiles, compute
   capabilities) that, with the ONNX bytes and the TensorRT-RTX version, make the cache key;
 - :mod:`.legalize` rewrites, exactly, the few ONNX constructs TensorRT-RTX's parser refuses
@@ -15,13 +16,16 @@ The pieces, in the order a graph goes through them (Polygraphy-style: each does 
 - :mod:`.engines` ties them together: ``get_engine`` loads a verified entry or builds one;
 - :mod:`.cuda` wraps the few CUDA runtime calls (cuda-python) the runner needs;
 - :mod:`.runtime` runs an engine on a GPU (one execution context, one stream, reused
-  device buffers, output allocator, runtime cache);
-- :mod:`.simulate` is the labelled stand-in for :mod:`.runtime` on machines without a CUDA
-  driver: real build and caching, then the source ONNX on ONNX Runtime CPU;
+  device buffers, output allocator, runtime cache; one execution path, ``dispatch``);
+- :mod:`.simulate` is the labelled stand-in for :mod:`.runtime` on machines without a
+  supported GPU: real build and caching, then the source ONNX on ONNX Runtime CPU;
 - :mod:`.session` opens the right runner for an engine, rebuilding once if the GPU's
-  validity check rejects it.
+  validity check rejects it;
+- :mod:`.storage` and :mod:`.dlpack` keep MLTensors in device memory and exchange CUDA arrays;
+- :mod:`.direct` runs ONNX model bytes directly (the seed's ``run_trtx_*``).
 
-Only :mod:`.options`, :mod:`.device` and :mod:`.lib` import without TensorRT-RTX installed.
+Which GPU is present comes from :mod:`webnn.devices`, the one GPU probe. Every module imports
+without TensorRT-RTX installed; :mod:`.lib` imports it when it is first needed.
 """
 
 from __future__ import annotations

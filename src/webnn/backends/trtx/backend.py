@@ -140,9 +140,11 @@ class TrtxBackend(Backend):
         device: int = 0,
     ) -> None:
         self.simulated = simulate_requested(simulate)
-        ok, why = self.availability(simulate=self.simulated, device=device)
-        if not ok:
-            raise BackendUnavailable(f"TensorRT-RTX backend unavailable: {why}")
+        avail = self.availability(simulate=self.simulated, device=device)
+        if not avail.ok:
+            raise BackendUnavailable(f"TensorRT-RTX backend unavailable: {avail.reason}")
+        #: The GPU the engines run on (None when simulated).
+        self.gpu = avail.gpu
         self.options = BuildOptions(
             workspace=workspace,
             profiles=tuple(profiles or ()),
@@ -217,18 +219,15 @@ class TrtxBackend(Backend):
                     problems.append(("compute_capability", f"{gpu.name} has compute capability {gpu.compute_capability_str}; {why}{_SIMULATE_HINT}"))
         return Availability(problems, gpu, notes)
 
+    def open_runner(self, onnx_bytes: bytes, *, label: str, hints: Mapping[str, Sequence[int]] | None = None) -> tuple[Runner, EngineRecord]:
+        """(activated runner, engine record) for ONNX bytes with this backend's options (see :func:`.session.open_runner`)."""
+        return open_runner(
+            onnx_bytes, self.options, cache=self.cache, simulate=self.simulated, hints=hints, label=label, progress=self.progress, device=self.device, gpu=self.gpu
+        )
+
     def compile(self, info: GraphInfo) -> TrtxCompiledGraph:
         converted = default_registry().convert(info, "onnx")
-        label = f"graph {info.content_hash()[:12]}"
-        runner, record = open_runner(
-            converted.data,
-            self.options,
-            cache=self.cache,
-            simulate=self.simulated,
-            label=label,
-            progress=self.progress,
-            device=self.device,
-        )
+        runner, record = self.open_runner(converted.data, label=f"graph {info.content_hash()[:12]}")
         names = converted.metadata.get("output_names") or {n: n for n in info.outputs}
         return TrtxCompiledGraph(runner, record, names)
 
@@ -244,6 +243,6 @@ class TrtxBackend(Backend):
         v = trt_version()
         if self.simulated:
             return f"TensorRT-RTX {v} (simulated: real AOT engine build and cache, execution on ONNX Runtime CPU)"
-        gpu = self.availability(device=self.device).gpu
+        gpu = self.gpu
         where = f" on {gpu.name} (compute capability {gpu.compute_capability_str})" if gpu else ""
         return f"TensorRT-RTX {v}{where}"

@@ -9,45 +9,28 @@ a default optimization profile around the first shapes seen; a later shape outsi
 
 from __future__ import annotations
 
-import hashlib
 import json
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 
-from ...errors import BackendUnavailable
 from .. import ModelCache, feed_from, zeroed_inputs
 from .backend import TrtxBackend
 from .cache import EngineCache
 from .engines import EngineRecord
 from .loaders import inspect_onnx
-from .options import BuildOptions
-from .session import open_runner
 from .runtime import TrtxRunner
-from .simulate import SimulatedRunner, simulate_requested
+from .simulate import SimulatedRunner
 
 _RUNNERS: "ModelCache[tuple, tuple[SimulatedRunner | TrtxRunner, EngineRecord]]" = ModelCache(8, close=lambda item: item[0].close())
 
 
-def run_model(
-    onnx_model_bytes: bytes,
-    inputs: Iterable[Any],
-    *,
-    zeroed: bool = False,
-    simulate: bool | None = None,
-    cache_dir: str | None = None,
-    cache: bool = True,
-    workspace: int | None = None,
-    profiles: Sequence[Any] | None = None,
-    compute_capabilities: Sequence[str] | None = None,
-    optimization_level: int | None = None,
-    progress: bool | None = None,
-    device: int = 0,
-) -> dict[str, np.ndarray]:
-    """Run ONNX model bytes on the seed API's inputs (``name``, ``shape``, ``data``); every output, in model order.
+def run_model(backend: TrtxBackend, onnx_model_bytes: bytes, inputs: Iterable[Any], *, zeroed: bool = False) -> dict[str, np.ndarray]:
+    """Run ONNX model bytes on the seed API's inputs (``name``, ``shape``, ``data``) with ``backend``'s
+    options; every output, in model order.
 
     Arrays must have the model's input types (lists take them). ``zeroed``: zero-filled inputs of
-    the given shapes instead (dtype: ``data``'s, else the model's). Options as for the backend.
+    the given shapes instead (dtype: ``data``'s, else the model's).
     """
     model = bytes(onnx_model_bytes)
     info = inspect_onnx(model)
@@ -55,31 +38,13 @@ def run_model(
     if zeroed:
         inputs = zeroed_inputs(inputs, types)
     feed = feed_from(inputs, types, "run_trtx", check_dtypes=True)
-    sim = simulate_requested(simulate)
-    options = BuildOptions(
-        workspace=workspace,
-        profiles=tuple(profiles or ()),
-        compute_capabilities=tuple(compute_capabilities or ()),
-        optimization_level=optimization_level,
-    )
     shapes = {n: a.shape for n, a in feed.items()}
-    key = (info.sha256, json.dumps(options.to_json(), sort_keys=True), str(cache_dir), cache, sim, device)
+    cache = backend.cache
+    key = (info.sha256, json.dumps(backend.options.to_json(), sort_keys=True), str(cache.dir) if cache else None, backend.simulated, backend.device)
 
     def build() -> tuple[SimulatedRunner | TrtxRunner, EngineRecord]:
-        avail = TrtxBackend.availability(simulate=sim, device=device)
-        if not avail.ok:
-            raise BackendUnavailable(f"TensorRT-RTX cannot run here: {avail.reason}")
-        return open_runner(
-            model,
-            options,
-            cache=EngineCache(cache_dir) if cache else None,
-            simulate=sim,
-            hints=shapes,
-            label=f"onnx {hashlib.sha256(model).hexdigest()[:12]}",
-            progress=progress,
-            device=device,
-            gpu=avail.gpu,
-        )
+        label = f"onnx {info.sha256[:12]}"
+        return backend.open_runner(model, label=label, hints=shapes)
 
     runner, _ = _RUNNERS.get(key, build, usable=lambda item: item[1].covers(shapes))
     out = runner.infer(feed)

@@ -118,10 +118,10 @@ def _make_output_allocator(runner: "TrtxRunner") -> Any:
             self.shapes: dict[str, tuple[int, ...]] = {}
 
         def reallocate_output(self, tensor_name, memory, size, alignment) -> int:  # noqa: ANN001
-            return runner._output_buffer(tensor_name).ensure_device(max(int(size), 1))
+            return runner._buffer(tensor_name).ensure_device(max(int(size), 1))
 
         def reallocate_output_async(self, tensor_name, memory, size, alignment, stream) -> int:  # noqa: ANN001
-            return runner._output_buffer(tensor_name).ensure_device(max(int(size), 1))
+            return runner._buffer(tensor_name).ensure_device(max(int(size), 1))
 
         def notify_shape(self, tensor_name, shape) -> None:  # noqa: ANN001
             self.shapes[tensor_name] = tuple(int(d) for d in shape)
@@ -162,8 +162,7 @@ class TrtxRunner:
         self._rc_io = runtime_cache
         self._cuda = cuda
         self._runtime = runtime
-        self._engine = self._context = self._config = self._rcache = self._stream = None
-        self._allocator = None
+        self._drop_engine()
         self._buffers: dict[str, StagedBuffer] = {}
         self._io: list[_IO] = []
         self._last_shapes: dict[str, tuple[int, ...]] = {}
@@ -236,7 +235,7 @@ class TrtxRunner:
                 if not self._context.set_output_allocator(io.name, self._allocator):
                     raise TrtxRuntimeFailed(f"{self.label}: could not set the output allocator for {io.name!r}")
             else:
-                buf = self._output_buffer(io.name)
+                buf = self._buffer(io.name)
                 ptr = buf.ensure_device(int(np.prod(io.shape, dtype=np.int64)) * io.dtype.itemsize)
                 self._set_address(io.name, ptr)
 
@@ -333,20 +332,23 @@ class TrtxRunner:
                 cuda.stream_destroy(stream)
             except Exception as e:  # noqa: BLE001
                 errors.append(e)
-        # Order matters: context before engine, the runtime cache/config with the context.
-        self._stream = None
-        self._context = None
-        self._allocator = None
-        self._rcache = None
-        self._config = None
-        self._engine = None
+        self._drop_engine()
         self._addresses.clear()
         self._last_shapes.clear()
         if errors:
             log.warning("webnn trtx: errors while releasing %s: %s", self.label, "; ".join(map(str, errors)))
 
+    def _drop_engine(self) -> None:
+        """Forget the stream and TensorRT objects, in order: context before engine, the runtime cache/config with the context."""
+        self._stream: Any = None
+        self._context: Any = None
+        self._allocator: Any = None
+        self._rcache: Any = None
+        self._config: Any = None
+        self._engine: Any = None
+
     # -- buffers -------------------------------------------------------------------------
-    def _output_buffer(self, name: str) -> StagedBuffer:
+    def _buffer(self, name: str) -> StagedBuffer:
         buf = self._buffers.get(name)
         if buf is None:
             buf = self._buffers[name] = StagedBuffer(self._cuda, self._stream, self.device)
@@ -427,7 +429,7 @@ class TrtxRunner:
             if src.contiguous and src.nbytes:
                 self._set_address(io.name, src.ptr)
             else:
-                dptr = self._output_buffer(io.name).ensure_device(src.nbytes)
+                dptr = self._buffer(io.name).ensure_device(src.nbytes)
                 copy_to(cuda, dptr, src, stream)
                 self._set_address(io.name, dptr)
             return
@@ -440,7 +442,7 @@ class TrtxRunner:
                 self._last_shapes[io.name] = shape
         elif shape != io.shape:
             raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has shape {list(shape)}, the engine expects {list(io.shape)}")
-        buf = self._output_buffer(io.name)
+        buf = self._buffer(io.name)
         dptr = buf.ensure_device(a.nbytes)
         if a.nbytes:
             np.copyto(buf.ensure_host(a.nbytes), a.reshape(-1).view(np.uint8))
@@ -455,7 +457,7 @@ class TrtxRunner:
             self._set_address(io.name, dst)
             return False
         if not io.dynamic:  # its own buffer, allocated at activation (a dispatch may have bound a tensor)
-            self._set_address(io.name, self._output_buffer(io.name).dptr)
+            self._set_address(io.name, self._buffer(io.name).dptr)
         return True  # dynamic outputs: the output allocator supplies the buffer
 
     def _collect(self, host_outs: list[_IO]) -> dict[str, np.ndarray]:
@@ -469,7 +471,7 @@ class TrtxRunner:
                 if any(d < 0 for d in shape):
                     raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX reported no shape for output {io.name!r}")
             nbytes = int(np.prod(shape, dtype=np.int64)) * io.dtype.itemsize
-            buf = self._output_buffer(io.name)
+            buf = self._buffer(io.name)
             if nbytes and not buf.dptr:
                 raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX allocated no memory for output {io.name!r}")
             host = buf.ensure_host(nbytes) if nbytes else None

@@ -96,16 +96,27 @@ class DeviceStorage(TensorStorage):
         return self.ptr
 
     # -- host copies ---------------------------------------------------------------------
-    def read_into(self, out: np.ndarray) -> None:
+    def _through_staging(self, upload: np.ndarray | None = None, download: np.ndarray | None = None) -> None:
+        """One synchronised copy through the shared pinned buffer: the bytes ``upload`` to the device,
+        or the device's bytes into ``download``."""
         ptr = self.device_ptr()
         m = self.memory
         with m.lock:
             m.select()
-            if self.nbytes:
-                host = m.staging.ensure_host(self.nbytes)
+            if not self.nbytes:
+                return
+            host = m.staging.ensure_host(self.nbytes)
+            if upload is not None:
+                np.copyto(host, upload)
+                m.cuda.htod_async(ptr, m.staging.hptr, self.nbytes, m.stream)
+            else:
                 m.cuda.dtoh_async(m.staging.hptr, ptr, self.nbytes, m.stream)
-                m.cuda.stream_sync(m.stream)
-                np.copyto(out.reshape(-1).view(np.uint8), host, casting="no")
+            m.cuda.stream_sync(m.stream)
+            if download is not None:
+                np.copyto(download, host, casting="no")
+
+    def read_into(self, out: np.ndarray) -> None:
+        self._through_staging(download=out.reshape(-1).view(np.uint8))
 
     def read(self) -> np.ndarray:
         out = np.empty(self.descriptor.shape, self.descriptor.dtype)
@@ -113,15 +124,7 @@ class DeviceStorage(TensorStorage):
         return out
 
     def write(self, array: np.ndarray) -> None:
-        ptr = self.device_ptr()
-        m = self.memory
-        with m.lock:
-            m.select()
-            if self.nbytes:
-                host = m.staging.ensure_host(self.nbytes)
-                np.copyto(host, np.ascontiguousarray(array, dtype=self.descriptor.dtype).reshape(-1).view(np.uint8))
-                m.cuda.htod_async(ptr, m.staging.hptr, self.nbytes, m.stream)
-                m.cuda.stream_sync(m.stream)
+        self._through_staging(upload=np.ascontiguousarray(array, dtype=self.descriptor.dtype).reshape(-1).view(np.uint8))
 
     def write_dlpack(self, obj: Any, dl_device: tuple[int, int]) -> bool:
         """One device-to-device copy from a DLPack producer on this storage's CUDA device."""
