@@ -27,6 +27,7 @@ from typing import Any, Mapping
 from .backends import (
     BACKENDS,
     FALLBACK,
+    POWER_PREFERENCES,
     Availability,
     Backend,
     Probes,
@@ -38,6 +39,12 @@ from .backends import (
 )
 from .devices import GpuInfo
 from .errors import BackendUnavailable
+
+# Views of the registry (webnn.backends.BACKENDS), kept for callers of earlier versions.
+ENGINE_MODULES = {n: s.engine_module for n, s in BACKENDS.items()}
+INSTALL_HINTS = {n: s.install_hint for n, s in BACKENDS.items()}
+PRETTY = {n: s.pretty for n, s in BACKENDS.items()}
+PREFERENCE_ORDER = {pp: tuple(accelerators(pp)) for pp in POWER_PREFERENCES}
 
 
 @dataclass
