@@ -26,10 +26,10 @@ import onnx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from webnn.trtx.cache import EngineCache  # noqa: E402
-from webnn.trtx.device import probe  # noqa: E402
-from webnn.trtx.engines import get_engine  # noqa: E402
-from webnn.trtx.lib import trt_version  # noqa: E402
+from webnn.backends.trtx import TrtxBackend  # noqa: E402
+from webnn.backends.trtx.cache import EngineCache  # noqa: E402
+from webnn.backends.trtx.engines import get_engine  # noqa: E402
+from webnn.backends.trtx.lib import trt_version  # noqa: E402
 
 LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
 RESULTS = ROOT / "bench" / "results"
@@ -82,11 +82,11 @@ def bench_model(name: str, cache_root: Path, warm_repeats: int, iterations: int,
     if gpu:
         import onnxruntime as ort
 
-        from webnn.trtx.session import open_runner
-        from webnn.trtx.options import BuildOptions
+        from webnn.backends.trtx.options import BuildOptions
+        from webnn.backends.trtx.session import open_runner
 
         iname, x = light_input(model)
-        runner, _ = open_runner(model, BuildOptions(), cache=cache, simulate=False, progress=False)
+        runner, _ = open_runner(model, BuildOptions(), cache=cache, simulate=False, progress=False, gpu=TrtxBackend.availability(simulate=False).gpu)
         t = time.perf_counter()
         runner.infer({iname: x})  # first call: JIT kernel compilation (or runtime cache)
         row["first_infer_s"] = round(time.perf_counter() - t, 4)
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted(p.stem[6:] for p in LIGHT.glob("light_*.onnx"))
     if args.models:
         names = [n for n in names if n in args.models.split(",")]
-    dev = probe()
+    dev = TrtxBackend.availability(simulate=False)
     gpu = dev.ok
     rows = []
     with tempfile.TemporaryDirectory(prefix="webnn-trtx-bench-") as d:
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     speedups = [r["speedup"] for r in rows]
     result = {
         "trt_version": trt_version(),
-        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(), "gpu": dev.describe()},
+        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(), "gpu": str(dev.gpu) if dev.gpu else dev.reason},
         "rows": rows,
         "min_speedup": min(speedups) if speedups else None,
         "geomean_speedup": round(float(np.exp(np.mean(np.log(speedups)))), 1) if speedups else None,

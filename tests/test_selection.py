@@ -6,8 +6,10 @@ The real detection (``webnn.devices.detect``) parses fake ``/proc`` trees and fa
 
 from __future__ import annotations
 
+import enum
 import itertools
 import subprocess
+import types
 import warnings
 from pathlib import Path
 
@@ -17,7 +19,9 @@ import pytest
 import webnn
 from webnn import devices, selection
 from webnn.backends import Backend, CompiledGraph
+from webnn.backends.coreml import CoremlBackend
 from webnn.backends.onnxruntime import OnnxRuntimeBackend
+from webnn.backends.trtx import TrtxBackend
 
 # -- fake machines ------------------------------------------------------------------------------
 
@@ -194,31 +198,41 @@ class FakeAccel(Backend):
 
 
 class FakeTrtx(FakeAccel):
+    """Compiles on ONNX Runtime, but is checked like the real TensorRT-RTX backend (on the fake machine)."""
+
     name = "trtx"
+    availability = TrtxBackend.availability
+    configure = TrtxBackend.configure
 
 
 class FakeCoreml(FakeAccel):
     name = "coreml"
     error = webnn.CoremlRuntimeFailed
+    availability = CoremlBackend.availability
+
+
+#: What the TensorRT-RTX availability check reads from the library: 1.7's compute capabilities (no SM90).
+FAKE_TRT = types.SimpleNamespace(__version__="1.7.1.116", ComputeCapability=enum.Enum("ComputeCapability", "NONE CURRENT SM75 SM80 SM86 SM89 SM120 SM121"))
 
 
 def machine(tmp_path: Path, *, gpu: bool, trt: bool, cc: tuple[int, int] = (8, 9), macos: bool = False, coreml: bool = True, env: dict | None = None) -> selection.Probes:
     """A fake machine: detection runs on fake nvidia-smi output; packages/backends are faked."""
     out = f"0, NVIDIA Test GPU, {cc[0]}.{cc[1]}, 8192, 560.1, 00000000:01:00.0, GPU-test\n" if gpu and not macos else None
     dp = probes(tmp_path, smi_out=out, platform="darwin" if macos else "linux")
-    installed = {"onnxruntime", *(["tensorrt_rtx"] if trt else []), *(["coremltools"] if coreml else [])}
+    installed = {"onnxruntime", *(["tensorrt_rtx", "cuda"] if trt else []), *(["coremltools"] if coreml else [])}
     classes = {"onnxruntime": OnnxRuntimeBackend, "trtx": FakeTrtx, "coreml": FakeCoreml}
 
-    def load(name: str):
-        if name == "trtx" and not trt:
-            raise ImportError("No module named 'tensorrt_rtx'")
-        return classes[name]
+    def import_module(name: str):
+        if name.split(".")[0] not in installed:
+            raise ImportError(f"No module named {name!r}")
+        return FAKE_TRT if name == "tensorrt_rtx" else types.ModuleType(name)
 
     return selection.Probes(
         platform="darwin" if macos else "linux",
         devices=lambda: devices.detect(dp),
-        module_available=lambda m: m in installed,
-        load_backend=load,
+        module_available=lambda m: m.split(".")[0] in installed,
+        import_module=import_module,
+        load_backend=classes.__getitem__,
         environ=env or {},
     )
 
@@ -313,16 +327,16 @@ def test_backend_module_missing_and_availability_false(tmp_path: Path) -> None:
     assert ei.value.missing == "unavailable"
 
 
-def test_compute_capability_hook_on_backend_class(tmp_path: Path) -> None:
-    class NoHopper(FakeTrtx):
-        @classmethod
-        def supports_compute_capability(cls, cc):
-            return (cc != (9, 0), "Hopper is not supported")
-
-    p = machine(tmp_path, gpu=True, trt=True, cc=(9, 0))
-    p.load_backend = lambda name: NoHopper if name == "trtx" else OnnxRuntimeBackend
+def test_gpu_tensorrt_rtx_does_not_support_is_rejected_with_the_supported_list(tmp_path: Path) -> None:
+    p = machine(tmp_path, gpu=True, trt=True, cc=(9, 0))  # an H100/H200: TensorRT-RTX has no SM90 target
     s = selection.select_backend(True, "high-performance", probes=p)
-    assert s.name == "onnxruntime" and "Hopper is not supported" in dict(s.rejected)["trtx"]
+    why = dict(s.rejected)["trtx"]
+    assert s.name == "onnxruntime" and "NVIDIA Test GPU has compute capability 9.0" in why
+    assert "supports compute capability 7.5, 8.0, 8.6, 8.9, 12.0, 12.1" in why
+    with pytest.raises(webnn.BackendUnavailable, match="compute capability 9.0") as ei:
+        selection.select_backend(True, "default", "trtx", probes=p)
+    assert ei.value.missing == "compute_capability"
+    assert selection.select_backend(True, "default", "trtx", options={"simulate": True}, probes=p).name == "trtx"
 
 
 def test_simulate_skips_hardware_checks(tmp_path: Path) -> None:
@@ -439,7 +453,7 @@ class FakeTrtxSim(FakeTrtx):
 @pytest.mark.parametrize("pref", ["low-power", "default"])
 def test_power_preference_reaches_backends_that_take_it(tmp_path: Path, pref: str) -> None:
     p = machine(tmp_path, gpu=False, trt=False, macos=True)
-    p.load_backend = lambda name: {"onnxruntime": OnnxRuntimeBackend, "coreml": FakeCoremlUnits}[name]
+    p.load_backend = lambda name: {"onnxruntime": OnnxRuntimeBackend, "trtx": FakeTrtx, "coreml": FakeCoremlUnits}[name]
     with selection.use_probes(p):
         ctx = webnn.MLContext(power_preference=pref)
     assert ctx.backend == "coreml" and ctx._backend.power_preference == pref
@@ -447,7 +461,7 @@ def test_power_preference_reaches_backends_that_take_it(tmp_path: Path, pref: st
 
 def test_simulation_env_is_ignored_when_trtx_is_chosen_automatically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBNN_TRTX_SIMULATE", "1")
-    p = machine(tmp_path, gpu=True, trt=True)
+    p = machine(tmp_path, gpu=True, trt=True, env={"WEBNN_TRTX_SIMULATE": "1"})  # the environment selection reads
     p.load_backend = lambda name: {"onnxruntime": OnnxRuntimeBackend, "trtx": FakeTrtxSim}[name]
     with selection.use_probes(p):
         auto = webnn.MLContext(power_preference="high-performance")

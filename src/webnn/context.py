@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import os
 import threading
@@ -12,31 +11,16 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .backends import Backend, CompiledGraph
+from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, backend_class
+from .builder import MLGraphBuilder
 from .errors import ConversionError, CoremlRuntimeFailed, InvalidStateError, TrtxRuntimeFailed, UnsupportedError, ValidationError
 from .graph import GraphInfo
+from .limits import op_support_limits
+from .selection import Selection, select_backend
 from .tensor import MLTensor, buffer_to_array, check_dlpack_like, dlpack_device_of, host_from_dlpack, tensor_descriptor
 from .types import MLOperandDescriptor, as_descriptor
 
-POWER_PREFERENCES = ("default", "high-performance", "low-power")
-
-#: Backend name -> "module:Class". Modules import lazily so optional engines cost nothing.
-BACKENDS: dict[str, str] = {
-    "onnxruntime": "webnn.backends.onnxruntime:OnnxRuntimeBackend",
-    "trtx": "webnn.backends.trtx:TrtxBackend",
-    "coreml": "webnn.backends.coreml:CoremlBackend",
-}
-BACKEND_ALIASES = {"ort": "onnxruntime", "onnx": "onnxruntime", "tensorrt": "trtx", "tensorrt-rtx": "trtx"}
-
-
-def backend_class(name: str) -> type[Backend]:
-    """The Backend class registered under ``name`` (ImportError if its module is missing)."""
-    mod, cls = BACKENDS[name].split(":")
-    module = importlib.import_module(mod)
-    try:
-        return getattr(module, cls)
-    except AttributeError:
-        raise ImportError(f"{mod} has no {cls}") from None
+__all__ = ["BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning", "MLContext", "MLGraph", "backend_class", "load_graph"]
 
 
 class FallbackWarning(UserWarning):
@@ -81,22 +65,15 @@ class MLContext:
         self._lost = False
         self._tensors: "weakref.WeakSet[MLTensor]" = weakref.WeakSet()
         self._fallback: Backend | None = None
-        from .selection import select_backend
-
         choice = select_backend(accelerated, power_preference, backend, options=backend_options)
         self._selection = choice
-        opts, ignored = _options_for(choice.backend_class, backend_options, choice.explicit)
+        # choice.options: the caller's options as the backend's configure() settled them (e.g.
+        # simulate from WEBNN_TRTX_SIMULATE only when TensorRT-RTX was named).
+        opts, ignored = _options_for(choice.backend_class, choice.options, choice.explicit)
         if ignored:
             choice.notes.append(f"options not used by {choice.name}: {', '.join(sorted(ignored))}")
-        params = _init_params(choice.backend_class)
-        if "power_preference" in params:
+        if "power_preference" in _init_params(choice.backend_class):
             opts.setdefault("power_preference", power_preference)  # e.g. CoreML compute units
-        if "simulate" in params and "simulate" not in opts:
-            # Selection decided; the backend must not re-read WEBNN_TRTX_SIMULATE on its own,
-            # or an automatically chosen TensorRT-RTX would simulate without being asked to.
-            from .selection import TRTX_SIMULATE_ENV, _simulate
-
-            opts["simulate"] = _simulate(choice.name, opts, os.environ, choice.explicit)
         self._backend_options = opts
         self._backend: Backend = choice.backend_class(**opts)
 
@@ -106,7 +83,7 @@ class MLContext:
         return self._backend.name
 
     @property
-    def selection(self) -> "Any":
+    def selection(self) -> Selection:
         """The :class:`webnn.selection.Selection` behind this context (``.to_json()`` for tools)."""
         return self._selection
 
@@ -118,15 +95,11 @@ class MLContext:
         """Why this backend was chosen and what was rejected."""
         return self._selection.explain()
 
-    def create_graph_builder(self) -> "Any":
-        from .builder import MLGraphBuilder
-
+    def create_graph_builder(self) -> MLGraphBuilder:
         return MLGraphBuilder(self)
 
     def op_support_limits(self) -> dict:
         """The spec's ``opSupportLimits()``: per op, per operand, allowed data types and ranks."""
-        from .limits import op_support_limits
-
         return op_support_limits(self._backend)
 
     opSupportLimits = op_support_limits  # spec spelling
@@ -137,10 +110,12 @@ class MLContext:
 
     def _fallback_backend(self) -> Backend:
         if self._fallback is None:
-            from .backends.onnxruntime import OnnxRuntimeBackend
-
-            self._fallback = OnnxRuntimeBackend()
+            self._fallback = backend_class(FALLBACK)()
         return self._fallback
+
+    def _build_graph(self, info: GraphInfo) -> "MLGraph":
+        """Compile ``info`` for this context (``MLGraphBuilder.build`` and :func:`load_graph` end here)."""
+        return MLGraph._create(self, info)
 
     def compute(self, graph: "MLGraph", inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """Run ``graph`` on arrays (numpy, or DLPack producers such as torch/cupy); returns numpy arrays."""
@@ -337,14 +312,14 @@ class MLGraph:
         try:
             g._compiled = context._backend.compile(info)
         except FALLBACK_ERRORS as e:
-            if context.strict or context._backend.name == "onnxruntime":
+            if context.strict or context._backend.name == FALLBACK:
                 raise
             reason = _failure_reason(e)
             warnings.warn(
-                f"webnn: {context._backend.name} cannot build this graph ({reason}); it runs on onnxruntime instead "
-                f"(graph.backend == 'onnxruntime'; MLContext(strict=True) raises instead)",
+                f"webnn: {context._backend.name} cannot build this graph ({reason}); it runs on {FALLBACK} instead "
+                f"(graph.backend == {FALLBACK!r}; MLContext(strict=True) raises instead)",
                 FallbackWarning,
-                stacklevel=3,
+                stacklevel=4,  # the caller of MLGraphBuilder.build() or load_graph()
             )
             try:
                 g._compiled = context._fallback_backend().compile(info)
@@ -453,4 +428,4 @@ def load_graph(path: str | os.PathLike, context: MLContext | None = None) -> MLG
     """Load a graph saved with ``MLGraph.save`` and compile it for ``context`` (default: a new CPU context)."""
     info = GraphInfo.load(path)
     ctx = context or MLContext(accelerated=False)
-    return MLGraph._create(ctx, info)
+    return ctx._build_graph(info)

@@ -6,80 +6,45 @@
   names the backend; if it cannot run here, :class:`~webnn.BackendUnavailable` says what is
   missing (``err.missing`` is one of ``platform``, ``gpu``, ``package``, ``compute_capability``,
   ``backend``, ``unavailable``);
-- ``accelerated=False`` -> ONNX Runtime (CPU);
-- ``"high-performance"`` -> TensorRT-RTX, ``"low-power"`` -> CoreML, ``"default"`` -> TensorRT-RTX
-  then CoreML; the first that can run here wins, else ONNX Runtime.
+- ``accelerated=False`` -> the CPU fallback (ONNX Runtime);
+- ``accelerated=True`` -> the accelerators registered for the power preference, in their order
+  (:func:`webnn.backends.accelerators`: TensorRT-RTX for ``"high-performance"``, CoreML for
+  ``"low-power"``, TensorRT-RTX then CoreML for ``"default"``); the first that can run here
+  wins, else the CPU fallback.
 
-Everything selection looks at (the platform, GPUs from :mod:`webnn.devices`, installed packages,
-backend classes) goes through :class:`Probes`, so tests fake a machine and run this code.
+Selection knows no backend by name: what can run here is each backend's ``availability()``,
+its options its ``configure()``, its order and names its registry entry
+(:data:`webnn.backends.BACKENDS`). Everything the checks look at (the platform, GPUs from
+:mod:`webnn.devices`, installed packages, backend classes) goes through :class:`Probes`, so
+tests fake a machine and run this code.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import inspect
-import os
-import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Mapping
 
-from . import devices as _devices
-from .backends import Backend
-from .errors import BackendUnavailable, ValidationError
+from .backends import (
+    BACKENDS,
+    FALLBACK,
+    POWER_PREFERENCES,
+    Availability,
+    Backend,
+    Probes,
+    accelerators,
+    call_accepting,
+    current_probes,
+    resolve_name,
+    use_probes,
+)
+from .devices import GpuInfo
+from .errors import BackendUnavailable
 
-#: Python module of each backend's engine (looked up without importing it).
-ENGINE_MODULES = {"onnxruntime": "onnxruntime", "trtx": "tensorrt_rtx", "coreml": "coremltools"}
-#: How to install each optional engine.
-INSTALL_HINTS = {"trtx": "pip install 'webnn[trtx]'", "coreml": "pip install 'webnn[coreml]'", "onnxruntime": "pip install onnxruntime"}
-#: Oldest GPU architecture TensorRT-RTX runs on (Turing). A backend class may refine this with a
-#: classmethod ``supports_compute_capability(cc) -> (bool, reason)``.
-TRTX_MIN_COMPUTE_CAPABILITY = (7, 5)
-#: Accelerators tried for each power preference, in order; ONNX Runtime is the fallback.
-PREFERENCE_ORDER = {"high-performance": ("trtx",), "low-power": ("coreml",), "default": ("trtx", "coreml")}
-PRETTY = {"onnxruntime": "ONNX Runtime", "trtx": "TensorRT-RTX", "coreml": "CoreML"}
-
-
-def _module_available(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def _load_backend(name: str) -> type[Backend]:
-    from .context import backend_class
-
-    return backend_class(name)
-
-
-@dataclass
-class Probes:
-    """What selection looks at. Replace fields (or use :func:`use_probes`) to fake a machine."""
-
-    platform: str = field(default_factory=lambda: sys.platform)
-    devices: Callable[[], _devices.DeviceReport] = _devices.detect
-    module_available: Callable[[str], bool] = _module_available
-    load_backend: Callable[[str], type[Backend]] = _load_backend
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-
-
-_override: Probes | None = None
-
-
-def current_probes() -> Probes:
-    return _override if _override is not None else Probes()
-
-
-@contextlib.contextmanager
-def use_probes(probes: Probes) -> Iterator[Probes]:
-    """Make every selection (including ``MLContext(...)``) in the block use ``probes``."""
-    global _override
-    prev, _override = _override, probes
-    try:
-        yield probes
-    finally:
-        _override = prev
+# Views of the registry (webnn.backends.BACKENDS), kept for callers of earlier versions.
+ENGINE_MODULES = {n: s.engine_module for n, s in BACKENDS.items()}
+INSTALL_HINTS = {n: s.install_hint for n, s in BACKENDS.items()}
+PRETTY = {n: s.pretty for n, s in BACKENDS.items()}
+PREFERENCE_ORDER = {pp: tuple(accelerators(pp)) for pp in POWER_PREFERENCES}
 
 
 @dataclass
@@ -90,8 +55,10 @@ class Candidate:
     backend_class: type[Backend] | None = None
     #: (what is missing, explanation) for each problem found; empty when usable.
     problems: list[tuple[str, str]] = field(default_factory=list)
-    gpu: _devices.GpuInfo | None = None
+    gpu: GpuInfo | None = None
     notes: list[str] = field(default_factory=list)
+    #: The options the backend is checked and created with (after its ``configure``).
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -116,126 +83,26 @@ class Candidate:
         }
 
 
-def _accepts(fn: Callable, kw: str) -> bool:
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-    return kw in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-
-
-def _load(c: Candidate, probes: Probes) -> type[Backend] | None:
-    try:
-        return probes.load_backend(c.name)
-    except ImportError as e:
-        c.problems.append(("backend", f"webnn's {PRETTY[c.name]} backend is not installed ({e})"))
-    return None
-
-
-def _availability(c: Candidate, cls: type[Backend], simulate: bool) -> None:
-    avail = getattr(cls, "availability", None)
-    if avail is None:
-        return
-    try:
-        if simulate:
-            if not _accepts(avail, "simulate"):
-                return
-            ok, why = avail(simulate=True)
-        else:
-            ok, why = avail()
-    except Exception as e:  # noqa: BLE001 - a probing failure makes the backend unusable, not selection
-        ok, why = False, f"availability check failed: {type(e).__name__}: {e}"
-    if not ok:
-        c.problems.append(("unavailable", why or "reported unavailable"))
-
-
-def _cc_ok(cls: type[Backend] | None, cc: tuple[int, int]) -> tuple[bool, str]:
-    hook = getattr(cls, "supports_compute_capability", None) if cls is not None else None
-    if hook is not None:
-        return hook(cc)
-    ok = cc >= TRTX_MIN_COMPUTE_CAPABILITY
-    return ok, "" if ok else f"TensorRT-RTX needs compute capability {TRTX_MIN_COMPUTE_CAPABILITY[0]}.{TRTX_MIN_COMPUTE_CAPABILITY[1]} or newer"
-
-
-#: Environment variable that asks the TensorRT-RTX backend for its simulated runtime.
-TRTX_SIMULATE_ENV = "WEBNN_TRTX_SIMULATE"
-
-
-def _simulate(name: str, options: Mapping[str, Any], environ: Mapping[str, str], explicit: bool) -> bool:
-    """Whether the simulated runtime is asked for: the ``simulate`` option, else (only when
-    the backend is named) ``WEBNN_TRTX_SIMULATE``. Automatic selection never picks a
-    simulation the caller did not pass ``simulate=True`` for."""
-    if options.get("simulate") is not None:
-        return bool(options["simulate"])
-    if name == "trtx" and explicit:
-        return environ.get(TRTX_SIMULATE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
-    return False
-
-
 def check_backend(name: str, probes: Probes | None = None, options: Mapping[str, Any] | None = None, *, explicit: bool = True) -> Candidate:
-    """Check whether backend ``name`` can run here; every problem found is recorded.
+    """Check whether backend ``name`` can run here (its ``availability()``); every problem found is recorded.
 
-    ``explicit``: the backend was named by the caller (``WEBNN_TRTX_SIMULATE`` then counts).
+    ``explicit``: the backend was named by the caller (e.g. ``WEBNN_TRTX_SIMULATE`` then counts).
     """
     p = probes or current_probes()
-    options = options or {}
     c = Candidate(name)
-    simulate = _simulate(name, options, p.environ, explicit)
-    if name == "onnxruntime":
-        if not p.module_available(ENGINE_MODULES[name]):
-            c.problems.append(("package", f"onnxruntime is not installed ({INSTALL_HINTS[name]})"))
-            return c
-    elif name == "trtx":
-        report = None
-        if p.platform == "darwin":
-            c.problems.append(("platform", "TensorRT-RTX does not run on macOS"))
-        elif simulate:
-            c.notes.append("simulate=True: the TensorRT-RTX runtime is simulated on the host; no GPU needed")
-        else:
-            report = p.devices()
-            if not report.gpus:
-                c.problems.append(("gpu", report.summary()))
-        if not p.module_available(ENGINE_MODULES[name]):
-            c.problems.append(("package", f"TensorRT-RTX is not installed ({INSTALL_HINTS[name]})"))
-        if c.problems:
-            return c
-        cls = _load(c, p)
-        if report is not None and report.gpus:
-            unknown = [g for g in report.gpus if g.compute_capability is None]
-            good = None
-            bad: list[str] = []
-            for g in report.gpus:
-                if g.compute_capability is None:
-                    continue
-                ok, why = _cc_ok(cls, g.compute_capability)
-                if ok:
-                    good = g
-                    break
-                bad.append(f"{g.name} has compute capability {g.compute_capability_str}: {why}")
-            if good is None and unknown:
-                good = unknown[0]
-                c.notes.append(f"compute capability of {good.name} unknown; assuming TensorRT-RTX supports it")
-            if good is None:
-                c.problems.append(("compute_capability", "; ".join(bad)))
-            c.gpu = good
-        if cls is None or c.problems:
-            return c
-        _availability(c, cls, simulate)
-        c.backend_class = cls
+    try:
+        cls = p.load_backend(name)
+    except ImportError as e:
+        c.problems.append(("backend", f"webnn's {BACKENDS[name].pretty} backend is not installed ({e})"))
         return c
-    elif name == "coreml":
-        if p.platform != "darwin":
-            c.problems.append(("platform", f"CoreML needs macOS (this is {p.platform})"))
-        if not p.module_available(ENGINE_MODULES[name]):
-            c.problems.append(("package", f"coremltools is not installed ({INSTALL_HINTS[name]})"))
-        if c.problems:
-            return c
-    else:  # a backend registered in context.BACKENDS by a plug-in: only its own checks apply
-        pass
-    cls = _load(c, p)
-    if cls is None:
-        return c
-    _availability(c, cls, simulate)
+    c.options = cls.configure(dict(options or {}), explicit=explicit, environ=p.environ)
+    try:
+        a = Availability.of(call_accepting(cls.availability, probes=p, **c.options))
+    except Exception as e:  # noqa: BLE001 - a probing failure makes the backend unusable, not selection
+        a = Availability([("unavailable", f"availability check failed: {type(e).__name__}: {e}")])
+    c.problems += a.problems
+    c.notes += a.notes
+    c.gpu = a.gpu
     c.backend_class = cls
     return c
 
@@ -250,8 +117,15 @@ class Selection:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     explicit: bool = False
     candidates: list[Candidate] = field(default_factory=list)
-    gpu: _devices.GpuInfo | None = None
+    gpu: GpuInfo | None = None
     notes: list[str] = field(default_factory=list)
+    #: The options the backend is created with (after its ``configure``).
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, c: Candidate, reason: str, **kw: Any) -> "Selection":
+        assert c.backend_class is not None
+        return cls(c.name, c.backend_class, reason, gpu=c.gpu, notes=list(c.notes), options=dict(c.options), **kw)
 
     def explain(self) -> str:
         lines = [f"backend: {self.name} ({self.reason})"]
@@ -270,21 +144,6 @@ class Selection:
             "rejected": [{"backend": n, "reason": why} for n, why in self.rejected],
             "notes": list(self.notes),
         }
-
-
-def resolve_name(name: str) -> str:
-    """Canonical backend name for ``name`` or an alias (``ort``, ``tensorrt``...)."""
-    from .context import BACKEND_ALIASES, BACKENDS
-
-    if not isinstance(name, str):
-        raise ValidationError(f"backend must be a string, got {type(name).__name__}")
-    n = BACKEND_ALIASES.get(name.strip().lower(), name.strip().lower())
-    if n not in BACKENDS:
-        raise ValidationError(f"unknown backend {name!r} (expected one of {', '.join(BACKENDS)})")
-    return n
-
-
-_resolve = resolve_name  # old spelling
 
 
 def _unavailable(name: str, c: Candidate, src: str) -> BackendUnavailable:
@@ -308,40 +167,36 @@ def select_backend(
     env = (p.environ.get("WEBNN_BACKEND") or "").strip()
     if env.lower() == "auto":
         env = ""
-    explicit = backend or env or None
-    if explicit:
-        name = resolve_name(explicit)
+    named = backend or env or None
+    if named:
+        name = resolve_name(named)
         src = "backend= argument" if backend else f"WEBNN_BACKEND={env}"
         c = check_backend(name, p, options)
         if not c.ok:
             raise _unavailable(name, c, src)
-        assert c.backend_class is not None
-        return Selection(name, c.backend_class, f"requested by {src}", explicit=True, candidates=[c], gpu=c.gpu, notes=list(c.notes))
-    if power_preference not in PREFERENCE_ORDER:
-        raise ValidationError(f"power_preference must be one of {', '.join(PREFERENCE_ORDER)}, got {power_preference!r}")
+        return Selection.of(c, f"requested by {src}", explicit=True, candidates=[c])
+    tried = accelerators(power_preference)  # validates the preference
     rejected: list[tuple[str, str]] = []
     candidates: list[Candidate] = []
     if accelerated:
-        for name in PREFERENCE_ORDER[power_preference]:
+        for name in tried:
             c = check_backend(name, p, options, explicit=False)
             candidates.append(c)
             if c.ok:
-                assert c.backend_class is not None
-                why = f"accelerated=True, power_preference={power_preference!r}: {PRETTY[name]} can run here"
-                return Selection(name, c.backend_class, why, rejected, candidates=candidates, gpu=c.gpu, notes=list(c.notes))
+                why = f"accelerated=True, power_preference={power_preference!r}: {BACKENDS[name].pretty} can run here"
+                return Selection.of(c, why, rejected=rejected, candidates=candidates)
             rejected.append((name, c.reason))
-    c = check_backend("onnxruntime", p, options, explicit=False)
+    c = check_backend(FALLBACK, p, options, explicit=False)
     candidates.append(c)
     if not c.ok:
-        raise _unavailable("onnxruntime", c, "as the fallback")
-    assert c.backend_class is not None
+        raise _unavailable(FALLBACK, c, "as the fallback")
     if not accelerated:
         reason = "accelerated=False: CPU execution requested"
     else:
-        names = [PRETTY[n] for n in PREFERENCE_ORDER[power_preference]]
-        tried = f"{names[0]} cannot" if len(names) == 1 else f"neither {' nor '.join(names)} can"
-        reason = f"accelerated=True, power_preference={power_preference!r}, but {tried} run here; using the CPU"
-    return Selection("onnxruntime", c.backend_class, reason, rejected, candidates=candidates)
+        names = [BACKENDS[n].pretty for n in tried]
+        none = "no accelerator is registered for it" if not names else (f"{names[0]} cannot" if len(names) == 1 else f"neither {' nor '.join(names)} can") + " run here"
+        reason = f"accelerated=True, power_preference={power_preference!r}, but {none}; using the CPU"
+    return Selection.of(c, reason, rejected=rejected, candidates=candidates)
 
 
 def preview(probes: Probes | None = None) -> dict[str, Selection | Exception]:
@@ -354,3 +209,6 @@ def preview(probes: Probes | None = None) -> dict[str, Selection | Exception]:
         except Exception as e:  # noqa: BLE001 - reported, not raised
             out[label] = e
     return out
+
+
+__all__ = ["Candidate", "Probes", "Selection", "check_backend", "current_probes", "preview", "resolve_name", "select_backend", "use_probes"]

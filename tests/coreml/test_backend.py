@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import webnn
+from webnn.backends import coreml as coreml_backend
 from webnn.backends.coreml import CoremlBackend
 from webnn.converters import default_registry
 from webnn.errors import BackendUnavailable, ValidationError
@@ -35,7 +36,7 @@ def test_never_selected_off_macos(pref):
 
 
 def test_availability_reasons(monkeypatch):
-    assert ex.availability("linux") == (False, "CoreML runs only on macOS (this is linux); the CoreML converter still works here")
+    assert ex.availability("linux") == (False, "CoreML needs macOS (this is linux); the CoreML converter still works here")
     import builtins
 
     real_import = builtins.__import__
@@ -106,8 +107,8 @@ class FakeMLModel:
 
 @pytest.fixture
 def fake_coreml(monkeypatch):
-    monkeypatch.setattr(ex, "availability", lambda platform=None: (True, ""))
-    monkeypatch.setattr(ex, "_load_mlmodel", FakeMLModel)
+    monkeypatch.setattr(coreml_backend, "availability", lambda platform=None: (True, ""))
+    monkeypatch.setattr(coreml_backend, "_load_mlmodel", FakeMLModel)
     ex.clear_cache()
     FakeMLModel.loads = 0
     yield

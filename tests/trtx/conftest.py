@@ -1,8 +1,8 @@
 """Shared fixtures for the TensorRT-RTX tests.
 
 CPU tests run the real TensorRT-RTX library (parser, builder, cache); they skip only when
-the ``tensorrt_rtx`` package is missing. Tests marked ``gpu`` skip, with the probe's
-reason, unless a CUDA driver and a supported NVIDIA GPU are present.
+the ``tensorrt_rtx`` package is missing. Tests marked ``gpu`` skip, with the TensorRT-RTX
+backend's reason, unless a supported NVIDIA GPU (and cuda-python) are present.
 """
 
 from __future__ import annotations
@@ -18,20 +18,24 @@ LIGHT_DIR = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
 LIGHT_MODELS = sorted(p.stem.replace("light_", "") for p in LIGHT_DIR.glob("light_*.onnx"))
 
 
+def gpu_skip_reason(probes=None) -> str | None:  # noqa: ANN001
+    """Why a ``gpu`` test cannot run on this machine (``probes``: a faked one), or None when it can.
+
+    The reason is the TensorRT-RTX backend's own availability: no GPU, a GPU TensorRT-RTX does
+    not support (e.g. compute capability 9.0), or a missing package.
+    """
+    from webnn.backends.trtx import TrtxBackend
+
+    ok, why = TrtxBackend.availability(probes, simulate=False)
+    return None if ok else f"needs TensorRT-RTX on a supported NVIDIA GPU: {why}"
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("gpu") is None:
         return
-    try:
-        from webnn.trtx.device import check_gpu
-        from webnn.trtx.lib import cuda_python_available, trt_available
-    except ImportError as e:  # pragma: no cover
-        pytest.skip(f"needs an NVIDIA GPU: {e}")
-    for ok, why in (trt_available(), cuda_python_available()):
-        if not ok:
-            pytest.skip(f"needs TensorRT-RTX on an NVIDIA GPU: {why}")
-    ok, why, _ = check_gpu(0)
-    if not ok:
-        pytest.skip(f"needs an NVIDIA GPU with a CUDA driver: {why}")
+    why = gpu_skip_reason()
+    if why is not None:
+        pytest.skip(why)
 
 
 def light_model(name: str) -> bytes:
@@ -64,8 +68,8 @@ def session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def light_engines(session_cache_dir: Path) -> dict:
     """name -> EngineRecord for every light model (built once per session, then cached)."""
     pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install \"webnn[trtx]\")")
-    from webnn.trtx.cache import EngineCache
-    from webnn.trtx.engines import get_engine
+    from webnn.backends.trtx.cache import EngineCache
+    from webnn.backends.trtx.engines import get_engine
 
     cache = EngineCache(session_cache_dir)
     return {n: get_engine(light_model(n), cache=cache, label=n, progress=False) for n in LIGHT_MODELS}

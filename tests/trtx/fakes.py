@@ -17,7 +17,7 @@ import numpy as np
 import onnxruntime as ort
 import tensorrt_rtx as trt
 
-from webnn.trtx.dtypes import trt_dtype
+from webnn.backends.trtx.dtypes import trt_dtype
 
 
 class FakeCuda:

@@ -75,8 +75,8 @@ def match_limit(message: str, case: dict | None = None) -> str:
 def classify(case: dict, ctx: webnn.MLContext, cache: Any = None) -> Outcome:
     """Build the case's graph with webnn, convert it to ONNX and AOT-build it with TensorRT-RTX."""
     from tests.conformance.harness import build_case
+    from webnn.backends.trtx.engines import get_engine
     from webnn.converters import default_registry
-    from webnn.trtx.engines import get_engine
 
     try:
         graph, feeds, expected = build_case(case, ctx)

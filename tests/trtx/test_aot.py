@@ -10,10 +10,10 @@ import pytest
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
 import webnn  # noqa: E402
+from webnn.backends.trtx.engines import get_engine  # noqa: E402
+from webnn.backends.trtx.loaders import build_engine, inspect_onnx, network_from_onnx  # noqa: E402
+from webnn.backends.trtx.options import BuildOptions, Profile, default_profile  # noqa: E402
 from webnn.errors import GraphError, TrtxRuntimeFailed, ValidationError  # noqa: E402
-from webnn.trtx.engines import get_engine  # noqa: E402
-from webnn.trtx.loaders import build_engine, inspect_onnx, network_from_onnx  # noqa: E402
-from webnn.trtx.options import BuildOptions, Profile, default_profile  # noqa: E402
 
 from . import models  # noqa: E402
 from .conftest import LIGHT_MODELS, light_model  # noqa: E402
@@ -115,7 +115,7 @@ def test_compute_capabilities_and_workspace_build(tmp_path) -> None:  # noqa: AN
 
 
 def test_build_needs_no_gpu_and_reports_progress(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    import webnn.trtx.progress as progress
+    import webnn.backends.trtx.progress as progress
 
     made = []
     real = progress.make_monitor
@@ -125,7 +125,7 @@ def test_build_needs_no_gpu_and_reports_progress(caplog: pytest.LogCaptureFixtur
         made.append(m)
         return m
 
-    monkeypatch.setattr("webnn.trtx.loaders.make_monitor", spy)
+    monkeypatch.setattr("webnn.backends.trtx.loaders.make_monitor", spy)
     caplog.set_level(logging.INFO, logger="webnn.trtx")
     parsed = network_from_onnx(light_model("squeezenet"))
     data, seconds = build_engine(parsed, BuildOptions(), label="squeezenet", progress=True)
@@ -140,7 +140,7 @@ def test_build_needs_no_gpu_and_reports_progress(caplog: pytest.LogCaptureFixtur
 def test_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    import webnn.trtx.progress as progress
+    import webnn.backends.trtx.progress as progress
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

@@ -14,12 +14,12 @@ import pytest
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
+from webnn.backends.trtx import cache as cache_mod  # noqa: E402
+from webnn.backends.trtx.cache import HEADER_SIZE, EngineCache, EntryInvalid, default_cache_dir, pack, unpack  # noqa: E402
+from webnn.backends.trtx.engines import get_engine  # noqa: E402
+from webnn.backends.trtx.lib import trt_version  # noqa: E402
+from webnn.backends.trtx.options import BuildOptions, Profile, cache_key  # noqa: E402
 from webnn.executors.trtx import cache_info, clear_cache  # noqa: E402
-from webnn.trtx import cache as cache_mod  # noqa: E402
-from webnn.trtx.cache import HEADER_SIZE, EngineCache, EntryInvalid, default_cache_dir, pack, unpack  # noqa: E402
-from webnn.trtx.engines import get_engine  # noqa: E402
-from webnn.trtx.lib import trt_version  # noqa: E402
-from webnn.trtx.options import BuildOptions, Profile, cache_key  # noqa: E402
 
 from . import models  # noqa: E402
 
@@ -197,8 +197,8 @@ _WORKER = textwrap.dedent(
     import json, sys, time
     sys.path.insert(0, {src!r}); sys.path.insert(0, {tests!r})
     import models
-    from webnn.trtx.cache import EngineCache
-    from webnn.trtx.engines import get_engine
+    from webnn.backends.trtx.cache import EngineCache
+    from webnn.backends.trtx.engines import get_engine
     go = float(sys.argv[2])
     while time.time() < go:
         time.sleep(0.005)

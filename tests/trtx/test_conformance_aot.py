@@ -16,8 +16,7 @@ pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip i
 
 from tests.conformance.harness import DATA, check_close, load_cases  # noqa: E402
 from tests.conformance.xfail import XFAIL  # noqa: E402
-
-from webnn.trtx.legalize import legalize  # noqa: E402
+from webnn.backends.trtx.legalize import legalize  # noqa: E402
 
 from .rejections import capture_context, classify  # noqa: E402
 
@@ -26,8 +25,8 @@ OP_FILES = sorted(p.name for p in DATA.glob("*.json"))
 
 @pytest.mark.parametrize("op_file", OP_FILES, ids=[f[:-5] for f in OP_FILES])
 def test_conformance_graphs_aot_build(op_file: str, session_cache_dir) -> None:  # noqa: ANN001
-    from webnn.trtx.cache import EngineCache
-    from webnn.trtx.simulate import SimulatedRunner
+    from webnn.backends.trtx.cache import EngineCache
+    from webnn.backends.trtx.simulate import SimulatedRunner
 
     ctx = capture_context()
     cache = EngineCache(session_cache_dir)

@@ -17,10 +17,10 @@ pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip i
 
 import webnn  # noqa: E402
 from webnn.backends.trtx import TrtxCompiledGraph  # noqa: E402
+from webnn.backends.trtx.engines import EngineRecord, get_engine  # noqa: E402
+from webnn.backends.trtx.runtime import TrtxRunner  # noqa: E402
+from webnn.backends.trtx.storage import DeviceStorage, TensorMemory  # noqa: E402
 from webnn.tensor import HostStorage  # noqa: E402
-from webnn.trtx.engines import EngineRecord, get_engine  # noqa: E402
-from webnn.trtx.runtime import TrtxRunner  # noqa: E402
-from webnn.trtx.storage import DeviceStorage, TensorMemory  # noqa: E402
 from webnn.types import MLOperandDescriptor  # noqa: E402
 
 from . import models  # noqa: E402
@@ -120,7 +120,7 @@ def test_host_storages_are_staged(records) -> None:  # noqa: ANN001
 
 
 def test_dlpack_capsule_describes_the_device_buffer(records) -> None:  # noqa: ANN001
-    from webnn.trtx.storage import _alive, _DLManagedTensor
+    from webnn.backends.trtx.dlpack import _alive, _DLManagedTensor
 
     cuda = FakeCuda()
     mem = TensorMemory(cuda)

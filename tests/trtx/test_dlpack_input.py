@@ -17,9 +17,9 @@ import pytest
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
 import webnn  # noqa: E402
-from webnn.trtx.dlpack import _alive, consume, make_capsule  # noqa: E402
-from webnn.trtx.runtime import TrtxRunner  # noqa: E402
-from webnn.trtx.storage import DeviceStorage  # noqa: E402
+from webnn.backends.trtx.dlpack import _alive, consume, make_capsule  # noqa: E402
+from webnn.backends.trtx.runtime import TrtxRunner  # noqa: E402
+from webnn.backends.trtx.storage import DeviceStorage  # noqa: E402
 
 from .fakes import FakeCuda, FakeRuntime  # noqa: E402
 
@@ -194,7 +194,7 @@ def test_consume_renames_the_capsule_and_calls_the_deleter_once() -> None:
 
 
 def test_consume_accepts_a_versioned_capsule_too() -> None:
-    from webnn.trtx.dlpack import _DLDataType, _DLDevice, _DLManagedTensorVersioned
+    from webnn.backends.trtx.dlpack import _DLDataType, _DLDevice, _DLManagedTensorVersioned
 
     buf = (ctypes.c_float * 6)(*range(6))
     shape = (ctypes.c_int64 * 2)(2, 3)

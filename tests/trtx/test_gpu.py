@@ -10,12 +10,12 @@ import pytest
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
 import webnn  # noqa: E402
+from webnn.backends.trtx.cache import EngineCache  # noqa: E402
+from webnn.backends.trtx.options import BuildOptions, Profile  # noqa: E402
+from webnn.backends.trtx.runtime import TrtxRunner  # noqa: E402
+from webnn.backends.trtx.session import open_runner  # noqa: E402
 from webnn.executors import trtx as ex  # noqa: E402
 from webnn.executors.trtx import TrtxInput, run_trtx_with_inputs  # noqa: E402
-from webnn.trtx.cache import EngineCache  # noqa: E402
-from webnn.trtx.options import BuildOptions, Profile  # noqa: E402
-from webnn.trtx.runtime import TrtxRunner  # noqa: E402
-from webnn.trtx.session import open_runner  # noqa: E402
 
 from . import models  # noqa: E402
 from .conftest import LIGHT_MODELS, light_input, light_model, light_reference  # noqa: E402
@@ -31,7 +31,7 @@ def _real_runtime(monkeypatch: pytest.MonkeyPatch):
 
 
 def _cuda():
-    from webnn.trtx.cuda import CudaApi
+    from webnn.backends.trtx.cuda import CudaApi
 
     c = CudaApi()
     c.init_context(0)

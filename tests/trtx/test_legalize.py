@@ -9,10 +9,10 @@ from onnx import TensorProto, helper, numpy_helper
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
+from webnn.backends.trtx.engines import get_engine  # noqa: E402
+from webnn.backends.trtx.legalize import legalize  # noqa: E402
+from webnn.backends.trtx.loaders import network_from_onnx  # noqa: E402
 from webnn.errors import TrtxRuntimeFailed  # noqa: E402
-from webnn.trtx.engines import get_engine  # noqa: E402
-from webnn.trtx.legalize import legalize  # noqa: E402
-from webnn.trtx.loaders import network_from_onnx  # noqa: E402
 
 from . import models  # noqa: E402
 from .models import _model  # noqa: E402

@@ -17,12 +17,13 @@ pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip i
 
 import tensorrt_rtx as trt  # noqa: E402
 
+from webnn.backends.trtx.cache import EngineCache  # noqa: E402
+from webnn.backends.trtx.engines import EngineRecord, get_engine  # noqa: E402
+from webnn.backends.trtx.options import BuildOptions, Profile  # noqa: E402
+from webnn.backends.trtx.runtime import EngineInvalid, TrtxRunner  # noqa: E402
+from webnn.backends.trtx.session import open_runner, runtime_cache_io  # noqa: E402
+from webnn.devices import GpuInfo  # noqa: E402
 from webnn.errors import TrtxRuntimeFailed  # noqa: E402
-from webnn.trtx.cache import EngineCache  # noqa: E402
-from webnn.trtx.engines import EngineRecord, get_engine  # noqa: E402
-from webnn.trtx.options import BuildOptions, Profile  # noqa: E402
-from webnn.trtx.runtime import EngineInvalid, TrtxRunner  # noqa: E402
-from webnn.trtx.session import open_runner, runtime_cache_io  # noqa: E402
 
 from . import models  # noqa: E402
 from .fakes import FakeCuda, FakeRuntime  # noqa: E402
@@ -178,7 +179,7 @@ def test_mixed_dtypes() -> None:
 def test_data_dependent_output_goes_through_output_allocator(tiny_record: EngineRecord) -> None:
     # TensorRT-RTX's parser has no NonZero without plugins, so the record is assembled by hand:
     # the IO table says the output shape is [2, -1], which the runner must learn from notify_shape.
-    from webnn.trtx.loaders import TensorSpec
+    from webnn.backends.trtx.loaders import TensorSpec
 
     meta = dict(tiny_record.meta, io={"inputs": [TensorSpec("x", "float32", (3, 4)).to_json()], "outputs": [TensorSpec("y", "int64", (2, -1)).to_json()]})
     rec = dataclasses.replace(tiny_record, onnx=models.nonzero(), meta=meta)
@@ -239,3 +240,58 @@ def test_session_rebuilds_a_cached_engine_the_gpu_rejects(tmp_path) -> None:
     with pytest.raises(EngineInvalid):
         open_runner(models.tiny(3.0), BuildOptions(), cache=cache, simulate=False, cuda=cuda, runtime=rt, progress=False)
     assert rt.checks == 2
+
+
+@pytest.mark.parametrize(
+    "gpu,first,rebuilt",
+    [
+        (GpuInfo(0, "NVIDIA GeForce RTX 4090", (8, 9)), (), ("current",)),  # supported: one rebuild for the current GPU
+        (GpuInfo(0, "NVIDIA H200", (9, 0)), (), None),  # not supported by TensorRT-RTX: no "current" build to try
+        (None, (), None),  # GPU unknown: no guess either
+        (GpuInfo(0, "Quadro RTX 6000", (7, 5)), ("SM75",), None),  # older than the portable build: targeted by name
+    ],
+)
+def test_rebuild_for_the_current_gpu_only_when_tensorrt_rtx_supports_it(tiny_record: EngineRecord, monkeypatch, gpu, first, rebuilt) -> None:  # noqa: ANN001
+    from webnn.backends.trtx import session
+
+    built = []
+
+    def get_engine(onnx_bytes, options, **kw):  # noqa: ANN001, ANN202
+        built.append(options.compute_capabilities)
+        return tiny_record
+
+    monkeypatch.setattr(session, "get_engine", get_engine)
+    cuda = FakeCuda()
+    unsupported = (trt.EngineValidity.INVALID, int(trt.EngineInvalidityDiagnostics.UNSUPPORTED_CC))
+    rt = FakeRuntime(cuda, tiny_record, [unsupported])
+    if rebuilt is None:
+        with pytest.raises(EngineInvalid, match="UNSUPPORTED_CC"):
+            open_runner(models.tiny(), BuildOptions(), cache=None, simulate=False, gpu=gpu, cuda=cuda, runtime=rt, progress=False)
+        assert built == [first]
+    else:
+        runner, _ = open_runner(models.tiny(), BuildOptions(), cache=None, simulate=False, gpu=gpu, cuda=cuda, runtime=rt, progress=False)
+        with runner:
+            assert runner.infer({"x": np.ones((2, 4), np.float32)})["y"].shape == (2, 4)
+        assert built == [first, rebuilt]
+    assert not cuda.device_mem and not cuda.streams
+
+
+def test_both_runners_implement_the_runner_protocol(tiny_record: EngineRecord) -> None:
+    from webnn.backends import Runner
+    from webnn.backends.trtx.simulate import SimulatedRunner
+
+    members = {n for n in vars(Runner) if not n.startswith("_")} | set(Runner.__annotations__) | {"__enter__", "__exit__"}
+    gpu, _, _ = runner_for(tiny_record)
+    sim = SimulatedRunner(tiny_record)
+    for r in (gpu, sim):
+        missing = sorted(m for m in members if not hasattr(r, m))
+        assert not missing, f"{type(r).__name__} lacks {missing}"
+    assert (gpu.simulated, sim.simulated) == (False, True) and sim.device is None and sim.stream_handle() is None
+    with sim:
+        x = np.ones((2, 4), np.float32)
+        np.testing.assert_array_equal(sim.dispatch({"x": x}, {"y": None})["y"], sim.infer({"x": x})["y"])
+        with pytest.raises(TrtxRuntimeFailed, match="no device memory to write output 'y'"):
+            sim.dispatch({"x": x}, {"y": 4096})
+        with pytest.raises(TrtxRuntimeFailed, match="input 'x' is device memory"):
+            sim.dispatch({"x": 4096}, {})
+    gpu.close()

@@ -9,10 +9,10 @@ import pytest
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
 import webnn  # noqa: E402
+from webnn.backends.trtx import TrtxBackend  # noqa: E402
 from webnn.errors import BackendUnavailable, TrtxRuntimeFailed, ValidationError  # noqa: E402
 from webnn.executors import trtx as ex  # noqa: E402
 from webnn.executors.trtx import TrtxInput, run_trtx_with_inputs, run_trtx_zeroed  # noqa: E402
-from webnn.trtx.device import probe  # noqa: E402
 
 from . import models  # noqa: E402
 from .conftest import LIGHT_MODELS, light_input, light_model, light_reference  # noqa: E402
@@ -37,7 +37,7 @@ def test_light_model_simulated_equals_onnxruntime(light_engines: dict, session_c
 
 
 def test_simulated_run_uses_the_cached_engine(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    import webnn.trtx.engines as engines
+    import webnn.backends.trtx.engines as engines
 
     builds = []
     real = engines._build
@@ -53,7 +53,7 @@ def test_simulated_run_uses_the_cached_engine(cache_dir, monkeypatch: pytest.Mon
 
 
 def test_dynamic_shapes_three_sizes_in_one_profile(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    import webnn.trtx.engines as engines
+    import webnn.backends.trtx.engines as engines
 
     builds = []
     real = engines._build
@@ -98,7 +98,7 @@ def test_executor_validation(cache_dir) -> None:  # noqa: ANN001
         run_trtx_with_inputs(models.tiny(), [TrtxInput("x", [3, 4], x)], simulate=True)
 
 
-@pytest.mark.skipif(probe().ok, reason="this machine has a CUDA GPU; the refusal is for machines without one")
+@pytest.mark.skipif(TrtxBackend.availability(simulate=False).ok, reason="TensorRT-RTX runs on this machine's GPU; the refusal is for machines where it cannot")
 def test_without_gpu_and_without_simulation_refuses_clearly(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     monkeypatch.delenv("WEBNN_TRTX_SIMULATE", raising=False)
     with pytest.raises(BackendUnavailable, match="WEBNN_TRTX_SIMULATE=1"):
@@ -135,8 +135,6 @@ def test_mlcontext_simulated_equals_onnxruntime(cache_dir, monkeypatch: pytest.M
 
 
 def test_backend_options_direct(cache_dir, tmp_path) -> None:  # noqa: ANN001
-    from webnn.backends.trtx import TrtxBackend
-
     ok, why = TrtxBackend.availability(simulate=True)
     assert ok and why == ""
     be = TrtxBackend(simulate=True, cache_dir=str(tmp_path / "own"), workspace=16 << 20)
@@ -151,10 +149,8 @@ def test_backend_options_direct(cache_dir, tmp_path) -> None:  # noqa: ANN001
 
 def test_simulation_is_never_automatic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WEBNN_TRTX_SIMULATE", raising=False)
-    from webnn.backends.trtx import TrtxBackend
-
-    if probe().ok:
-        pytest.skip("a GPU is present: the real runtime is available")
+    if TrtxBackend.availability(simulate=False).ok:
+        pytest.skip("a supported GPU is present: the real runtime is available")
     ok, why = TrtxBackend.availability()
     assert not ok and "simulate=True" in why
     ctx = webnn.MLContext(accelerated=True, power_preference="high-performance")

@@ -4,7 +4,6 @@ an ONNX file on the library's executor for the selected backend. No execution lo
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -96,14 +95,14 @@ class OnnxRunner(Runner):
             c = selection.check_backend(name, options=opts)
             if not c.ok:
                 raise unavailable(name, c.reason)
-            self.note, explicit = "requested by --backend", True
+            self.note, chosen = "requested by --backend", c.options
         else:
             sel = selection.select_backend(True, "high-performance", options=opts)
-            name, self.note, explicit = sel.name, sel.reason, sel.explicit
+            name, self.note, chosen = sel.name, sel.reason, sel.options
             self._check_runs_onnx(path, name)
         self.backend = name
-        # The one private name the CLI uses: MLContext decides `simulate` the same way.
-        self.simulated = selection._simulate(name, opts, os.environ, explicit=explicit)
+        # The backend's own configure() decided `simulate`, exactly as for an MLContext.
+        self.simulated = bool(chosen.get("simulate"))
         try:
             model = onnx.load(str(path))
         except Exception as e:  # noqa: BLE001 - whatever onnx rejects is the user's file

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from .. import __version__, cache_dir, devices, selection
-from ..context import BACKENDS
+from ..backends import BACKENDS
 from ._args import AddParser, add_json_flag
 from ._errors import EXIT_OK
 from ._output import human_bytes, print_json
@@ -38,7 +38,7 @@ def _dist_version(module: str) -> tuple[str | None, str | None]:
 
 
 def _backend(name: str) -> dict[str, Any]:
-    module = selection.ENGINE_MODULES.get(name)
+    module = BACKENDS[name].engine_module
     dist, version = _dist_version(module) if module else (None, None)
     entry = {"engine": module, "package": dist, "version": version, "installed": version is not None, **selection.check_backend(name).to_json()}
     if name == "onnxruntime" and version:

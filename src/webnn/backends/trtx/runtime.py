@@ -3,17 +3,20 @@
 :class:`TrtxRunner` follows Polygraphy's runner shape: ``activate()`` deserializes the
 engine once (after TensorRT's engine-validity check), creates the runtime config with
 the persisted runtime (JIT) cache, the execution context and a non-blocking CUDA
-stream; ``infer(feed)`` then does, per call:
+stream. ``dispatch(inputs, outputs)`` is the one execution path; per call it does:
 
-1. ``set_input_shape`` for dynamic inputs whose shape changed;
-2. a copy of each input into a pinned host staging buffer and an async host->device copy
-   into the input's device buffer (both allocated once, grown only when a larger shape
-   needs it);
-3. ``execute_async_v3`` on the stream; outputs with static shapes write to preallocated
-   device buffers, outputs with dynamic or data-dependent shapes go through an
-   ``IOutputAllocator`` that reuses and grows the output's buffer and records the shape;
-4. async device->host copies into pinned staging, **one** stream synchronize, and copies
-   into fresh numpy arrays for the caller.
+1. for each input: a host array sets the input shape (dynamic inputs whose shape changed),
+   is copied into a pinned host staging buffer and sent host->device into the input's
+   device buffer (both allocated once, grown only when a larger shape needs it); a device
+   pointer or a consumed DLPack array is bound as the tensor address as it is;
+2. each output is bound to the caller's device pointer, or to the runner's own buffer
+   (static shapes) or an ``IOutputAllocator`` that reuses and grows the output's buffer and
+   records the shape (dynamic or data-dependent shapes) when its result goes to the host;
+3. ``execute_async_v3`` on the stream;
+4. device->host copies of the host results into pinned staging, **one** stream
+   synchronize, and copies into fresh numpy arrays for the caller.
+
+``infer(feed)`` is ``dispatch(feed, {})``: every input and output on the host.
 
 ``close()`` (also ``deactivate``, the context manager and garbage collection) syncs the
 stream, frees every buffer, destroys the stream and drops context, engine and runtime in
@@ -23,14 +26,16 @@ order, and persists the runtime cache so the next process skips kernel compilati
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..errors import TrtxRuntimeFailed
-from ..tensor import DLPACK_CUDA
+from ...errors import TrtxRuntimeFailed
+from ...tensor import DLPACK_CUDA
+from .cuda import CudaApi
 from .dlpack import DeviceArray, copy_to
 from .dtypes import numpy_dtype
 from .lib import trt
@@ -55,11 +60,12 @@ class RuntimeCacheIO:
     save: Callable[[bytes], None]
 
 
-def _round(n: int) -> int:
+def aligned(n: int) -> int:
+    """``n`` bytes rounded up to the allocation alignment (at least one alignment unit)."""
     return max(ALIGN, (n + ALIGN - 1) // ALIGN * ALIGN)
 
 
-class _Buffer:
+class StagedBuffer:
     """Device memory and pinned host staging for one tensor; reused, grown on demand."""
 
     __slots__ = ("cuda", "stream", "device", "dptr", "dcap", "hptr", "hcap", "allocs")
@@ -71,10 +77,10 @@ class _Buffer:
 
     def ensure_device(self, nbytes: int) -> int:
         if nbytes > self.dcap or self.dptr == 0:
+            cap = aligned(max(nbytes, self.dcap + self.dcap // 2))  # grow by half at least: fewer reallocations
             if self.dptr:
                 self.cuda.free(self.dptr, self.stream, self.device)
                 self.dptr = self.dcap = 0
-            cap = _round(max(nbytes, self.dcap + self.dcap // 2))
             self.dptr = self.cuda.malloc(cap, self.stream, self.device)
             self.dcap = cap
             self.allocs += 1
@@ -82,11 +88,11 @@ class _Buffer:
 
     def ensure_host(self, nbytes: int) -> np.ndarray:
         if nbytes > self.hcap or self.hptr == 0:
+            cap = aligned(max(nbytes, self.hcap + self.hcap // 2))
             if self.hptr:
                 self.cuda.stream_sync(self.stream)  # pending copies may still read the old buffer
                 self.cuda.free_host(self.hptr)
                 self.hptr = self.hcap = 0
-            cap = _round(max(nbytes, self.hcap + self.hcap // 2))
             self.hptr = self.cuda.malloc_host(cap)
             self.hcap = cap
             self.allocs += 1
@@ -112,10 +118,10 @@ def _make_output_allocator(runner: "TrtxRunner") -> Any:
             self.shapes: dict[str, tuple[int, ...]] = {}
 
         def reallocate_output(self, tensor_name, memory, size, alignment) -> int:  # noqa: ANN001
-            return runner._output_buffer(tensor_name).ensure_device(max(int(size), 1))
+            return runner._buffer(tensor_name).ensure_device(max(int(size), 1))
 
         def reallocate_output_async(self, tensor_name, memory, size, alignment, stream) -> int:  # noqa: ANN001
-            return runner._output_buffer(tensor_name).ensure_device(max(int(size), 1))
+            return runner._buffer(tensor_name).ensure_device(max(int(size), 1))
 
         def notify_shape(self, tensor_name, shape) -> None:  # noqa: ANN001
             self.shapes[tensor_name] = tuple(int(d) for d in shape)
@@ -156,9 +162,8 @@ class TrtxRunner:
         self._rc_io = runtime_cache
         self._cuda = cuda
         self._runtime = runtime
-        self._engine = self._context = self._config = self._rcache = self._stream = None
-        self._allocator = None
-        self._buffers: dict[str, _Buffer] = {}
+        self._drop_engine()
+        self._buffers: dict[str, StagedBuffer] = {}
         self._io: list[_IO] = []
         self._last_shapes: dict[str, tuple[int, ...]] = {}
         self._addresses: dict[str, int] = {}
@@ -199,8 +204,6 @@ class TrtxRunner:
     def _activate(self) -> None:
         t = trt()
         if self._cuda is None:
-            from .cuda import CudaApi
-
             self._cuda = CudaApi()
         cuda = self._cuda
         cuda.init_context(self.device)
@@ -232,7 +235,7 @@ class TrtxRunner:
                 if not self._context.set_output_allocator(io.name, self._allocator):
                     raise TrtxRuntimeFailed(f"{self.label}: could not set the output allocator for {io.name!r}")
             else:
-                buf = self._output_buffer(io.name)
+                buf = self._buffer(io.name)
                 ptr = buf.ensure_device(int(np.prod(io.shape, dtype=np.int64)) * io.dtype.itemsize)
                 self._set_address(io.name, ptr)
 
@@ -256,8 +259,6 @@ class TrtxRunner:
         blob = self._rc_io.load() if self._rc_io is not None else None
         if blob:
             if self._rcache.deserialize(blob):
-                import hashlib
-
                 self._rc_digest = hashlib.sha256(blob).digest()
             else:
                 log.info("webnn trtx: runtime cache for %s was made for another GPU/driver; starting a new one", self.label)
@@ -267,8 +268,6 @@ class TrtxRunner:
         """Persist the runtime cache if it changed since it was loaded/saved; True when written."""
         if self._rcache is None or self._rc_io is None:
             return False
-        import hashlib
-
         try:
             blob = bytes(memoryview(self._rcache.serialize()))
         except Exception as e:  # noqa: BLE001 - a cache that cannot be written must not fail inference
@@ -333,23 +332,26 @@ class TrtxRunner:
                 cuda.stream_destroy(stream)
             except Exception as e:  # noqa: BLE001
                 errors.append(e)
-        # Order matters: context before engine, the runtime cache/config with the context.
-        self._stream = None
-        self._context = None
-        self._allocator = None
-        self._rcache = None
-        self._config = None
-        self._engine = None
+        self._drop_engine()
         self._addresses.clear()
         self._last_shapes.clear()
         if errors:
             log.warning("webnn trtx: errors while releasing %s: %s", self.label, "; ".join(map(str, errors)))
 
+    def _drop_engine(self) -> None:
+        """Forget the stream and TensorRT objects, in order: context before engine, the runtime cache/config with the context."""
+        self._stream: Any = None
+        self._context: Any = None
+        self._allocator: Any = None
+        self._rcache: Any = None
+        self._config: Any = None
+        self._engine: Any = None
+
     # -- buffers -------------------------------------------------------------------------
-    def _output_buffer(self, name: str) -> _Buffer:
+    def _buffer(self, name: str) -> StagedBuffer:
         buf = self._buffers.get(name)
         if buf is None:
-            buf = self._buffers[name] = _Buffer(self._cuda, self._stream, self.device)
+            buf = self._buffers[name] = StagedBuffer(self._cuda, self._stream, self.device)
         return buf
 
     def _set_address(self, name: str, ptr: int) -> None:
@@ -377,10 +379,105 @@ class TrtxRunner:
         except Exception:  # noqa: BLE001
             return None
 
-    # -- inference -----------------------------------------------------------------------
-    def _finish(self, stream: Any, staged: list) -> dict[str, np.ndarray]:
-        """Wait for the run's copies, unpack staged outputs, count the call (once per run)."""
-        cuda = self._cuda
+    def stream_handle(self) -> int | None:
+        """The CUDA stream handle executions run on (producers of bound inputs order their work on it); None when inactive."""
+        return self._cuda.stream_handle(self._stream) if self._active else None
+
+    # -- execution -----------------------------------------------------------------------
+    def infer(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Run once on host arrays; returns fresh host arrays for every engine output (``dispatch`` with host staging)."""
+        return self.dispatch(feed, {})
+
+    def dispatch(self, inputs: Mapping[str, Any], outputs: Mapping[str, int | None]) -> dict[str, np.ndarray]:
+        """Run once: the one execution path.
+
+        ``inputs``: engine input name -> a host array (staged through this runner's pinned and
+        device buffers), a device pointer (int) holding the data, or a consumed DLPack array on
+        this device (:class:`~webnn.backends.trtx.dlpack.DeviceArray`: bound directly when
+        C-contiguous, else gathered device-to-device into this runner's buffer; never through the
+        host). ``outputs``: engine output name -> device pointer to write into, or None (or absent)
+        for a host result. Returns the host results; one stream synchronize per call. Pointers and
+        DLPack arrays need static shapes.
+        """
+        with self._lock:
+            if not self._active:
+                self.activate()
+            if self.device != 0:
+                self._cuda.set_device(self.device)  # the current device is per thread
+            for io in self._io:
+                if io.is_input:
+                    if io.name not in inputs:
+                        raise missing_input(self.label, io.name, self.input_names)
+                    self._bind_input(io, inputs[io.name])
+            host_outs = [io for io in self._io if not io.is_input and self._bind_output(io, outputs.get(io.name))]
+            self._allocator.shapes.clear()
+            with capture() as msgs:
+                ok = self._context.execute_async_v3(self._cuda.stream_handle(self._stream))
+            if not ok:
+                raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX execution failed: {summarize(msgs) or 'no error reported'}")
+            return self._collect(host_outs)
+
+    def _bind_input(self, io: _IO, src: Any) -> None:
+        cuda, stream = self._cuda, self._stream
+        if isinstance(src, (int, DeviceArray)):
+            if io.dynamic:
+                raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has a dynamic shape; pass it as a host array")
+            if isinstance(src, int):
+                self._set_address(io.name, src)
+                return
+            src.check(io.dtype, io.shape, (DLPACK_CUDA, self.device), f"compute: input {io.name!r}")
+            if src.contiguous and src.nbytes:
+                self._set_address(io.name, src.ptr)
+            else:
+                dptr = self._buffer(io.name).ensure_device(src.nbytes)
+                copy_to(cuda, dptr, src, stream)
+                self._set_address(io.name, dptr)
+            return
+        a = host_input(self.label, io.name, src, io.dtype)
+        shape = tuple(a.shape)
+        if io.dynamic:
+            if self._last_shapes.get(io.name) != shape:
+                if len(shape) != len(io.shape) or not self._context.set_input_shape(io.name, shape):
+                    raise outside_profile(self.label, io.name, shape, self.profile_range(io.name))
+                self._last_shapes[io.name] = shape
+        elif shape != io.shape:
+            raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has shape {list(shape)}, the engine expects {list(io.shape)}")
+        buf = self._buffer(io.name)
+        dptr = buf.ensure_device(a.nbytes)
+        if a.nbytes:
+            np.copyto(buf.ensure_host(a.nbytes), a.reshape(-1).view(np.uint8))
+            cuda.htod_async(dptr, buf.hptr, a.nbytes, stream)
+        self._set_address(io.name, dptr)
+
+    def _bind_output(self, io: _IO, dst: int | None) -> bool:
+        """Bind one output; True when its result goes to the host."""
+        if dst is not None:
+            if io.dynamic:
+                raise TrtxRuntimeFailed(f"{self.label}: output {io.name!r} has a dynamic shape; it cannot be bound to a tensor")
+            self._set_address(io.name, dst)
+            return False
+        if not io.dynamic:  # its own buffer, allocated at activation (a dispatch may have bound a tensor)
+            self._set_address(io.name, self._buffer(io.name).dptr)
+        return True  # dynamic outputs: the output allocator supplies the buffer
+
+    def _collect(self, host_outs: list[_IO]) -> dict[str, np.ndarray]:
+        """Device->host copies of the host outputs, one synchronize, fresh arrays; counts the call."""
+        cuda, stream = self._cuda, self._stream
+        staged = []
+        for io in host_outs:
+            shape = io.shape
+            if io.dynamic:
+                shape = self._allocator.shapes.get(io.name) or tuple(int(d) for d in self._context.get_tensor_shape(io.name))
+                if any(d < 0 for d in shape):
+                    raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX reported no shape for output {io.name!r}")
+            nbytes = int(np.prod(shape, dtype=np.int64)) * io.dtype.itemsize
+            buf = self._buffer(io.name)
+            if nbytes and not buf.dptr:
+                raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX allocated no memory for output {io.name!r}")
+            host = buf.ensure_host(nbytes) if nbytes else None
+            if nbytes:
+                cuda.dtoh_async(buf.hptr, buf.dptr, nbytes, stream)
+            staged.append((io, shape, host))
         cuda.stream_sync(stream)
         out = {}
         for io, shape, host in staged:
@@ -394,160 +491,23 @@ class TrtxRunner:
             self.save_runtime_cache()  # after the first run the JIT kernels exist
         return out
 
-    def infer(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Run once on host arrays; returns fresh host arrays for every engine output."""
-        with self._lock:
-            if not self._active:
-                self.activate()
-            cuda, stream, ctx = self._cuda, self._stream, self._context
-            if self.device != 0:
-                cuda.set_device(self.device)  # the current device is per thread
-            # 1. shapes and host->device copies
-            for io in self._io:
-                if not io.is_input:
-                    continue
-                if io.name not in feed:
-                    raise TrtxRuntimeFailed(f"{self.label}: missing input {io.name!r} (engine inputs: {', '.join(self.input_names)})")
-                a = feed[io.name]
-                if not isinstance(a, np.ndarray):
-                    a = np.asarray(a)
-                if a.dtype != io.dtype:
-                    raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has dtype {a.dtype}, the engine expects {io.dtype}")
-                shape = tuple(a.shape)
-                if io.dynamic:
-                    if self._last_shapes.get(io.name) != shape:
-                        if len(shape) != len(io.shape) or not ctx.set_input_shape(io.name, shape):
-                            rng = self.profile_range(io.name)
-                            where = f" (profile range {list(rng[0])} .. {list(rng[1])})" if rng else ""
-                            raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} shape {list(shape)} is outside the engine's optimization profile{where}")
-                        self._last_shapes[io.name] = shape
-                elif shape != io.shape:
-                    raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has shape {list(shape)}, the engine expects {list(io.shape)}")
-                nbytes = a.nbytes
-                buf = self._output_buffer(io.name)
-                dptr = buf.ensure_device(nbytes)
-                if nbytes:
-                    staging = buf.ensure_host(nbytes)
-                    np.copyto(staging, np.ascontiguousarray(a).reshape(-1).view(np.uint8))
-                    cuda.htod_async(dptr, buf.hptr, nbytes, stream)
-                self._set_address(io.name, dptr)
-            # 2. output shapes known before execution (static or input-dependent)
-            shapes: dict[str, tuple[int, ...]] = {}
-            for io in self._io:
-                if not io.is_input and not io.dynamic:
-                    shapes[io.name] = io.shape
-                    self._set_address(io.name, self._output_buffer(io.name).dptr)  # a dispatch may have bound a tensor
-            # 3. execute
-            self._allocator.shapes.clear()
-            with capture() as msgs:
-                ok = ctx.execute_async_v3(cuda.stream_handle(stream))
-            if not ok:
-                raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX execution failed: {summarize(msgs) or 'no error reported'}")
-            # 4. device->host copies, one synchronize
-            staged = []
-            for io in self._io:
-                if io.is_input:
-                    continue
-                if io.dynamic:
-                    shape = self._allocator.shapes.get(io.name)
-                    if shape is None:
-                        shape = tuple(int(d) for d in ctx.get_tensor_shape(io.name))
-                    if any(d < 0 for d in shape):
-                        raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX reported no shape for output {io.name!r}")
-                    shapes[io.name] = shape
-                shape = shapes[io.name]
-                nbytes = int(np.prod(shape, dtype=np.int64)) * io.dtype.itemsize
-                buf = self._output_buffer(io.name)
-                if nbytes and not buf.dptr:
-                    raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX allocated no memory for output {io.name!r}")
-                host = buf.ensure_host(nbytes) if nbytes else None
-                if nbytes:
-                    cuda.dtoh_async(buf.hptr, buf.dptr, nbytes, stream)
-                staged.append((io, shape, host))
-            return self._finish(stream, staged)
 
-    # -- bound execution (MLTensor dispatch) --------------------------------------------
-    def dispatch(self, inputs: Mapping[str, Any], outputs: Mapping[str, int | None]) -> dict[str, np.ndarray]:
-        """Run with device buffers bound directly as tensor addresses (``set_tensor_address``).
+def missing_input(label: str, name: str, names: list[str]) -> TrtxRuntimeFailed:
+    return TrtxRuntimeFailed(f"{label}: missing input {name!r} (engine inputs: {', '.join(names)})")
 
-        ``inputs``: engine input name -> device pointer (int) holding the data, a consumed DLPack
-        array on this device (:class:`~webnn.trtx.dlpack.DeviceArray`: bound directly when
-        C-contiguous, else gathered device-to-device into this runner's buffer), or a host array
-        (staged through this runner's buffer). ``outputs``: engine output name -> device
-        pointer to write into, or None for a host result (returned). No host copy is made for
-        pointers; one synchronize at the end. Outputs with dynamic shapes must be None.
-        """
-        with self._lock:
-            if not self._active:
-                self.activate()
-            cuda, stream, ctx = self._cuda, self._stream, self._context
-            if self.device != 0:
-                cuda.set_device(self.device)
-            for io in self._io:
-                if not io.is_input:
-                    continue
-                if io.name not in inputs:
-                    raise TrtxRuntimeFailed(f"{self.label}: missing input {io.name!r} (engine inputs: {', '.join(self.input_names)})")
-                src = inputs[io.name]
-                if isinstance(src, int):
-                    if io.dynamic:
-                        raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has a dynamic shape; bind it as a host array")
-                    self._set_address(io.name, src)
-                    continue
-                if isinstance(src, DeviceArray):
-                    # A consumed DLPack array on this device: bound as is when C-contiguous, else one
-                    # device-to-device gather into this runner's buffer. Never through the host.
-                    if io.dynamic:
-                        raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has a dynamic shape; pass it as a host array")
-                    src.check(io.dtype, io.shape, (DLPACK_CUDA, self.device), f"compute: input {io.name!r}")
-                    if src.contiguous and src.nbytes:
-                        self._set_address(io.name, src.ptr)
-                    else:
-                        dptr = self._output_buffer(io.name).ensure_device(src.nbytes)
-                        copy_to(cuda, dptr, src, stream)
-                        self._set_address(io.name, dptr)
-                    continue
-                a = np.ascontiguousarray(src)
-                if a.dtype != io.dtype or (not io.dynamic and a.shape != io.shape):
-                    raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} is {a.dtype}{list(a.shape)}, the engine expects {io.dtype}{list(io.shape)}")
-                if io.dynamic and self._last_shapes.get(io.name) != a.shape:
-                    if len(a.shape) != len(io.shape) or not ctx.set_input_shape(io.name, a.shape):
-                        raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} shape {list(a.shape)} is outside the engine's optimization profile")
-                    self._last_shapes[io.name] = a.shape
-                buf = self._output_buffer(io.name)
-                dptr = buf.ensure_device(a.nbytes)
-                if a.nbytes:
-                    np.copyto(buf.ensure_host(a.nbytes), a.reshape(-1).view(np.uint8))
-                    cuda.htod_async(dptr, buf.hptr, a.nbytes, stream)
-                self._set_address(io.name, dptr)
-            host_outs = []
-            for io in self._io:
-                if io.is_input:
-                    continue
-                dst = outputs.get(io.name)
-                if dst is not None:
-                    if io.dynamic:
-                        raise TrtxRuntimeFailed(f"{self.label}: output {io.name!r} has a dynamic shape; it cannot be bound to a tensor")
-                    self._set_address(io.name, dst)
-                elif not io.dynamic:
-                    self._set_address(io.name, self._output_buffer(io.name).dptr)
-                    host_outs.append(io)
-                else:
-                    host_outs.append(io)
-            self._allocator.shapes.clear()
-            with capture() as msgs:
-                ok = ctx.execute_async_v3(cuda.stream_handle(stream))
-            if not ok:
-                raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX execution failed: {summarize(msgs) or 'no error reported'}")
-            staged = []
-            for io in host_outs:
-                shape = io.shape
-                if io.dynamic:
-                    shape = self._allocator.shapes.get(io.name) or tuple(int(d) for d in ctx.get_tensor_shape(io.name))
-                nbytes = int(np.prod(shape, dtype=np.int64)) * io.dtype.itemsize
-                buf = self._output_buffer(io.name)
-                host = buf.ensure_host(nbytes) if nbytes else None
-                if nbytes:
-                    cuda.dtoh_async(buf.hptr, buf.dptr, nbytes, stream)
-                staged.append((io, shape, host))
-            return self._finish(stream, staged)
+
+def host_input(label: str, name: str, value: Any, dtype: np.dtype) -> np.ndarray:
+    """``value`` as a C-contiguous host array; TrtxRuntimeFailed naming the input unless it has ``dtype``."""
+    a = value if isinstance(value, np.ndarray) else np.asarray(value)
+    if a.dtype != dtype:
+        raise TrtxRuntimeFailed(f"{label}: input {name!r} has dtype {a.dtype}, the engine expects {np.dtype(dtype)}")
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)  # (ascontiguousarray makes 0-d arrays 1-d)
+
+
+def outside_profile(label: str, name: str, shape: tuple[int, ...], profile: tuple[tuple[int, ...], tuple[int, ...]] | None, engine_shape: tuple[int, ...] | None = None) -> TrtxRuntimeFailed:
+    """The error for an input shape the engine's optimization profile (or static shape) does not cover."""
+    if profile is not None:
+        where = f" (profile range {list(profile[0])} .. {list(profile[1])})"
+    else:
+        where = f" (engine shape {list(engine_shape)})" if engine_shape is not None else ""
+    return TrtxRuntimeFailed(f"{label}: input {name!r} shape {list(shape)} is outside the engine's optimization profile{where}")

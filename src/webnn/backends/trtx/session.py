@@ -3,9 +3,10 @@
 :func:`open_runner` gets the engine (cache or build), then either a
 :class:`~.simulate.SimulatedRunner` or a :class:`~.runtime.TrtxRunner` activated on the
 GPU. When TensorRT-RTX's validity check rejects an engine on this GPU, the entry is
-discarded and rebuilt once: for the current GPU's compute capability when the portable
-build does not cover it (e.g. compute capability 9.0, which has no TensorRT-RTX target of
-its own), as-is when the entry was malformed.
+discarded and rebuilt once: for the current GPU when the portable build does not cover it
+and the GPU is one TensorRT-RTX supports (:func:`~.lib.compute_capabilities`), as-is when the
+entry was malformed. Whether the GPU can run TensorRT-RTX at all is the backend's
+``availability()``; callers check it first.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
-from ..errors import BackendUnavailable
+from ...devices import GpuInfo, detect
 from .cache import EngineCache
 from .engines import EngineRecord, get_engine
-from .lib import trt_version
+from .lib import compute_capabilities, trt_version
 from .logger import log
 from .options import BuildOptions
 from .runtime import EngineInvalid, RuntimeCacheIO, TrtxRunner
 from .simulate import SimulatedRunner
+
+#: The oldest GPUs a portable engine (no compute capabilities given) runs on: 8.0, 8.6, 8.9 and
+#: 12.x. Supported GPUs older than this get an engine built for their own compute capability.
+PORTABLE_MIN_COMPUTE_CAPABILITY = (8, 0)
 
 
 def runtime_cache_io(cache: EngineCache | None, record: EngineRecord, gpu: str = "") -> RuntimeCacheIO | None:
@@ -39,15 +44,18 @@ def runtime_cache_io(cache: EngineCache | None, record: EngineRecord, gpu: str =
     return RuntimeCacheIO(load, save)
 
 
-def gpu_options(options: BuildOptions, device: int = 0) -> BuildOptions:
-    """Options adjusted for the GPU present: Turing (7.5) is not in the portable default, so target it."""
-    if options.compute_capabilities:
-        return options
-    from .device import check_gpu
+def supported_gpu(gpu: GpuInfo | None) -> bool:
+    """Whether TensorRT-RTX builds engines for this GPU's compute capability (False when unknown)."""
+    return gpu is not None and gpu.compute_capability in compute_capabilities()
 
-    ok, _, gpu = check_gpu(device)
-    if ok and gpu is not None and gpu.compute_capability == (7, 5):
-        return replace(options, compute_capabilities=("SM75",))
+
+def gpu_options(options: BuildOptions, gpu: GpuInfo | None) -> BuildOptions:
+    """Options adjusted for the GPU present: a supported GPU older than the portable build (Turing, 7.5) is targeted by name."""
+    if options.compute_capabilities or not supported_gpu(gpu):
+        return options
+    assert gpu is not None and gpu.compute_capability is not None
+    if gpu.compute_capability < PORTABLE_MIN_COMPUTE_CAPABILITY:
+        return replace(options, compute_capabilities=(compute_capabilities()[gpu.compute_capability],))
     return options
 
 
@@ -61,23 +69,23 @@ def open_runner(
     label: str | None = None,
     progress: bool | None = None,
     device: int = 0,
+    gpu: GpuInfo | None = None,
     cuda: Any = None,
     runtime: Any = None,
-) -> tuple[Any, EngineRecord]:
+) -> tuple[SimulatedRunner | TrtxRunner, EngineRecord]:
     """(activated runner, engine record) for ``onnx_bytes``.
 
-    ``cuda`` and ``runtime`` replace the CUDA API and ``trt.Runtime`` (tests use in-memory fakes).
+    ``gpu``: the GPU ``device`` is (default: from :func:`webnn.devices.detect`); ``cuda`` and
+    ``runtime`` replace the CUDA API and ``trt.Runtime`` (tests use in-memory fakes).
     """
     if simulate:
         record = get_engine(onnx_bytes, options, cache=cache, hints=hints, label=label, progress=progress)
         return SimulatedRunner(record).activate(), record
-    from .device import check_gpu
-
-    ok, why, gpu = check_gpu(device)
-    if not ok and cuda is None:
-        raise BackendUnavailable(f"TensorRT-RTX cannot run here: {why} (WEBNN_TRTX_SIMULATE=1 or simulate=True runs the real build with a simulated runtime)")
-    gpu_name = f"{gpu.name} {gpu.sm}" if gpu is not None else ""
-    opts = gpu_options(options, device)
+    if gpu is None:
+        gpus = detect().gpus
+        gpu = gpus[device] if 0 <= device < len(gpus) else None
+    gpu_name = f"{gpu.name} SM{gpu.compute_capability[0]}{gpu.compute_capability[1]}" if gpu is not None and gpu.compute_capability else (gpu.name if gpu else "")
+    opts = gpu_options(options, gpu)
     for attempt in range(2):
         record = get_engine(onnx_bytes, opts, cache=cache, hints=hints, label=label, progress=progress)
         runner = TrtxRunner(record.engine, label=record.label, device=device, runtime_cache=runtime_cache_io(cache, record, gpu_name), cuda=cuda, runtime=runtime)
@@ -86,7 +94,8 @@ def open_runner(
             return runner, record
         except EngineInvalid as e:
             runner.close()
-            fixable_cc = "UNSUPPORTED_CC" in e.diagnostics and not opts.compute_capabilities
+            # A build for the current GPU helps only a GPU TensorRT-RTX supports (never e.g. 9.0).
+            fixable_cc = "UNSUPPORTED_CC" in e.diagnostics and not opts.compute_capabilities and supported_gpu(gpu)
             if attempt or not (fixable_cc or record.source == "cache"):
                 raise
             if cache is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import TrtxRuntimeFailed
+from ...errors import TrtxRuntimeFailed
 from .lib import trt
 
 _NAMES = {"FLOAT": "float32", "HALF": "float16", "INT8": "int8", "INT32": "int32", "INT64": "int64", "BOOL": "bool", "UINT8": "uint8"}
@@ -17,10 +17,14 @@ def trt_dtype_name(dt) -> str:  # noqa: ANN001 - trt.DataType
 
 
 def numpy_dtype(dt) -> np.dtype:  # noqa: ANN001
-    n = trt_dtype_name(dt)
-    if n.startswith("trt:"):
-        raise TrtxRuntimeFailed(f"TensorRT-RTX tensor type {n[4:]} has no numpy equivalent")
-    return np.dtype(n)
+    return spec_dtype(trt_dtype_name(dt))
+
+
+def spec_dtype(name: str) -> np.dtype:
+    """The numpy dtype of a :class:`~.loaders.TensorSpec` dtype name (``onnx:``/``trt:`` names have none)."""
+    if name.startswith(("onnx:", "trt:")):
+        raise TrtxRuntimeFailed(f"tensor type {name.split(':', 1)[1]} has no numpy equivalent")
+    return np.dtype(name)
 
 
 def trt_dtype(np_dtype: np.dtype):  # noqa: ANN201

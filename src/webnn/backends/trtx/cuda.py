@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import TrtxRuntimeFailed
+from ...errors import TrtxRuntimeFailed
+from .lib import INSTALL_HINT
 
 
 class CudaApi:
@@ -18,10 +19,8 @@ class CudaApi:
 
     def __init__(self) -> None:
         try:
-            from cuda.bindings import runtime as cudart  # noqa: PLC0415 - optional dependency
+            from cuda.bindings import runtime as cudart  # noqa: PLC0415 - optional dependency, imported when a GPU runner starts
         except ImportError as e:  # pragma: no cover - depends on the install
-            from .lib import INSTALL_HINT
-
             raise TrtxRuntimeFailed(f"cuda-python is not installed ({e}); install it with: {INSTALL_HINT}") from e
         self._rt = cudart
         self._ok = cudart.cudaError_t.cudaSuccess

@@ -21,7 +21,7 @@ from typing import Any
 
 import onnx
 
-from ..errors import TrtxRuntimeFailed
+from ...errors import TrtxRuntimeFailed
 from .dtypes import trt_dtype_name
 from .lib import trt
 from .logger import BENIGN, capture, get_logger, summarize

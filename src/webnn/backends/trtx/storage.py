@@ -3,7 +3,7 @@
 :class:`DeviceStorage` keeps one tensor's bytes in a device allocation (``CudaApi.malloc``);
 ``write`` is one host->device copy through a shared pinned staging buffer, ``read`` one
 device->host copy, each followed by a synchronize so every storage operation is complete
-when it returns. ``TrtxCompiledGraph.dispatch`` binds ``DeviceStorage.ptr`` directly as the
+when it returns. ``TrtxCompiledGraph.dispatch`` binds ``DeviceStorage.device_ptr()`` directly as the
 engine's tensor address, so chained dispatches never touch the host.
 
 :class:`TensorMemory` is the per-backend part: the CUDA API, a stream for tensor copies and
@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidStateError, ValidationError
-from ..tensor import DLPACK_CUDA, TensorStorage
-from ..types import MLOperandDescriptor
-from .dlpack import _alive, _DLManagedTensor, consume, copy_to, make_capsule  # noqa: F401 - re-exported for tests
-from .runtime import _Buffer, _round
+from ...errors import InvalidStateError, ValidationError
+from ...tensor import DLPACK_CUDA, TensorStorage
+from ...types import MLOperandDescriptor
+from .cuda import CudaApi
+from .dlpack import consume, copy_to, make_capsule
+from .runtime import StagedBuffer, aligned
 
 
 class TensorMemory:
@@ -30,19 +31,17 @@ class TensorMemory:
 
     def __init__(self, cuda: Any = None, device: int = 0) -> None:
         if cuda is None:
-            from .cuda import CudaApi
-
             cuda = CudaApi()
         self.cuda = cuda
         self.device = device
         self.lock = threading.RLock()
         cuda.init_context(device)
         self.stream = cuda.stream_create()
-        self.staging = _Buffer(cuda, self.stream, device)  # host part only
+        self.staging = StagedBuffer(cuda, self.stream, device)  # host part only
         self._finalizer = weakref.finalize(self, TensorMemory._close, cuda, self.stream, self.staging)
 
     @staticmethod
-    def _close(cuda: Any, stream: Any, staging: _Buffer) -> None:
+    def _close(cuda: Any, stream: Any, staging: StagedBuffer) -> None:
         try:
             cuda.stream_sync(stream)
             staging.release()
@@ -68,7 +67,7 @@ class DeviceStorage(TensorStorage):
         cuda, stream = memory.cuda, memory.stream
         with memory.lock:
             memory.select()
-            self.ptr = cuda.malloc(_round(self.nbytes), stream, memory.device)
+            self.ptr = cuda.malloc(aligned(self.nbytes), stream, memory.device)
             try:
                 if self.nbytes:
                     host = memory.staging.ensure_host(self.nbytes)
@@ -90,22 +89,34 @@ class DeviceStorage(TensorStorage):
         except Exception:  # noqa: BLE001 - never raise from a finalizer (e.g. at interpreter exit)
             pass
 
-    def _live(self) -> int:
+    def device_ptr(self) -> int:
+        """The device pointer (InvalidStateError once the memory was released)."""
         if not self._finalizer.alive:
             raise InvalidStateError("MLTensor: the tensor's device memory was released")
         return self.ptr
 
     # -- host copies ---------------------------------------------------------------------
-    def read_into(self, out: np.ndarray) -> None:
-        ptr = self._live()
+    def _through_staging(self, upload: np.ndarray | None = None, download: np.ndarray | None = None) -> None:
+        """One synchronised copy through the shared pinned buffer: the bytes ``upload`` to the device,
+        or the device's bytes into ``download``."""
+        ptr = self.device_ptr()
         m = self.memory
         with m.lock:
             m.select()
-            if self.nbytes:
-                host = m.staging.ensure_host(self.nbytes)
+            if not self.nbytes:
+                return
+            host = m.staging.ensure_host(self.nbytes)
+            if upload is not None:
+                np.copyto(host, upload)
+                m.cuda.htod_async(ptr, m.staging.hptr, self.nbytes, m.stream)
+            else:
                 m.cuda.dtoh_async(m.staging.hptr, ptr, self.nbytes, m.stream)
-                m.cuda.stream_sync(m.stream)
-                np.copyto(out.reshape(-1).view(np.uint8), host, casting="no")
+            m.cuda.stream_sync(m.stream)
+            if download is not None:
+                np.copyto(download, host, casting="no")
+
+    def read_into(self, out: np.ndarray) -> None:
+        self._through_staging(download=out.reshape(-1).view(np.uint8))
 
     def read(self) -> np.ndarray:
         out = np.empty(self.descriptor.shape, self.descriptor.dtype)
@@ -113,15 +124,7 @@ class DeviceStorage(TensorStorage):
         return out
 
     def write(self, array: np.ndarray) -> None:
-        ptr = self._live()
-        m = self.memory
-        with m.lock:
-            m.select()
-            if self.nbytes:
-                host = m.staging.ensure_host(self.nbytes)
-                np.copyto(host, np.ascontiguousarray(array, dtype=self.descriptor.dtype).reshape(-1).view(np.uint8))
-                m.cuda.htod_async(ptr, m.staging.hptr, self.nbytes, m.stream)
-                m.cuda.stream_sync(m.stream)
+        self._through_staging(upload=np.ascontiguousarray(array, dtype=self.descriptor.dtype).reshape(-1).view(np.uint8))
 
     def write_dlpack(self, obj: Any, dl_device: tuple[int, int]) -> bool:
         """One device-to-device copy from a DLPack producer on this storage's CUDA device."""
@@ -129,7 +132,7 @@ class DeviceStorage(TensorStorage):
             if int(dl_device[0]) == DLPACK_CUDA:  # never a silent trip through the host
                 raise ValidationError(f"write_tensor: data lives on cuda:{dl_device[1]}, the tensor on cuda:{self.memory.device}; move it there first")
             return False  # not CUDA memory: the context goes through the host
-        ptr = self._live()
+        ptr = self.device_ptr()
         m = self.memory
         with m.lock:
             m.select()
@@ -152,7 +155,7 @@ class DeviceStorage(TensorStorage):
             if kwargs.get("copy") is False or tuple(dl_device)[0] != 1:
                 raise BufferError(f"MLTensor: the tensor lives on CUDA device {self.memory.device}; cannot export it to {tuple(dl_device)} without a copy")
             return self.read().__dlpack__()
-        return _dlpack_capsule(self, self._live())
+        return _dlpack_capsule(self, self.device_ptr())
 
     def release(self) -> None:
         self._finalizer()

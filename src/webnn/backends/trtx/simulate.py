@@ -14,32 +14,40 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
-from ..errors import TrtxRuntimeFailed
+from ...errors import TrtxRuntimeFailed
+from ..onnxruntime import create_session
+from .dlpack import DeviceArray
+from .dtypes import spec_dtype
 from .engines import EngineRecord
+from .runtime import host_input, missing_input, outside_profile
 
+#: The environment variable that asks for the simulated runtime (1/true/yes/on).
 ENV = "WEBNN_TRTX_SIMULATE"
 
 
-def simulate_requested(option: bool | None = None) -> bool:
-    """The ``simulate`` option if given, else ``WEBNN_TRTX_SIMULATE`` (1/true/yes/on)."""
+def simulate_requested(option: bool | None = None, environ: Mapping[str, str] | None = None) -> bool:
+    """The ``simulate`` option if given, else ``WEBNN_TRTX_SIMULATE`` in ``environ`` (default: the process's)."""
     if option is not None:
         return bool(option)
-    return os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    env = os.environ if environ is None else environ
+    return env.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class SimulatedRunner:
-    """Same interface as :class:`~.runtime.TrtxRunner`; executes the source ONNX with ONNX Runtime (CPU)."""
+    """The :class:`~webnn.backends.Runner` of :class:`~.runtime.TrtxRunner`, on the host: executes the
+    source ONNX with ONNX Runtime (CPU), after checking inputs against the engine's I/O table."""
 
     simulated = True
+    device = None  # runs on the host: no CUDA device, no device memory
 
     def __init__(self, record: EngineRecord, *, label: str | None = None) -> None:
         self.record = record
         self.label = label or record.label
-        self._session = None
+        self._session: Any = None
         self._lock = threading.Lock()
         self._closed = False
         self.calls = 0
@@ -62,8 +70,6 @@ class SimulatedRunner:
         if self._closed:
             raise TrtxRuntimeFailed(f"{self.label}: the runner was closed")
         if self._session is None:
-            from ..backends.onnxruntime import create_session
-
             self._session = create_session(self.record.onnx)
         return self
 
@@ -80,28 +86,39 @@ class SimulatedRunner:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def stream_handle(self) -> int | None:
+        return None
+
     def allocation_count(self) -> int:
         return 0
 
     def infer(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Run once on host arrays (``dispatch`` with every input and output on the host)."""
+        return self.dispatch(feed, {})
+
+    def dispatch(self, inputs: Mapping[str, Any], outputs: Mapping[str, int | None]) -> dict[str, np.ndarray]:
+        """Host arrays only: the simulation has no device memory to bind inputs from or outputs to."""
+        bound = [n for n, dst in outputs.items() if dst is not None]
+        if bound:
+            raise TrtxRuntimeFailed(f"{self.label}: the simulated runtime has no device memory to write output {bound[0]!r} into")
         with self._lock:
             self.activate()
             run_feed = {}
             for spec in self._inputs:
-                if spec.name not in feed:
-                    raise TrtxRuntimeFailed(f"{self.label}: missing input {spec.name!r} (engine inputs: {', '.join(self.input_names)})")
-                a = np.asarray(feed[spec.name])
-                if a.dtype.name != spec.dtype:
-                    raise TrtxRuntimeFailed(f"{self.label}: input {spec.name!r} has dtype {a.dtype}, the engine expects {spec.dtype}")
+                if spec.name not in inputs:
+                    raise missing_input(self.label, spec.name, self.input_names)
+                if isinstance(inputs[spec.name], (int, DeviceArray)):
+                    raise TrtxRuntimeFailed(f"{self.label}: input {spec.name!r} is device memory; the simulated runtime takes host arrays")
+                a = host_input(self.label, spec.name, inputs[spec.name], spec_dtype(spec.dtype))
                 if not self.record.covers({spec.name: a.shape}):
                     ranges = [p.get(spec.name) for p in self.record.profiles if p.get(spec.name)]
-                    where = f" (profile range {list(ranges[0][0])} .. {list(ranges[0][2])})" if ranges else f" (engine shape {list(spec.shape)})"
-                    raise TrtxRuntimeFailed(f"{self.label}: input {spec.name!r} shape {list(a.shape)} is outside the engine's optimization profile{where}")
+                    profile = (ranges[0][0], ranges[0][2]) if ranges else None
+                    raise outside_profile(self.label, spec.name, a.shape, profile, spec.shape)
                 run_feed[spec.name] = a
             # The ONNX model may declare inputs TensorRT-RTX dropped as unused; ORT still wants them.
             for i in self._session.get_inputs():
-                if i.name not in run_feed and i.name in feed:
-                    run_feed[i.name] = np.asarray(feed[i.name])
+                if i.name not in run_feed and i.name in inputs:
+                    run_feed[i.name] = np.asarray(inputs[i.name])
             names = self.output_names
             try:
                 results = self._session.run(names, run_feed)

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ValidationError
-from ..tensor import DLPACK_CUDA, device_name
+from ...errors import ValidationError
+from ...tensor import device_name
 
 # -- structs (dlpack.h) ---------------------------------------------------------------------------
 

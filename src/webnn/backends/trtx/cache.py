@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from ...cache_dir import cache_dir
+from .logger import log
+
 MAGIC = b"WNNTRTX\x00"
 FORMAT_VERSION = 1
 _HEAD = struct.Struct("<8sIIQ32s")  # magic, format version, metadata length, payload length, sha256
@@ -51,8 +54,6 @@ class EntryInvalid(Exception):
 
 def default_cache_dir() -> Path:
     """``$WEBNN_CACHE_DIR``, else ``$XDG_CACHE_HOME/webnn``, else ``~/.cache/webnn``."""
-    from ..cache_dir import cache_dir
-
     return cache_dir()
 
 
@@ -210,8 +211,6 @@ class EngineCache:
         with self._tlock:
             self.discards.append((key, kind, reason))
             self.stats.discarded += 1
-        from .logger import log
-
         log.warning("webnn trtx cache: discarding %s (%s)", path.name, reason)
         if remove:
             with contextlib.suppress(OSError):

@@ -7,7 +7,9 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..errors import ValidationError
+from ...errors import ValidationError
+from .legalize import VERSION as LEGALIZE_VERSION
+from .lib import compute_capabilities
 
 #: Upper bound given to a dynamic dimension when nothing says otherwise (at least 2x the hint).
 DEFAULT_DYNAMIC_MAX = 64
@@ -96,9 +98,6 @@ def default_profile(dynamic_inputs: Mapping[str, Sequence[int]], hints: Mapping[
     return Profile(shapes)
 
 
-_CC_NAMES = ("current", "SM75", "SM80", "SM86", "SM89", "SM120", "SM121")
-
-
 @dataclass(frozen=True)
 class BuildOptions:
     """What the ahead-of-time build is told; every field is part of the engine cache key.
@@ -107,7 +106,8 @@ class BuildOptions:
     - ``profiles``: optimization profiles; empty means one derived from the model (see
       :func:`default_profile`) when the model has dynamic inputs;
     - ``compute_capabilities``: target GPUs, e.g. ``("SM86", "SM89")`` or ``("current",)``
-      (needs a GPU at build time); empty means TensorRT-RTX's portable default
+      (needs a GPU at build time); the names the installed TensorRT-RTX knows are accepted
+      (:func:`~.lib.compute_capabilities`); empty means TensorRT-RTX's portable default
       (compute capability 8.0, 8.6, 8.9, 12.0 and later);
     - ``optimization_level``: the builder optimization level (None: default).
     """
@@ -123,12 +123,14 @@ class BuildOptions:
         profs = tuple(p if isinstance(p, Profile) else Profile(p) for p in (self.profiles or ()))
         object.__setattr__(self, "profiles", profs)
         ccs = []
-        for c in self.compute_capabilities or ():
-            name = str(c)
-            canon = next((n for n in _CC_NAMES if n.lower() == name.lower().replace(".", "").replace("sm_", "sm")), None)
-            if canon is None:
-                raise ValidationError(f"trtx: unknown compute capability {c!r} (expected one of {', '.join(_CC_NAMES)})")
-            ccs.append(canon)
+        if self.compute_capabilities:
+            names = ("current", *compute_capabilities().values())  # what the installed TensorRT-RTX can target
+            for c in self.compute_capabilities:
+                key = str(c).lower().replace(".", "").replace("sm_", "sm")
+                canon = next((n for n in names if n.lower() == key), None)
+                if canon is None:
+                    raise ValidationError(f"trtx: unknown compute capability {c!r} (expected one of {', '.join(names)})")
+                ccs.append(canon)
         if "current" in ccs and len(ccs) > 1:
             raise ValidationError("trtx: compute capability 'current' cannot be combined with others")
         object.__setattr__(self, "compute_capabilities", tuple(ccs))
@@ -153,7 +155,5 @@ KEY_SCHEMA = 1
 
 def cache_key(onnx_sha256: str, trt_version: str, options: BuildOptions) -> str:
     """sha256 over the ONNX bytes' hash, the TensorRT-RTX version and every build option."""
-    from .legalize import VERSION as legalize_version
-
-    material = {"schema": KEY_SCHEMA, "legalize": legalize_version, "onnx": onnx_sha256, "trt": trt_version, "options": options.to_json()}
+    material = {"schema": KEY_SCHEMA, "legalize": LEGALIZE_VERSION, "onnx": onnx_sha256, "trt": trt_version, "options": options.to_json()}
     return hashlib.sha256(json.dumps(material, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
