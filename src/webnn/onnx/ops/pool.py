@@ -82,22 +82,24 @@ def lp_pool(n: NodeContext) -> MLOperand:
     return _pool(n, "l2_pool2d", FLOATS)
 
 
-def _global(n: NodeContext, op: str, types: tuple[str, ...]) -> MLOperand:
+def _global(n: NodeContext, op: str, types: tuple[str, ...], pool: str | None = None) -> MLOperand:
     need_types(n, 0, types, op)
     x = n.x(0)
     if x.rank < 3:
         raise ValueError(f"input must have rank >= 3, got {x.rank}")
+    if pool is not None and x.rank == 4:
+        return getattr(n.b, pool)(x)  # the window defaults to the whole spatial extent
     return getattr(n.b, op)(x, axes=list(range(2, x.rank)), keep_dimensions=True)
 
 
-@onnx_op("GlobalAveragePool", since=1)
+@onnx_op("GlobalAveragePool", since=1, note="4-D: averagePool2d over the whole extent; other ranks: reduceMean")
 def global_average_pool(n: NodeContext) -> MLOperand:
-    return _global(n, "reduce_mean", FLOATS)
+    return _global(n, "reduce_mean", FLOATS, "average_pool2d")
 
 
-@onnx_op("GlobalMaxPool", since=1)
+@onnx_op("GlobalMaxPool", since=1, note="4-D: maxPool2d over the whole extent; other ranks: reduceMax")
 def global_max_pool(n: NodeContext) -> MLOperand:
-    return _global(n, "reduce_max", FLOATS)
+    return _global(n, "reduce_max", FLOATS, "max_pool2d")
 
 
 @onnx_op("GlobalLpPool", since=2, refuses={"p": "p other than 1 or 2"})
