@@ -365,7 +365,7 @@ class Importer:
             if d.HasField("dim_value") and d.dim_value > 0:
                 dims.append(int(d.dim_value))
             elif d.HasField("dim_value"):
-                raise Refused("empty", f"graph input {name!r}: dimension {i} is {d.dim_value} (WebNN dimensions are at least 1)")
+                dims.append(0)  # a zero-size input: known at import (it holds no data)
             elif d.dim_param and d.dim_param in self.dims:
                 dims.append(int(self.dims[d.dim_param]))
             else:
@@ -397,7 +397,9 @@ class Importer:
                 elem, shape = self._input_shape(vi)
                 dt = self.webnn_type(elem, f"graph input {vi.name!r}")
                 if 0 in shape:
-                    raise Refused("empty", f"graph input {vi.name!r} has shape {list(shape)}")
+                    # A zero-size tensor holds no data: its value is known (and it is no WebNN input).
+                    self.env[vi.name] = Value(elem, array=np.empty(shape, dtype=helper.tensor_dtype_to_np_dtype(elem)))
+                    continue
             except Refused as r:
                 self.refusals.append(("(graph input)", vi.name, r.key, r.detail))
                 self.env[vi.name] = UNKNOWN
@@ -425,6 +427,9 @@ class Importer:
             return
         try:
             outs = self._dispatch(node, opsets, inputs, label)
+        except _Reported:
+            self._set_unknown(node)
+            return
         except Refused as r:
             self.refusals.append((node.op_type, label, r.key, r.detail))
             self._placeholders(node)
@@ -546,7 +551,7 @@ class Importer:
             ctx = NodeContext(self, node, schema, inputs)
             try:
                 return h.fn(ctx)
-            except (Refused, ValidationError):
+            except (Refused, ValidationError, _Reported):
                 raise
             except Exception as e:  # noqa: BLE001 - a malformed node (or an importer bug): say which
                 raise _ModelError(f"ONNX node {node.op_type} {label!r}: cannot be imported ({type(e).__name__}: {e})") from e
@@ -669,6 +674,23 @@ class Importer:
         self._nodes(body, opsets, prefix)
         return None
 
+    def subgraph(self, g: onnx.GraphProto, label: str) -> list[Value]:
+        """Import a subgraph (e.g. the branch an ``If`` with a known condition takes) in place:
+        it sees every outer value; returns its outputs."""
+        for init in g.initializer:
+            self.env[init.name] = self._initializer(init)
+        before = len(self.refusals)
+        self._nodes(g.node, self.opsets, f"{label}/")
+        if len(self.refusals) > before:
+            raise _Reported()
+        outs = []
+        for vi in g.output:
+            v = self.env.get(vi.name)
+            if v is None:
+                raise ValidationError(f"subgraph of {label!r}: output {vi.name!r} is not computed")
+            outs.append(v)
+        return outs
+
     # -- outputs --------------------------------------------------------------------------
     def _outputs(self, g: onnx.GraphProto) -> dict[str, MLOperand]:
         out: dict[str, MLOperand] = {}
@@ -692,6 +714,10 @@ class Importer:
 
 class _ModelError(ValidationError):
     """A malformed node (not a refusal): raised at once."""
+
+
+class _Reported(Exception):
+    """A subgraph's nodes were refused (each one already recorded)."""
 
 
 def _versions(op_type: str) -> str:

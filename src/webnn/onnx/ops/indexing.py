@@ -164,3 +164,28 @@ def compress(n: NodeContext) -> MLOperand:
     if sel.size == 0:
         raise n.refuse("empty", "the condition selects nothing")
     return n.b.gather(x, n.constant(sel.astype(np.int64)), axis=axis)
+
+
+@onnx_op("TensorScatter", since=24, kind="decomposition", note="scatterElements with indices computed at import (write_indices must be known)")
+def tensor_scatter(n: NodeContext) -> MLOperand:
+    n.dtype(0)
+    past, update = n.x(0), n.x(1)
+    rank = past.rank
+    axis = n.axis(n.attr("axis", -2), rank)
+    if axis == 0:
+        raise ValueError("axis must not be the batch axis 0")
+    batch, max_seq, seq = past.shape[0], past.shape[axis], update.shape[axis]
+    starts = n.ints(2, "write_indices") if n.has(2) else [0] * batch
+    circular = n.attr("mode", "linear") == "circular"
+    shape = [1] * rank
+    shape[0], shape[axis] = batch, seq
+    idx = np.empty((batch, seq), dtype=np.int64)
+    for bi in range(batch):
+        pos = int(starts[bi]) + np.arange(seq)
+        if circular:
+            pos %= max_seq
+        elif pos[-1] >= max_seq or pos[0] < 0:
+            raise ValueError(f"write index {starts[bi]} + {seq} updates exceed the cache length {max_seq}")
+        idx[bi] = pos
+    full = np.broadcast_to(idx.reshape(shape), update.shape)
+    return n.b.scatter_elements(past, n.constant(np.array(full, order="C")), update, axis=axis)

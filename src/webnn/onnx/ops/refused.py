@@ -29,7 +29,6 @@ for _op, _why in {
     "RandomUniformLike": _RANDOM,
     "Bernoulli": _RANDOM,
     "Multinomial": _RANDOM,
-    "If": _CTRL,
     "Loop": _CTRL,
     "Scan": _CTRL,
     "SequenceAt": _SEQ,

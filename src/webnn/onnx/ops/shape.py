@@ -161,11 +161,20 @@ def split(n: NodeContext) -> list[MLOperand]:
             sizes = [dim // count] * count
     if sum(sizes) != dim:
         raise ValueError(f"split sizes {sizes} do not sum to {dim}")
-    if any(s == 0 for s in sizes):
-        raise n.refuse("empty", f"split sizes {sizes} include 0")
     if len(sizes) == 1:
         return [n.b.identity(x)]
-    return n.b.split(x, sizes, axis=axis)
+    # Zero-size pieces hold no data: they are known (empty) values; the others are split off.
+    nonzero = [s for s in sizes if s]
+    parts = iter(n.b.split(x, nonzero, axis=axis) if len(nonzero) > 1 else [n.b.identity(x)])
+    out = []
+    for s in sizes:
+        if s:
+            out.append(next(parts))
+        else:
+            shape = list(x.shape)
+            shape[axis] = 0
+            out.append(np.empty(shape, dtype=x.dtype))
+    return out
 
 
 # -- slice --------------------------------------------------------------------------------
@@ -410,3 +419,13 @@ def reverse_sequence(n: NodeContext) -> MLOperand:
     shape[t_axis], shape[b_axis] = T, B
     full = np.broadcast_to(idx.reshape(shape), x.shape)
     return n.b.gather_elements(x, n.constant(np.ascontiguousarray(full)), axis=t_axis)
+
+
+@onnx_op("If", since=1, note="the condition must be known at import: the branch it selects is imported in place")
+def if_(n: NodeContext) -> list[Value]:
+    cond = bool(np.asarray(n.const(0, "cond")).reshape(-1)[0])
+    branch = n.attr("then_branch" if cond else "else_branch")
+    outs = n.imp.subgraph(branch, n.name or "If")
+    if len(outs) != n.n_outputs:
+        raise ValueError(f"the branch has {len(outs)} outputs, the node {n.n_outputs}")
+    return outs
