@@ -375,9 +375,10 @@ class MLGraph:
     def output_descriptors(self) -> dict[str, MLOperandDescriptor]:
         return self.info.output_descriptors()
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Save the graph (structure + weights) to one file; reload with :func:`webnn.load_graph`."""
-        self.info.save(path)
+    def save(self, path: str | os.PathLike, format: str = "webnn") -> None:
+        """Save the graph (structure + weights); reload with :func:`webnn.load_graph`.
+        ``format="webnn-graph"`` writes the webnn-graph text format and a ``.safetensors`` file."""
+        self.info.save(path, format)
 
     def destroy(self) -> None:
         """Release the compiled graph's backend resources."""
@@ -450,7 +451,20 @@ def _failure_reason(e: BaseException) -> str:
 
 
 def load_graph(path: str | os.PathLike, context: MLContext | None = None) -> MLGraph:
-    """Load a graph saved with ``MLGraph.save`` and compile it for ``context`` (default: a new CPU context)."""
-    info = GraphInfo.load(path)
+    """Load a graph saved with ``MLGraph.save`` (the ``.webnn`` zip, or the webnn-graph text
+    format with its weights next to it: told apart by content, not by extension) and compile
+    it for ``context`` (default: a new CPU context)."""
+    from .webnn_graph import is_webnn_graph_text
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        raise ValidationError(f"load_graph: {path}: cannot read the file ({e})") from None
     ctx = context or MLContext(accelerated=False)
+    if not head.startswith(b"PK") and is_webnn_graph_text(head):
+        from .webnn_graph import load
+
+        return load(path, ctx)
+    info = GraphInfo.load(path)
     return MLGraph._create(ctx, info)

@@ -94,8 +94,17 @@ class GraphInfo:
             self._hash = h.hexdigest()
         return self._hash
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the graph to one file: a zip holding ``graph.json`` and ``weights.bin``."""
+    def save(self, path: str | os.PathLike, format: str = "webnn") -> None:
+        """Write the graph: ``format="webnn"`` (default) is one zip file holding ``graph.json`` and
+        ``weights.bin``; ``"webnn-graph"`` is the webnn-graph text format plus a ``.safetensors``
+        file of its weights next to it (:mod:`webnn.webnn_graph`)."""
+        if format == "webnn-graph":
+            from .webnn_graph import save
+
+            save(self, path)
+            return
+        if format != "webnn":
+            raise ValidationError(f"save: format must be 'webnn' or 'webnn-graph', got {format!r}")
         structure = self._structure()
         blob = io.BytesIO()
         table = {}
