@@ -145,7 +145,7 @@ def test_reader_scalars_bytes_aliases_and_input_outputs(ctx: webnn.MLContext) ->
     [
         (GRAPH.replace("y = mul(x, s)", "y = mul(x, q)"), r"line 9: mul: 'q' is not defined before this line"),
         (GRAPH.replace("mul(x, s)", "frobnicate(x, s)"), r"unknown operator 'frobnicate'"),
-        (GRAPH.replace("v1", "v2"), r"version v2 is not supported"),
+        (GRAPH.replace("v1", "v3"), r"version v3 is not supported"),
         (GRAPH.replace("x: f32[2, 2]", "x: i4[2, 2]"), r"i4 \(int4\) is not supported"),
         (GRAPH.replace("x: f32[2, 2]", 'x: f32[dyn("batch", 8), 2]'), r"dimension 0 is dynamic \('batch', at most 8\)"),
         (GRAPH.replace("w = add", "y = add"), r"'y' is defined twice"),

@@ -28,7 +28,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
@@ -194,8 +194,8 @@ def parse(text: str, where: str = "<text>", *, strict: bool = False) -> Document
         version = int(tok[1][1:])
     else:
         raise lx.fail(f"expected the version 'v1', got {tok[1]!r}")
-    if version != 1:
-        raise lx.fail(f"version v{version} is not supported (this reader implements v1)")
+    if version not in (1, 2):  # rustnn/webnn-graph reads and writes both the same way
+        raise lx.fail(f"version v{version} is not supported (this reader implements v1 and v2)")
     doc = Document(name, version)
     if lx.peek() == ("at", "quantized"):
         lx.next()
@@ -544,7 +544,6 @@ def replay(doc: Document, builder: "MLGraphBuilder", weights: Mapping[str, Any] 
            dims: Mapping[str, int] | None = None, where: str = "<text>") -> dict[str, "MLOperand"]:
     """Record ``doc`` into ``builder`` (every node through the builder); returns the outputs."""
     from .errors import ValidationError as VE
-    from .operand import MLOperand
 
     weights = weights or {}
     dims = dict(dims or {})

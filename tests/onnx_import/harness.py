@@ -167,7 +167,7 @@ def run_case(case: Any, op: str, ctx: webnn.MLContext) -> CaseResult:
     r = CaseResult(case.name, op, status, detail, refusals)
     if status == "refused" and refusals and all(k == "dynamic" for _, _, k, _ in refusals) and len(names) > 1 and set(names) <= set(data):
         model, _ = _with_known_parameters(case.model, case)
-        vstatus, vdetail, vref = _run_variant(model, case, ctx)
+        vstatus, vdetail, _ = _run_variant(model, case, ctx)
         r.variant, r.variant_detail = vstatus, vdetail
     return r
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..builder import MLGraphBuilder
     from ..context import MLContext, MLGraph
+    from ..graph import GraphInfo
     from ..operand import MLOperand
 
 ModelLike = "str | os.PathLike | bytes | onnx.ModelProto"
@@ -80,6 +81,23 @@ def import_model(
     return Importer(proto, builder, input_shapes=input_shapes, dims=dims, inputs=given).run()
 
 
+def to_graph_info(
+    model: Any,
+    context: "MLContext | None" = None,
+    *,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+    dims: Mapping[str, int] | None = None,
+) -> "GraphInfo":
+    """The imported model as IR (validated through a builder for ``context``; nothing compiled)."""
+    from ..builder import MLGraphBuilder
+    from ..context import MLContext
+
+    proto = read_model(model)
+    builder = MLGraphBuilder(context or MLContext(accelerated=False))
+    outputs = Importer(proto, builder, input_shapes=input_shapes, dims=dims, placeholders=True).run()
+    return builder._graph_info(outputs)
+
+
 def load_model(
     model: Any,
     context: "MLContext",
@@ -103,4 +121,4 @@ def load_model(
     return builder.build(outputs)
 
 
-__all__ = ["load_model", "import_model", "read_model", "UnsupportedModelError"]
+__all__ = ["load_model", "import_model", "to_graph_info", "read_model", "UnsupportedModelError"]

@@ -11,7 +11,6 @@ Refusals are collected over the whole model and raised together.
 from __future__ import annotations
 
 import itertools
-import math
 import warnings
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -21,7 +20,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from ..errors import UnsupportedError, ValidationError
 from ..operand import MLOperand
-from ._registry import GENERIC_REFUSALS, MAX_VERIFIED_OPSET, REFUSED_OPS, Refused, handler_for, load_ops
+from ._registry import MAX_VERIFIED_OPSET, REFUSED_OPS, Refused, handler_for, load_ops
 
 STANDARD_DOMAINS = ("", "ai.onnx")
 
@@ -672,7 +671,6 @@ class Importer:
             n.attribute.extend(attrs)
             body.append(n)
         self._nodes(body, opsets, prefix)
-        return None
 
     def subgraph(self, g: onnx.GraphProto, label: str) -> list[Value]:
         """Import a subgraph (e.g. the branch an ``If`` with a known condition takes) in place:
@@ -724,4 +722,4 @@ def _versions(op_type: str) -> str:
     return ", ".join(f"{h.since}..{h.until}" for h in load_ops().get(op_type, []))
 
 
-__all__ = ["Importer", "NodeContext", "Value", "Boolean", "UnsupportedModelError", "WEBNN_TYPES", "ONNX_TYPES", "GENERIC_REFUSALS", "math"]
+__all__ = ["Importer", "NodeContext", "Value", "Boolean", "UnsupportedModelError", "WEBNN_TYPES", "ONNX_TYPES"]

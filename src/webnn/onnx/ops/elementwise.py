@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from onnx import TensorProto
 
@@ -238,7 +240,7 @@ def clip_6(n: NodeContext) -> MLOperand:
 @onnx_op("Clip", since=11, kind="direct", note="min/max computed at run time: max then min")
 def clip(n: NodeContext) -> MLOperand:
     x = n.x(0)
-    dt = n.dtype(0)
+    n.dtype(0)
     bounds = [n.value(i) if n.has(i) else None for i in (1, 2)]
     if all(v is None or v.known for v in bounds):
         lo = None if bounds[0] is None else np.asarray(bounds[0].array).reshape(-1)
@@ -248,7 +250,7 @@ def clip(n: NodeContext) -> MLOperand:
         if lo_v is None and hi_v is None:
             return n.b.identity(x)
         if lo_v is None or hi_v is None or not (lo_v > hi_v):
-            nan = any(isinstance(v, float) and v != v for v in (lo_v, hi_v))
+            nan = any(isinstance(v, float) and math.isnan(v) for v in (lo_v, hi_v))
             if not nan:
                 return n.b.clamp(x, min_value=lo_v, max_value=hi_v)
     # min(max(x, lo), hi): ONNX's definition (hi wins when lo > hi)

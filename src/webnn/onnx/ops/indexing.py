@@ -86,7 +86,6 @@ def one_hot(n: NodeContext) -> MLOperand:
     if depth <= 0:
         raise n.refuse("empty", f"depth {depth}")
     values = n.x(2)
-    dt = values.data_type
     idx = n.x(0)
     if idx.data_type not in ("int32", "int64"):
         idx = n.b.cast(idx, "int64")  # ONNX converts non-integer indices to integers

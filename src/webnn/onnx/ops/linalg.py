@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import string
 
-import numpy as np
 
 from ...operand import MLOperand
 from .._importer import NodeContext
@@ -114,7 +112,7 @@ def _parse(equation: str, ranks: list[int]) -> tuple[list[str], str]:
     note="transpose, reduceSum and matmul, operand by operand",
 )
 def einsum(n: NodeContext) -> MLOperand:
-    dt = need_types(n, 0, FLOATS, "matmul")
+    need_types(n, 0, FLOATS, "matmul")
     ops = [n.x(i) for i in range(len(n.inputs))]
     terms, out = _parse(n.attr("equation"), [o.rank for o in ops])
     sizes: dict[str, int] = {}

@@ -18,7 +18,7 @@ import numpy as np
 from ...operand import MLOperand
 from .._importer import NodeContext
 from .._registry import onnx_op
-from ._common import FLOATS, need_types
+from ._common import FLOATS
 
 MODES = ("nearest", "linear", "cubic")
 REFUSES = {
@@ -132,9 +132,9 @@ def _webnn_weights(mode: str, in_w: int, out_w: int) -> np.ndarray:
     for o in range(out_w):
         c = min(max((o + 0.5) * in_w / out_w - 0.5, 0.0), in_w - 1)
         if mode == "nearest":
-            W[o, int(math.ceil(c - 0.5))] = 1.0
+            W[o, math.ceil(c - 0.5)] = 1.0
         else:
-            i0 = int(math.floor(c))
+            i0 = math.floor(c)
             i1 = min(i0 + 1, in_w - 1)
             t = c - i0
             W[o, i0] += 1 - t
@@ -208,11 +208,9 @@ def _resize(n: NodeContext, x: MLOperand, scales: list[float] | None, sizes: lis
     if (r == 4 and mode in ("nearest", "linear") and len(moved) <= 2 and x.data_type in ("float32", "float16", "int8", "uint8")
             and all(e is None or not e.any() for _, _, e in plan)
             and all(np.array_equal(W, _webnn_weights(mode, W.shape[1], W.shape[0])) for _, W, _ in plan)):
-        two = sorted(set(moved) | ({2, 3} if len(moved) < 2 else set()))
-        if len(two) == 2:
-            kw_axes = two if len(moved) == 2 or two != [2, 3] else two
-            return n.b.resample2d(x, mode="nearest-neighbor" if mode == "nearest" else "linear",
-                                  sizes=[out[kw_axes[0]], out[kw_axes[1]]], axes=kw_axes)
+        pair = sorted(moved) if len(moved) == 2 else sorted({moved[0], 2 if moved[0] == 3 else 3})
+        return n.b.resample2d(x, mode="nearest-neighbor" if mode == "nearest" else "linear",
+                              sizes=[out[pair[0]], out[pair[1]]], axes=pair)
     return _apply(n, x, plan, mode, extrap_value)
 
 
@@ -236,9 +234,8 @@ def resize(n: NodeContext) -> MLOperand:
         raise ValueError("one of scales and sizes is required")
     axes = n.attr("axes") if n.version >= 18 else None
     axes = list(range(x.rank)) if axes is None else n.axes([int(v) for v in axes], x.rank)
-    if roi is not None and len(roi) not in (0, 2 * len(axes)):
-        if len(roi) == 2 * x.rank and len(axes) != x.rank:
-            roi = [roi[d] for d in axes] + [roi[x.rank + d] for d in axes]
+    if roi is not None and len(roi) == 2 * x.rank and len(axes) != x.rank:  # a roi for every axis
+        roi = [roi[d] for d in axes] + [roi[x.rank + d] for d in axes]
     return _resize(
         n, x, scales, sizes, axes, mode=mode, ctm=ctm, nearest_mode=n.attr("nearest_mode", "round_prefer_floor"),
         a=float(n.attr("cubic_coeff_a", -0.75)), exclude_outside=bool(n.attr("exclude_outside", 0)),

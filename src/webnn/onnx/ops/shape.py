@@ -5,7 +5,7 @@ known at import (Shape, Size, ConstantOfShape, Constant, EyeLike)."""
 from __future__ import annotations
 
 import numpy as np
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 from ...operand import MLOperand
 from .._importer import NodeContext, Value
