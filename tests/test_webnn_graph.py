@@ -154,6 +154,8 @@ def test_reader_scalars_bytes_aliases_and_input_outputs(ctx: webnn.MLContext) ->
         (GRAPH.replace("mul(x, s);", "mul(x, s)"), r"expected ';'"),
         (GRAPH.replace("y = mul(x, s);", "y = 3;"), r"is assigned a literal"),
         ("webnn_graph \"t\" v1 {\n inputs { x: f32[2]; }\n nodes { y = softmax(x, axis=3); }\n outputs { y; } }", r"line 3: softmax: argument 'axis'"),
+        (GRAPH.replace("s: f32[2, 2] @scalar(0.5)", "s: f32[100000, 100000] @scalar(0.5)"), r"larger than maxTensorByteLength"),
+        (GRAPH.replace("axis", "axis").replace("type=f32", "type=" + "[" * 40 + "]" * 40), r"nested more than 32 levels"),
     ],
 )
 def test_reader_errors(text: str, match: str, ctx: webnn.MLContext) -> None:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from .errors import ValidationError
-from .types import NUMPY_DTYPES
+from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .builder import MLGraphBuilder
@@ -251,7 +251,9 @@ def _type(lx: _Lexer, allow_dynamic: bool) -> tuple[str, list[Any]]:
     return SHORT_TYPES[dt], _shape(lx, allow_dynamic)
 
 
-def _value(lx: _Lexer) -> Any:
+def _value(lx: _Lexer, depth: int = 0) -> Any:
+    if depth > 32:
+        raise lx.fail("values are nested more than 32 levels deep")
     kind, v = lx.next()
     if kind in ("num", "str"):
         return v
@@ -269,7 +271,7 @@ def _value(lx: _Lexer) -> Any:
             lx.next()
             return items
         while True:
-            items.append(_value(lx))
+            items.append(_value(lx, depth + 1))
             kind, _ = lx.next()
             if kind == "]":
                 return items
@@ -285,7 +287,7 @@ def _value(lx: _Lexer) -> Any:
             if k not in ("id", "str"):
                 raise lx.fail("expected a key in an object")
             lx.expect(":")
-            obj[key] = _value(lx)
+            obj[key] = _value(lx, depth + 1)
             kind, _ = lx.next()
             if kind == "}":
                 return obj
@@ -505,7 +507,9 @@ def _snake(key: str) -> str:
 def _const_array(doc_where: str, name: str, dt: str, shape: list[int], init: Any, weights: Mapping[str, Any], line: int) -> np.ndarray:
     where = f"{doc_where} line {line}"
     dtype = NUMPY_DTYPES[dt]
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    count = math.prod(shape)
+    if count * dtype.itemsize > MAX_TENSOR_BYTE_LENGTH:
+        raise _error(where, f"constant {name!r}: {dt}{shape} is larger than maxTensorByteLength ({MAX_TENSOR_BYTE_LENGTH} bytes)")
     kind, value = init if init is not None else ("weights", name)
     if kind == "scalar":
         if isinstance(value, float) and dt not in ("float32", "float16") and not float(value).is_integer():

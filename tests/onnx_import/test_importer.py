@@ -180,3 +180,19 @@ def test_if_with_a_known_condition_imports_its_branch(ctx) -> None:
                [numpy_helper.from_array(np.array(False), "c")])
     g = wonnx.load_model(m, ctx)
     assert [op.type for op in g.info.operations] == ["abs"]
+
+
+def test_hostile_models_fail_cleanly(ctx) -> None:
+    huge = _model([helper.make_node("ConstantOfShape", ["s"], ["c"]), helper.make_node("Add", ["x", "c"], ["y"])],
+                  [_vi("x", F, [1])], [_vi("y", F, [1])], [numpy_helper.from_array(np.array([100000] * 3, np.int64), "s")])
+    with pytest.raises(wonnx.UnsupportedModelError, match="larger than maxTensorByteLength"):
+        wonnx.load_model(huge, ctx)
+    f = helper.make_function("c", "Rec", ["a"], ["b"], [helper.make_node("Rec", ["a"], ["b"], domain="c")],
+                             [helper.make_opsetid("", 18), helper.make_opsetid("c", 1)])
+    rec = _model([helper.make_node("Rec", ["x"], ["y"], domain="c")], [_vi("x", F, [1])], [_vi("y", F, [1])], functions=[f])
+    rec.opset_import.append(helper.make_opsetid("c", 1))
+    with pytest.raises(webnn.ValidationError, match="functions nested more than 32 deep"):
+        wonnx.load_model(rec, ctx)
+    # the context still works
+    ok = _model([helper.make_node("Relu", ["x"], ["y"])], [_vi("x", F, [1])], [_vi("y", F, [1])])
+    assert ctx.compute(wonnx.load_model(ok, ctx), {"x": np.array([-1], np.float32)})["y"][0] == 0

@@ -11,6 +11,7 @@ Refusals are collected over the whole model and raised together.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -19,6 +20,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from ..errors import UnsupportedError, ValidationError
+from ..types import MAX_TENSOR_BYTE_LENGTH
 from ..operand import MLOperand
 from ._registry import MAX_VERIFIED_OPSET, REFUSED_OPS, Refused, handler_for, load_ops
 
@@ -568,7 +570,9 @@ class Importer:
             return False
         if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
             return False
-        return all(v is None or v.known for v in inputs)
+        if not all(v is None or v.known for v in inputs):
+            return False
+        return _fold_size(node, inputs) <= MAX_TENSOR_BYTE_LENGTH
 
     def _fold(self, node: onnx.NodeProto, opset: int, inputs: list[Value | None]) -> list[Any] | None:
         """Evaluate a node whose inputs are all known with ONNX's reference evaluator."""
@@ -627,6 +631,8 @@ class Importer:
 
     def _expand(self, node: onnx.NodeProto, f: onnx.FunctionProto, label: str, schema: Any = None) -> None:
         """Import ``f``'s body in place of ``node`` (ONNX's own definition of the operator)."""
+        if label.count("/") >= 32:
+            raise _ModelError(f"ONNX node {node.op_type} {label!r}: functions nested more than 32 deep (a recursive function?)")
         prefix = f"{label}/"
         rename: dict[str, str] = {}
         for k, formal in enumerate(f.input):
@@ -716,6 +722,24 @@ class _ModelError(ValidationError):
 
 class _Reported(Exception):
     """A subgraph's nodes were refused (each one already recorded)."""
+
+
+def _fold_size(node: onnx.NodeProto, inputs: list[Value | None]) -> int:
+    """An upper bound of the bytes a fold of a size-making operator would allocate (0: not one)."""
+    try:
+        arrays = [None if v is None else v.array for v in inputs]
+        if node.op_type == "ConstantOfShape" and arrays:
+            return 8 * math.prod(int(d) for d in np.asarray(arrays[0]).reshape(-1))
+        if node.op_type in ("Expand", "Tile") and len(arrays) > 1:
+            x, s = arrays[0], [int(d) for d in np.asarray(arrays[1]).reshape(-1)]
+            n = math.prod(s) * (math.prod(x.shape) if node.op_type == "Tile" else 1)
+            return 8 * max(n, x.size)
+        if node.op_type == "Range" and len(arrays) == 3:
+            start, limit, delta = (float(np.asarray(a).reshape(-1)[0]) for a in arrays)
+            return 8 * max(0, math.ceil((limit - start) / delta)) if delta else 0
+    except (TypeError, ValueError, OverflowError, AttributeError):
+        return 0
+    return 0
 
 
 def _versions(op_type: str) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 from onnx import helper, numpy_helper
 
 from ...operand import MLOperand
+from ...types import MAX_TENSOR_BYTE_LENGTH
 from .._importer import NodeContext, Value
 from .._registry import onnx_op
 from ._common import broadcast, prod, reshape
@@ -277,8 +278,12 @@ def size(n: NodeContext) -> np.ndarray:
 @onnx_op("ConstantOfShape", since=9, note="known at import")
 def constant_of_shape(n: NodeContext) -> np.ndarray:
     dims = n.ints(0, "input")
+    if any(d < 0 for d in dims):
+        raise ValueError(f"negative dimension in {dims}")
     value = n.attr("value")
     value = np.zeros(1, dtype=np.float32) if value is None else np.asarray(value).reshape(-1)
+    if prod(dims) * value.dtype.itemsize > MAX_TENSOR_BYTE_LENGTH:
+        raise n.refuse("webnn", f"a tensor of shape {dims} is larger than maxTensorByteLength ({MAX_TENSOR_BYTE_LENGTH} bytes)")
     return np.full(dims, value[0], dtype=value.dtype)
 
 
