@@ -6,7 +6,8 @@ Formats are told apart by content, not by extension (``.webnn`` is used by two o
 - ``"webnn-graph"``: the webnn-graph text format, weights in a ``.safetensors`` file next to it;
 - ``"onnx"``: an ONNX model, imported onto the builder (:mod:`webnn.onnx`).
 
-``webnn run`` and ``webnn convert`` use :func:`load_model_file` and :func:`convert_model_file`.
+:func:`load_model_file` and :func:`convert_model_file` are what the command line's ``run`` and
+``convert`` build on.
 """
 
 from __future__ import annotations

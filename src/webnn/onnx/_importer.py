@@ -255,7 +255,6 @@ class Importer:
         self.unchecked = 0
         self.opsets = self._opsets(model.opset_import)
         self.functions = {(f.domain, f.name): f for f in model.functions}
-        self._const_cache: dict[int, MLOperand] = {}
         self._scalar_cache: dict[tuple, MLOperand] = {}
         self._counter = itertools.count()
         self._inferred: dict[str, onnx.TypeProto] | None = None
@@ -275,7 +274,7 @@ class Importer:
             raise Refused("dtype", f"a constant of numpy type {arr.dtype.name} has no WebNN data type")
         if 0 in arr.shape:
             raise Refused("empty", f"a constant of shape {list(arr.shape)} has a zero-size dimension")
-        return self.b.constant(np.array(arr, order="C", copy=True))
+        return self.b.constant(arr if arr.flags.c_contiguous else np.array(arr, order="C"))  # the builder copies
 
     def operand(self, v: Value, what: str) -> MLOperand:
         if v.operand is not None:
@@ -283,15 +282,10 @@ class Importer:
         if v is UNKNOWN:  # pragma: no cover - callers skip nodes with unknown inputs
             raise RuntimeError("unknown value used")
         assert v.array is not None
-        key = id(v)
-        op = self._const_cache.get(key)
-        if op is None:
-            if v.elem not in WEBNN_TYPES:
-                raise Refused("dtype", f"{what} has ONNX type {type_name(v.elem)}, which has no WebNN data type")
-            op = self.constant_operand(v.array)
-            self._const_cache[key] = op
-            v.operand = op
-        return op
+        if v.elem not in WEBNN_TYPES:
+            raise Refused("dtype", f"{what} has ONNX type {type_name(v.elem)}, which has no WebNN data type")
+        v.operand = self.constant_operand(v.array)  # one constant per known value
+        return v.operand
 
     def scalar(self, value: Any, data_type: str) -> MLOperand:
         arr = np.asarray(value, dtype=np.dtype(data_type))
