@@ -109,6 +109,11 @@ def test_save_and_load_graph_both_formats(tmp_path: Path, ctx: webnn.MLContext) 
         for k in expected:
             np.testing.assert_array_equal(got[k], expected[k])
     assert (tmp_path / "b.safetensors").is_file() and (tmp_path / "c.safetensors").is_file()
+    graph.save(tmp_path / "b.webnn", format="webnn-graph")  # its own weights file: replaced
+    (tmp_path / "e.safetensors").write_bytes(b"someone else's")
+    with pytest.raises(webnn.ValidationError, match="e.safetensors exists and was not written by webnn"):
+        graph.save(tmp_path / "e.webnn", format="webnn-graph")
+    assert (tmp_path / "e.safetensors").read_bytes() == b"someone else's"
     assert (tmp_path / "b.webnn").read_text().startswith('webnn_graph "b" v1 {')
     with pytest.raises(webnn.ValidationError, match="format must be"):
         graph.save(tmp_path / "d", format="onnx")

@@ -850,17 +850,35 @@ def dumps(info: "GraphInfo", name: str = "graph", *, scalars: bool = True) -> tu
     return "\n".join(lines) + "\n", weights
 
 
+_WRITER = {"writer": "webnn.webnn_graph"}
+
+
+def _written_here(path: Path) -> bool:
+    """Whether an existing safetensors file carries this writer's metadata."""
+    try:
+        with open(path, "rb") as f:
+            n = int.from_bytes(f.read(8), "little")
+            header = json.loads(f.read(min(n, 1 << 20)))
+        return header.get("__metadata__", {}).get("writer") == _WRITER["writer"]
+    except (OSError, ValueError, UnicodeDecodeError, AttributeError):
+        return False
+
+
 def save(info: "GraphInfo", path: str | os.PathLike, *, name: str | None = None) -> tuple[Path, Path | None]:
-    """Write ``path`` (the text) and ``<stem>.safetensors`` (the weights, when there are any)."""
+    """Write ``path`` (the text) and ``<stem>.safetensors`` (the weights, when there are any).
+
+    An existing ``<stem>.safetensors`` is replaced only if this writer wrote it."""
     from safetensors.numpy import save_file
 
     p = Path(path)
     text, weights = dumps(info, name or p.stem)
     wpath = p.with_name(f"{p.stem}.safetensors") if weights else None
+    if wpath is not None and wpath.exists() and not _written_here(wpath):
+        raise ValidationError(f"save: {wpath} exists and was not written by webnn; it would be replaced by the graph's weights (move it or save under another name)")
     tmp = p.with_name(p.name + f".tmp{os.getpid()}")
     if wpath is not None:
         wtmp = wpath.with_name(wpath.name + f".tmp{os.getpid()}")
-        save_file(weights, str(wtmp))
+        save_file(weights, str(wtmp), metadata=dict(_WRITER))
         os.replace(wtmp, wpath)
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, p)
