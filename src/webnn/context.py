@@ -19,6 +19,7 @@ from .limits import op_support_limits
 from .selection import Selection, select_backend
 from .tensor import MLTensor, buffer_to_array, check_dlpack_like, dlpack_device_of, host_from_dlpack, tensor_descriptor
 from .types import MLOperandDescriptor, as_descriptor
+from . import webnn_graph
 
 __all__ = ["BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning", "MLContext", "MLGraph", "backend_class", "load_graph"]
 
@@ -350,9 +351,15 @@ class MLGraph:
     def output_descriptors(self) -> dict[str, MLOperandDescriptor]:
         return self.info.output_descriptors()
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Save the graph (structure + weights) to one file; reload with :func:`webnn.load_graph`."""
-        self.info.save(path)
+    def save(self, path: str | os.PathLike, format: str = "webnn") -> None:
+        """Save the graph (structure + weights); reload with :func:`webnn.load_graph`.
+        ``format="webnn-graph"`` writes the webnn-graph text format and a ``.safetensors`` file."""
+        if format == "webnn-graph":
+            webnn_graph.save(self.info, path)
+        elif format == "webnn":
+            self.info.save(path)
+        else:
+            raise ValidationError(f"save: format must be 'webnn' or 'webnn-graph', got {format!r}")
 
     def destroy(self) -> None:
         """Release the compiled graph's backend resources."""
@@ -425,7 +432,16 @@ def _failure_reason(e: BaseException) -> str:
 
 
 def load_graph(path: str | os.PathLike, context: MLContext | None = None) -> MLGraph:
-    """Load a graph saved with ``MLGraph.save`` and compile it for ``context`` (default: a new CPU context)."""
-    info = GraphInfo.load(path)
+    """Load a graph saved with ``MLGraph.save`` (the ``.webnn`` zip, or the webnn-graph text
+    format with its weights next to it: told apart by content, not by extension) and compile
+    it for ``context`` (default: a new CPU context)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        raise ValidationError(f"load_graph: {path}: cannot read the file ({e})") from None
     ctx = context or MLContext(accelerated=False)
+    if not head.startswith(b"PK") and webnn_graph.is_webnn_graph_text(head):
+        return webnn_graph.load(path, ctx)
+    info = GraphInfo.load(path)
     return ctx._build_graph(info)

@@ -187,7 +187,8 @@ class GraphInfo:
         return self._hash
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the graph to one file: a zip holding ``graph.json`` and ``weights.bin``."""
+        """Write the graph to one zip file holding ``graph.json`` and ``weights.bin`` (the ``.webnn``
+        format; :func:`webnn.webnn_graph.save` writes the webnn-graph text format)."""
         structure = self._structure()
         blob = io.BytesIO()
         table = {}

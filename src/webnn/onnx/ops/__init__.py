@@ -1,0 +1,1 @@
+"""ONNX operator handlers, one module per family; each module registers its operators."""
