@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 import onnx  # noqa: E402
 
 from tests.conformance.harness import all_case_ids, load_cases  # noqa: E402
-from tests.trtx.rejections import capture_context, classify  # noqa: E402
+from tests.backends.trtx.rejections import capture_context, classify  # noqa: E402
 from webnn.backends.trtx.lib import trt_version  # noqa: E402
 
 DOC = ROOT / "docs" / "trtx.md"

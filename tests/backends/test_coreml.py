@@ -15,7 +15,7 @@ from webnn.converters import default_registry
 from webnn.errors import BackendUnavailable, ValidationError
 from webnn.executors import coreml as ex
 
-from ._util import build
+from converters.coreml._util import build
 
 OFF_MACOS = sys.platform != "darwin"
 
@@ -166,7 +166,7 @@ def test_executor_rejects_onnx_bytes(fake_coreml):
 
 
 def test_placeholder_fed_for_graph_without_inputs(fake_coreml):
-    from ._util import CTX, const
+    from converters.coreml._util import CTX, const
 
     b = webnn.MLGraphBuilder(CTX)
     g = b.build({"y": b.identity(const(b, np.array([3.0], np.float32)))})

@@ -23,7 +23,7 @@ from webnn.executors.trtx import cache_info, clear_cache  # noqa: E402
 
 from . import models  # noqa: E402
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+SRC = str(Path(__file__).resolve().parents[3] / "src")
 
 
 def test_hit_after_miss_returns_identical_engine(tmp_path: Path) -> None:
