@@ -56,7 +56,9 @@ def _type_checking(test: ast.expr) -> bool:
 def _refuses_to_import(tree: ast.Module) -> bool:
     """Whether a module raises ImportError at its top level (it needs an optional dependency)."""
     for n in tree.body:
-        if isinstance(n, ast.If) and any(isinstance(s, ast.Raise) and isinstance(s.exc, ast.Call) and getattr(s.exc.func, "id", "") == "ImportError" for s in n.body):
+        if isinstance(n, ast.If) and any(
+            isinstance(s, ast.Raise) and isinstance(s.exc, ast.Call) and getattr(s.exc.func, "id", "") == "ImportError" for s in n.body
+        ):
             return True
     return False
 
@@ -74,7 +76,6 @@ def scan(root: Path) -> tuple[list[Imp], dict[str, set[str]], set[str]]:
     packages = {m for m, p in modules.items() if p.name == "__init__.py"}
     for mod, path in modules.items():
         text = path.read_text()
-        lines = text.splitlines()
         tree = ast.parse(text)
         if _refuses_to_import(tree):
             OPTIONAL.add(mod)
@@ -84,49 +85,56 @@ def scan(root: Path) -> tuple[list[Imp], dict[str, set[str]], set[str]]:
             for t in (n.targets if isinstance(n, ast.Assign) else [n])
             if isinstance(t, (ast.Name, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
         }
-
-        def has_comment(line: int) -> bool:
-            """A comment on the line, or on the line before its block of import lines."""
-            if "#" in lines[line - 1]:
-                return True
-            k = line - 2
-            while k >= 0 and lines[k].strip().startswith(("import ", "from ")):
-                k -= 1
-            return k >= 0 and lines[k].strip().startswith("#")
-
-        def visit(node: ast.AST, level: str) -> None:
-            for child in ast.iter_child_nodes(node):
-                lv = level
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                    lv = "function"
-                elif isinstance(child, ast.If) and _type_checking(child.test) and level == "module":
-                    for n in child.body:
-                        visit_one(n, "type-checking")
-                    for n in child.orelse:
-                        visit_one(n, level)
-                    continue
-                visit_one(child, lv)
-
-        def visit_one(child: ast.AST, lv: str) -> None:
-            if isinstance(child, ast.Import):
-                for a in child.names:
-                    imports.append(Imp(mod, a.name, (), child.lineno, lv, has_comment(child.lineno)))
-            elif isinstance(child, ast.ImportFrom):
-                target = _resolve(mod, mod in packages, child)
-                names = tuple(a.name for a in child.names)
-                # ``from . import x`` where x is a submodule: the edge goes to the submodule
-                subs = [n for n in names if f"{target}.{n}" in modules]
-                if subs:
-                    for n in subs:
-                        imports.append(Imp(mod, f"{target}.{n}", (), child.lineno, lv, has_comment(child.lineno)))
-                    names = tuple(n for n in names if n not in subs)
-                    if not names:
-                        return
-                imports.append(Imp(mod, target, names, child.lineno, lv, has_comment(child.lineno)))
-            visit(child, lv)
-
-        visit(tree, "module")
+        imports += _module_imports(mod, text.splitlines(), tree, modules, packages)
     return imports, defined, packages
+
+
+def _module_imports(mod: str, lines: list[str], tree: ast.Module, modules: dict[str, Path], packages: set[str]) -> list[Imp]:
+    """The imports of module ``mod`` (source ``lines``, parsed ``tree``), each with its level and comment flag."""
+    imports: list[Imp] = []
+
+    def has_comment(line: int) -> bool:
+        """A comment on the line, or on the line before its block of import lines."""
+        if "#" in lines[line - 1]:
+            return True
+        k = line - 2
+        while k >= 0 and lines[k].strip().startswith(("import ", "from ")):
+            k -= 1
+        return k >= 0 and lines[k].strip().startswith("#")
+
+    def visit(node: ast.AST, level: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            lv = level
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                lv = "function"
+            elif isinstance(child, ast.If) and _type_checking(child.test) and level == "module":
+                for n in child.body:
+                    visit_one(n, "type-checking")
+                for n in child.orelse:
+                    visit_one(n, level)
+                continue
+            visit_one(child, lv)
+
+    def visit_one(child: ast.AST, lv: str) -> None:
+        if isinstance(child, ast.Import):
+            for a in child.names:
+                imports.append(Imp(mod, a.name, (), child.lineno, lv, has_comment(child.lineno)))
+        elif isinstance(child, ast.ImportFrom):
+            target = _resolve(mod, mod in packages, child)
+            names = tuple(a.name for a in child.names)
+            # ``from . import x`` where x is a submodule: the edge goes to the submodule
+            subs = [n for n in names if f"{target}.{n}" in modules]
+            if subs:
+                for n in subs:
+                    imports.append(Imp(mod, f"{target}.{n}", (), child.lineno, lv, has_comment(child.lineno)))
+                names = tuple(n for n in names if n not in subs)
+                if not names:
+                    return
+            imports.append(Imp(mod, target, names, child.lineno, lv, has_comment(child.lineno)))
+        visit(child, lv)
+
+    visit(tree, "module")
+    return imports
 
 
 def _internal(target: str, modules: set[str]) -> str | None:
@@ -215,7 +223,8 @@ def audit(root: Path) -> dict:
         if t and t != i.module and not i.module.startswith(t + "."):  # a module's own package runs first anyway
             edges.setdefault(i.module, set()).add(t)
     private = [
-        i for i in intra
+        i
+        for i in intra
         if i.level != "type-checking" and any(n.startswith("_") and not n.startswith("__") for n in i.names) and _internal(i.target, modules) != i.module
     ]
     func = []
@@ -243,8 +252,10 @@ def main(argv: list[str]) -> int:
     unjustified = [(i, h) for i, h in func if h is None]
     uncommented = [(i, h) for i, h in func if h is not None and not i.comment]
     print(f"intra-package imports: {r['module_level']} at module level, {r['function_level']} inside functions, {r['type_checking']} under TYPE_CHECKING")
-    print(f"function-level imports (any module): {len(func)}; deferring an optional/heavy dependency: {len(func) - len(unjustified)} "
-          f"({len(uncommented)} without a comment); deferring nothing heavy: {len(unjustified)}")
+    print(
+        f"function-level imports (any module): {len(func)}; deferring an optional/heavy dependency: {len(func) - len(unjustified)} "
+        f"({len(uncommented)} without a comment); deferring nothing heavy: {len(unjustified)}"
+    )
     for i, _ in unjustified:
         print(f"  no heavy dependency: {i.module}:{i.line} imports {i.target} {list(i.names) or ''}")
     for i, h in uncommented:

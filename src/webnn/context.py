@@ -7,7 +7,8 @@ import os
 import threading
 import warnings
 import weakref
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,10 @@ from .selection import Selection, select_backend
 from .tensor import MLTensor, buffer_to_array, check_dlpack_like, dlpack_device_of, host_from_dlpack, tensor_descriptor
 from .types import MLOperandDescriptor, as_descriptor
 
-__all__ = ["BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning", "MLContext", "MLGraph", "backend_class", "load_graph"]
+__all__ = [
+    "BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning",
+    "MLContext", "MLGraph", "backend_class", "load_graph",
+]
 
 
 class FallbackWarning(UserWarning):
@@ -63,7 +67,7 @@ class MLContext:
         self.power_preference = power_preference
         self.strict = strict
         self._lost = False
-        self._tensors: "weakref.WeakSet[MLTensor]" = weakref.WeakSet()
+        self._tensors: weakref.WeakSet[MLTensor] = weakref.WeakSet()
         self._fallback: Backend | None = None
         choice = select_backend(accelerated, power_preference, backend, options=backend_options)
         self._selection = choice
@@ -88,7 +92,7 @@ class MLContext:
         return self._selection
 
     @property
-    def powerPreference(self) -> str:  # noqa: N802 - spec spelling
+    def powerPreference(self) -> str:  # spec spelling
         return self.power_preference
 
     def describe(self) -> str:
@@ -113,11 +117,11 @@ class MLContext:
             self._fallback = backend_class(FALLBACK)()
         return self._fallback
 
-    def _build_graph(self, info: GraphInfo) -> "MLGraph":
+    def _build_graph(self, info: GraphInfo) -> MLGraph:
         """Compile ``info`` for this context (``MLGraphBuilder.build`` and :func:`load_graph` end here)."""
         return MLGraph._create(self, info)
 
-    def compute(self, graph: "MLGraph", inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    def compute(self, graph: MLGraph, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """Run ``graph`` on arrays (numpy, or DLPack producers such as torch/cupy); returns numpy arrays."""
         if not isinstance(graph, MLGraph):
             raise ValidationError(f"compute: expected an MLGraph, got {type(graph).__name__}")
@@ -202,7 +206,7 @@ class MLContext:
 
     readTensor = read_tensor  # spec spelling
 
-    def dispatch(self, graph: "MLGraph", inputs: Mapping[str, MLTensor], outputs: Mapping[str, MLTensor]) -> None:
+    def dispatch(self, graph: MLGraph, inputs: Mapping[str, MLTensor], outputs: Mapping[str, MLTensor]) -> None:
         """Run ``graph`` from input tensors into output tensors (the spec's ``dispatch``).
 
         Results stay in the output tensors (device memory on a device backend), so one
@@ -256,8 +260,7 @@ def _check_named(named: Mapping[str, MLTensor], descs: Mapping[str, MLOperandDes
         d = descs[name]
         if t._descriptor.data_type != d.data_type or t._descriptor.shape != d.shape:
             raise ValidationError(
-                f"dispatch: {kind} {name!r} is {t._descriptor.data_type}{list(t._descriptor.shape)}, "
-                f"the graph expects {d.data_type}{list(d.shape)}"
+                f"dispatch: {kind} {name!r} is {t._descriptor.data_type}{list(t._descriptor.shape)}, the graph expects {d.data_type}{list(d.shape)}"
             )
 
 
@@ -298,7 +301,7 @@ class MLGraph:
         raise TypeError("MLGraph objects are created by MLGraphBuilder.build()")
 
     @classmethod
-    def _create(cls, context: MLContext, info: GraphInfo) -> "MLGraph":
+    def _create(cls, context: MLContext, info: GraphInfo) -> MLGraph:
         context._check_live("build")
         g = object.__new__(cls)
         g._context = context

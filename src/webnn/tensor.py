@@ -116,7 +116,9 @@ class MLTensor:
         raise TypeError("MLTensor objects are created by MLContext.create_tensor()")
 
     @classmethod
-    def _create(cls, context: "MLContext", descriptor: MLOperandDescriptor, storage: TensorStorage, *, readable: bool, writable: bool, constant: bool = False) -> "MLTensor":
+    def _create(
+        cls, context: MLContext, descriptor: MLOperandDescriptor, storage: TensorStorage, *, readable: bool, writable: bool, constant: bool = False
+    ) -> MLTensor:
         t = object.__new__(cls)
         t._context = context
         t._descriptor = descriptor
@@ -129,7 +131,7 @@ class MLTensor:
 
     # -- attributes (spec names and snake_case) ---------------------------------------------
     @property
-    def context(self) -> "MLContext":
+    def context(self) -> MLContext:
         return self._context
 
     @property
@@ -140,7 +142,7 @@ class MLTensor:
     def data_type(self) -> str:
         return self._descriptor.data_type
 
-    dataType = data_type  # noqa: N815 - spec spelling
+    dataType = data_type  # spec spelling
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -187,7 +189,9 @@ class MLTensor:
         if not (self._readable or self._constant):
             raise ValidationError("MLTensor: the tensor is not readable (create it with readable=True to export it through DLPack)")
 
-    def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None, dl_device: tuple[int, int] | None = None, copy: bool | None = None) -> Any:
+    def __dlpack__(
+        self, *, stream: Any = None, max_version: tuple[int, int] | None = None, dl_device: tuple[int, int] | None = None, copy: bool | None = None
+    ) -> Any:
         """Export the data without a copy (DLPack protocol); the tensor must be readable."""
         self._check_export()
         kwargs: dict[str, Any] = {}
@@ -207,7 +211,9 @@ class MLTensor:
         return self._storage.dlpack_device()
 
     def __repr__(self) -> str:
-        flags = [f for f, on in (("readable", self._readable), ("writable", self._writable), ("constant", self._constant), ("destroyed", self._destroyed)) if on]
+        flags = [
+            f for f, on in (("readable", self._readable), ("writable", self._writable), ("constant", self._constant), ("destroyed", self._destroyed)) if on
+        ]
         where = "" if self._destroyed else f" on {self.device}"
         return f"<MLTensor {self.data_type}{list(self.shape)}{where} {' '.join(flags)}>"
 

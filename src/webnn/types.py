@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -84,7 +84,7 @@ class MLOperandDescriptor:
         object.__setattr__(self, "shape", check_shape(shape, "MLOperandDescriptor.shape"))
 
     @property
-    def dataType(self) -> str:  # noqa: N802 - spec spelling
+    def dataType(self) -> str:  # spec spelling
         return self.data_type
 
     @property
@@ -112,7 +112,7 @@ class MLOperandDescriptor:
         return {"dataType": self.data_type, "shape": list(self.shape)}
 
     @classmethod
-    def from_json(cls, obj: dict) -> "MLOperandDescriptor":
+    def from_json(cls, obj: dict) -> MLOperandDescriptor:
         return cls(obj["dataType"], obj["shape"])
 
     def __repr__(self) -> str:

@@ -105,7 +105,7 @@ def build_case(case: dict, context: webnn.MLContext) -> tuple[webnn.MLGraph, dic
         result = method(*args, **kwargs)
         outs = op["outputs"]
         if isinstance(outs, list):
-            for n, r in zip(outs, result):
+            for n, r in zip(outs, result, strict=True):
                 operands[n] = r
         else:
             operands[outs] = result
@@ -133,7 +133,11 @@ def check_close(actual: np.ndarray, expected: np.ndarray, tolerance: dict | None
     kind = (tolerance or {}).get("metricType", "ULP")
     tol = (tolerance or {}).get("value", 0)
     if expected.dtype.kind in "iu":
-        diff = np.abs(actual.astype(object) - expected.astype(object)) if expected.dtype.itemsize == 8 else np.abs(actual.astype(np.int64) - expected.astype(np.int64))
+        diff = (
+            np.abs(actual.astype(object) - expected.astype(object))
+            if expected.dtype.itemsize == 8
+            else np.abs(actual.astype(np.int64) - expected.astype(np.int64))
+        )
         bad = np.nonzero(np.asarray(diff > (tol if kind == "ATOL" else tol), dtype=bool).ravel())[0]
     else:
         nan_a, nan_e = np.isnan(actual), np.isnan(expected)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -130,7 +130,7 @@ class MiniLM:
     seq_len: int
 
     @classmethod
-    def load(cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128) -> "MiniLM":
+    def load(cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128) -> MiniLM:
         ctx = context or webnn.MLContext(accelerated=True, power_preference="high-performance")
         b = webnn.MLGraphBuilder(ctx)
         emb = build_encoder(b, load_weights(), batch, seq_len)

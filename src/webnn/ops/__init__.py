@@ -18,8 +18,9 @@ import importlib
 import inspect
 import pkgutil
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..errors import ValidationError
 from ..types import DATA_TYPES, MAX_RANK, MLOperandDescriptor

@@ -3,7 +3,6 @@ softplus softsign tanh."""
 
 from __future__ import annotations
 
-
 from ..operand import MLOperand
 from ..types import FLOAT_TYPES
 from . import L, Node, define, op

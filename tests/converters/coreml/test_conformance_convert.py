@@ -18,8 +18,8 @@ import webnn
 from webnn.errors import ConversionError, UnsupportedError
 from webnn.ops import load_all
 
-from conformance.harness import all_case_ids, build_case, check_close, load_cases, snake
 from .expected import REFUSED
+from conformance.harness import all_case_ids, build_case, check_close, load_cases, snake
 
 CASES = all_case_ids()
 _FEATURE_TYPES = {"fp32": "FLOAT32", "fp16": "FLOAT16", "int32": "INT32"}

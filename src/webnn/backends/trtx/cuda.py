@@ -19,7 +19,7 @@ class CudaApi:
 
     def __init__(self) -> None:
         try:
-            from cuda.bindings import runtime as cudart  # noqa: PLC0415 - optional dependency, imported when a GPU runner starts
+            from cuda.bindings import runtime as cudart  # optional dependency, imported when a GPU runner starts
         except ImportError as e:  # pragma: no cover - depends on the install
             raise TrtxRuntimeFailed(f"cuda-python is not installed ({e}); install it with: {INSTALL_HINT}") from e
         self._rt = cudart

@@ -10,7 +10,8 @@ a default optimization profile around the first shapes seen; a later shape outsi
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from .loaders import inspect_onnx
 from .runtime import TrtxRunner
 from .simulate import SimulatedRunner
 
-_RUNNERS: "ModelCache[tuple, tuple[SimulatedRunner | TrtxRunner, EngineRecord]]" = ModelCache(8, close=lambda item: item[0].close())
+_RUNNERS: ModelCache[tuple, tuple[SimulatedRunner | TrtxRunner, EngineRecord]] = ModelCache(8, close=lambda item: item[0].close())
 
 
 def run_model(backend: TrtxBackend, onnx_model_bytes: bytes, inputs: Iterable[Any], *, zeroed: bool = False) -> dict[str, np.ndarray]:

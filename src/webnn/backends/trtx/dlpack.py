@@ -67,7 +67,10 @@ class _DLManagedTensorVersioned(ctypes.Structure):
 _RAW_DELETER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # either managed struct, by address
 
 _DL_CODES = {"f": 2, "i": 0, "u": 1, "b": 6}  # kDLFloat, kDLInt, kDLUInt, kDLBool
-_FROM_DL = {(2, 16): "float16", (2, 32): "float32", (2, 64): "float64", (6, 8): "bool", (1, 8): "uint8", (1, 16): "uint16", (1, 32): "uint32", (1, 64): "uint64"}
+_FROM_DL = {
+    (2, 16): "float16", (2, 32): "float32", (2, 64): "float64", (6, 8): "bool",
+    (1, 8): "uint8", (1, 16): "uint16", (1, 32): "uint32", (1, 64): "uint64",
+}
 _FROM_DL.update({(0, b): f"int{b}" for b in (8, 16, 32, 64)})
 
 # -- capsule API ------------------------------------------------------------------------------------
@@ -159,7 +162,7 @@ class DeviceArray:
         if self.strides is None or self.size == 0:
             return True
         expect = 1
-        for d, s in zip(reversed(self.shape), reversed(self.strides)):
+        for d, s in zip(reversed(self.shape), reversed(self.strides), strict=True):
             if d != 1 and s != expect:
                 return False
             expect *= d
@@ -190,7 +193,7 @@ class DeviceArray:
         if count > limit:
             raise ValidationError(f"DLPack input is too fragmented to copy on the device ({count} runs); make it contiguous first")
         offs = np.zeros(1, np.int64)
-        for d, s in zip(outer, strides[:k]):
+        for d, s in zip(outer, strides[:k], strict=True):
             offs = (offs[:, None] + np.arange(d, dtype=np.int64)[None, :] * s).reshape(-1)
         return [int(o) * item for o in offs], run * item
 
@@ -202,7 +205,7 @@ class DeviceArray:
         if m and d:
             _RAW_DELETER(d)(m)
 
-    def __enter__(self) -> "DeviceArray":
+    def __enter__(self) -> DeviceArray:
         return self
 
     def __exit__(self, *exc: object) -> None:

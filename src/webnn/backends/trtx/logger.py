@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 from .lib import trt
 
@@ -31,7 +31,7 @@ def get_logger():  # -> trt.ILogger
             def __init__(self) -> None:
                 t.ILogger.__init__(self)
 
-            def log(self, severity, msg) -> None:  # noqa: ANN001 - called by TensorRT
+            def log(self, severity, msg) -> None:  # called by TensorRT
                 S = t.ILogger.Severity
                 if severity in (S.INTERNAL_ERROR, S.ERROR, S.WARNING):
                     with _lock:

@@ -53,7 +53,7 @@ def make_monitor(label: str, mode: str, delay: float = 1.0, stream: TextIO | Non
             self._last_draw = 0.0
 
         # -- TensorRT callbacks --------------------------------------------------------
-        def phase_start(self, phase_name, parent_phase, num_steps) -> None:  # noqa: ANN001
+        def phase_start(self, phase_name, parent_phase, num_steps) -> None:
             with self.lock:
                 self.phases[phase_name] = _Phase(phase_name, parent_phase, int(num_steps))
                 self.order.append(phase_name)
@@ -62,7 +62,7 @@ def make_monitor(label: str, mode: str, delay: float = 1.0, stream: TextIO | Non
                     log.info("trtx build %s: %s started (%d steps)", label, phase_name, num_steps)
                 self._draw()
 
-        def step_complete(self, phase_name, step) -> bool:  # noqa: ANN001
+        def step_complete(self, phase_name, step) -> bool:
             with self.lock:
                 p = self.phases.get(phase_name)
                 if p is not None:
@@ -70,7 +70,7 @@ def make_monitor(label: str, mode: str, delay: float = 1.0, stream: TextIO | Non
                 self._draw()
             return True  # never cancel
 
-        def phase_finish(self, phase_name) -> None:  # noqa: ANN001
+        def phase_finish(self, phase_name) -> None:
             with self.lock:
                 p = self.phases.pop(phase_name, None)
                 if phase_name in self.order:

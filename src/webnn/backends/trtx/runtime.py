@@ -28,8 +28,9 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -107,7 +108,7 @@ class StagedBuffer:
             self.hptr = self.hcap = 0
 
 
-def _make_output_allocator(runner: "TrtxRunner") -> Any:
+def _make_output_allocator(runner: TrtxRunner) -> Any:
     t = trt()
 
     class OutputAllocator(t.IOutputAllocator):
@@ -117,13 +118,13 @@ def _make_output_allocator(runner: "TrtxRunner") -> Any:
             t.IOutputAllocator.__init__(self)
             self.shapes: dict[str, tuple[int, ...]] = {}
 
-        def reallocate_output(self, tensor_name, memory, size, alignment) -> int:  # noqa: ANN001
+        def reallocate_output(self, tensor_name, memory, size, alignment) -> int:
             return runner._buffer(tensor_name).ensure_device(max(int(size), 1))
 
-        def reallocate_output_async(self, tensor_name, memory, size, alignment, stream) -> int:  # noqa: ANN001
+        def reallocate_output_async(self, tensor_name, memory, size, alignment, stream) -> int:
             return runner._buffer(tensor_name).ensure_device(max(int(size), 1))
 
-        def notify_shape(self, tensor_name, shape) -> None:  # noqa: ANN001
+        def notify_shape(self, tensor_name, shape) -> None:
             self.shapes[tensor_name] = tuple(int(d) for d in shape)
 
     return OutputAllocator()
@@ -176,7 +177,7 @@ class TrtxRunner:
         self.validity: str = "unchecked"
 
     # -- lifecycle -----------------------------------------------------------------------
-    def __enter__(self) -> "TrtxRunner":
+    def __enter__(self) -> TrtxRunner:
         self.activate()
         return self
 
@@ -187,7 +188,7 @@ class TrtxRunner:
     def active(self) -> bool:
         return self._active
 
-    def activate(self) -> "TrtxRunner":
+    def activate(self) -> TrtxRunner:
         with self._lock:
             if self._closed:
                 raise TrtxRuntimeFailed(f"{self.label}: the runner was closed")
@@ -226,7 +227,8 @@ class TrtxRunner:
         for i in range(engine.num_io_tensors):
             name = engine.get_tensor_name(i)
             mode = engine.get_tensor_mode(name)
-            self._io.append(_IO(name, mode == t.TensorIOMode.INPUT, numpy_dtype(engine.get_tensor_dtype(name)), tuple(int(d) for d in engine.get_tensor_shape(name))))
+            shape = tuple(int(d) for d in engine.get_tensor_shape(name))
+            self._io.append(_IO(name, mode == t.TensorIOMode.INPUT, numpy_dtype(engine.get_tensor_dtype(name)), shape))
         self._allocator = _make_output_allocator(self)
         for io in self._io:
             if io.is_input:
@@ -504,7 +506,9 @@ def host_input(label: str, name: str, value: Any, dtype: np.dtype) -> np.ndarray
     return a if a.flags.c_contiguous else np.ascontiguousarray(a)  # (ascontiguousarray makes 0-d arrays 1-d)
 
 
-def outside_profile(label: str, name: str, shape: tuple[int, ...], profile: tuple[tuple[int, ...], tuple[int, ...]] | None, engine_shape: tuple[int, ...] | None = None) -> TrtxRuntimeFailed:
+def outside_profile(
+    label: str, name: str, shape: tuple[int, ...], profile: tuple[tuple[int, ...], tuple[int, ...]] | None, engine_shape: tuple[int, ...] | None = None
+) -> TrtxRuntimeFailed:
     """The error for an input shape the engine's optimization profile (or static shape) does not cover."""
     if profile is not None:
         where = f" (profile range {list(profile[0])} .. {list(profile[1])})"

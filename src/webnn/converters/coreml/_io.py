@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class IoSpec:
         return d
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "IoSpec":
+    def from_json(cls, d: Mapping[str, Any]) -> IoSpec:
         return cls(d["name"], d["feature"], d["data_type"], tuple(d["shape"]), d["carrier"], tuple(d["feature_shape"]), d.get("narrow", ""))
 
 
@@ -92,7 +93,7 @@ class IoPlan:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> "IoPlan":
+    def from_json(cls, text: str) -> IoPlan:
         d = json.loads(text)
         return cls(
             tuple(IoSpec.from_json(i) for i in d["inputs"]),

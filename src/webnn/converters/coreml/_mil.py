@@ -25,9 +25,10 @@ import pkgutil
 import tempfile
 import threading
 import warnings
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Collection, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -128,7 +129,7 @@ def rule(
 def unsupported(name: str, reason: str) -> None:
     """Register ``name`` as an op this converter cannot express, with the specific reason."""
 
-    def fn(e: "Emitter", op: Operation) -> None:
+    def fn(e: Emitter, op: Operation) -> None:
         raise ConversionError(f"coreml: {op.type} is not supported: {reason}")
 
     rule(name, mil="unsupported")(fn)
@@ -154,7 +155,7 @@ class Emitter:
         #: operand id -> (operation, input name) for each use.
         self.consumers: dict[int, list[tuple[Operation, str]]] = {}
         for op in info.operations:
-            for name, oid in zip(op.input_names, op.inputs):
+            for name, oid in zip(op.input_names, op.inputs, strict=True):
                 if oid is not None:
                     self.consumers.setdefault(oid, []).append((op, name))
         self._outputs = set(info.outputs.values())
@@ -316,7 +317,7 @@ def broadcast_to(x: Var, shape_in: Sequence[int], shape_out: Sequence[int]) -> V
     padded = [1] * (len(shape_out) - len(shape_in)) + shape_in
     if padded != shape_in:
         x = mb.reshape(x=x, shape=np.array(padded, dtype=np.int32))
-    reps = [o // i for i, o in zip(padded, shape_out)]
+    reps = [o // i for i, o in zip(padded, shape_out, strict=True)]
     if any(r != 1 for r in reps):
         x = mb.tile(x=x, reps=np.array(reps, dtype=np.int32))
     return x
@@ -337,12 +338,12 @@ def io_plan(info: GraphInfo) -> IoPlan:
     in_names = feature_names(list(info.inputs), taken)
     out_names = feature_names(list(info.outputs), taken)
     inputs = []
-    for (name, oid), feat in zip(info.inputs.items(), in_names):
+    for (name, oid), feat in zip(info.inputs.items(), in_names, strict=True):
         d = info.operands[oid]
         narrow = ("clamp" if e.clampable(oid) else "check") if d.data_type in WIDE else ""
         inputs.append(IoSpec(name, feat, d.data_type, tuple(d.shape), CARRIER[d.data_type], tuple(d.shape) or (1,), narrow))
     outputs = []
-    for (name, oid), feat in zip(info.outputs.items(), out_names):
+    for (name, oid), feat in zip(info.outputs.items(), out_names, strict=True):
         d = info.operands[oid]
         outputs.append(IoSpec(name, feat, d.data_type, tuple(d.shape), CARRIER[d.data_type], tuple(d.shape)))
     placeholder = placeholder_out = ""
@@ -363,7 +364,7 @@ def _check_op(e: Emitter, op: Operation) -> None:
     traits = TRAITS.get(op.type, Traits())
     if traits.wide:
         return
-    for name, oid in zip(op.input_names, op.inputs):
+    for name, oid in zip(op.input_names, op.inputs, strict=True):
         if oid is not None and name not in traits.index_inputs and e.info.operands[oid].data_type in WIDE:
             raise ConversionError(wide_refusal(op.type, e.info.operands[oid].data_type))
     for oid in op.outputs:
@@ -449,7 +450,7 @@ def evaluate(info: GraphInfo, inputs: Mapping[str, np.ndarray]) -> dict[str, np.
 
     _, plan, outs = _evaluation_program(info, inputs)
     result: dict[str, np.ndarray | None] = {}
-    for spec, v in zip(plan.outputs, outs):
+    for spec, v in zip(plan.outputs, outs, strict=True):
         result[spec.name] = None if v.val is None else from_feature(spec, np.asarray(v.val))
     return result
 

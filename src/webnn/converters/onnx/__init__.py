@@ -14,7 +14,8 @@ from __future__ import annotations
 import importlib
 import itertools
 import pkgutil
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import onnx

@@ -9,7 +9,7 @@ output_shape attribute, so ONNX never chooses the padding split itself.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ...graph import Operation
 from ...ops.conv import NCHW_TO_NHWC, NHWC_TO_NCHW, permutation

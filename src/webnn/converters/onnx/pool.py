@@ -29,7 +29,8 @@ import numpy as np
 
 from ...graph import Operation
 from ...ops.conv import NCHW_TO_NHWC, NHWC_TO_NCHW, split_input
-from ...ops.pool import PoolWindow as Dim, pool_windows
+from ...ops.pool import PoolWindow as Dim
+from ...ops.pool import pool_windows
 from . import Emitter, rule
 
 NATIVE_MAXPOOL_TYPES = ("float32", "float16", "int8", "uint8")

@@ -14,7 +14,7 @@ unrolled over the (static) steps into MatMul/Add/Mul and the activations.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
