@@ -60,7 +60,7 @@ def smi(output: str | Exception):
             raise output
         return output
 
-    run.calls = calls  # type: ignore[attr-defined]
+    run.calls = calls
     return run
 
 
@@ -126,7 +126,7 @@ def test_nvidia_smi(tmp_path: Path) -> None:
     assert [g.name for g in r.gpus] == ["NVIDIA H100 80GB HBM3", "Tesla P100-PCIE-16GB"]
     assert [g.compute_capability for g in r.gpus] == [(9, 0), (6, 0)]
     assert r.gpus[0].memory_mib == 81559 and r.driver_version == "550.90.07" and r.gpus[1].bus_id == "0000:3b:00.0"
-    ((cmd, timeout),) = p.run.calls  # type: ignore[attr-defined]
+    ((cmd, timeout),) = p.run.calls
     assert "compute_cap" in cmd[1] and timeout <= 5
 
 

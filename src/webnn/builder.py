@@ -296,9 +296,10 @@ def _check_limits(opdef: OpDef, arguments: dict) -> None:
                     raise OpArgError(pname, f"data type {v.data_type} must match {ref}'s data type {allowed[0]}")
                 raise OpArgError(pname, f"data type {v.data_type} is not allowed (expected {', '.join(allowed)})")
             if isinstance(limit.ranks, str):
-                ref = arguments.get(limit.ranks.split(":", 1)[1])
-                if isinstance(ref, MLOperand) and v.rank != ref.rank:
-                    raise OpArgError(pname, f"rank {v.rank} must equal {limit.ranks.split(':', 1)[1]}'s rank {ref.rank}")
+                ref_name = limit.ranks.split(":", 1)[1]
+                other = arguments.get(ref_name)
+                if isinstance(other, MLOperand) and v.rank != other.rank:
+                    raise OpArgError(pname, f"rank {v.rank} must equal {ref_name}'s rank {other.rank}")
             else:
                 lo, hi = limit.rank_range()
                 if not lo <= v.rank <= hi:

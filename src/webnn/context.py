@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, backend_class
+from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, CompiledGraph, backend_class
 from .builder import MLGraphBuilder
 from .errors import ConversionError, CoremlRuntimeFailed, InvalidStateError, TrtxRuntimeFailed, UnsupportedError, ValidationError
 from .graph import GraphInfo
@@ -76,7 +76,7 @@ class MLContext:
         opts, ignored = _options_for(choice.backend_class, choice.options, choice.explicit)
         if ignored:
             choice.notes.append(f"options not used by {choice.name}: {', '.join(sorted(ignored))}")
-        if "power_preference" in _init_params(choice.backend_class):
+        if "power_preference" in (_init_params(choice.backend_class) or {}):
             opts.setdefault("power_preference", power_preference)  # e.g. CoreML compute units
         self._backend_options = opts
         self._backend: Backend = choice.backend_class(**opts)
@@ -264,20 +264,20 @@ def _check_named(named: Mapping[str, MLTensor], descs: Mapping[str, MLOperandDes
             )
 
 
-def _init_params(cls: type) -> set[str]:
+def _init_params(cls: type[Backend]) -> Mapping[str, inspect.Parameter] | None:
+    """The parameters of the backend class's ``__init__`` (None when they cannot be read)."""
     try:
-        return set(inspect.signature(cls.__init__).parameters)
+        return inspect.signature(cls.__init__).parameters
     except (TypeError, ValueError):
-        return set()
+        return None
 
 
-def _options_for(cls: type, options: Mapping[str, Any], explicit: bool) -> tuple[dict[str, Any], set[str]]:
+def _options_for(cls: type[Backend], options: Mapping[str, Any], explicit: bool) -> tuple[dict[str, Any], set[str]]:
     """Split ``options`` into those ``cls`` takes and those it does not (kept all when explicit)."""
     if explicit or not options:
         return dict(options), set()
-    try:
-        params = inspect.signature(cls.__init__).parameters
-    except (TypeError, ValueError):
+    params = _init_params(cls)
+    if params is None:
         return dict(options), set()
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return dict(options), set()
@@ -296,6 +296,17 @@ class ML:
 
 class MLGraph:
     """A built, compiled graph. Compute it with :meth:`MLContext.compute`."""
+
+    # set by _create (MLGraph objects are not constructed by __init__)
+    info: GraphInfo
+    fallback_reason: str | None
+    _context: MLContext
+    _destroyed: bool
+    _lock: threading.Lock
+    _specs: list[tuple[str, np.dtype, tuple[int, ...]]]
+    _descs: dict[str, MLOperandDescriptor]
+    _names: frozenset[str]
+    _compiled: CompiledGraph
 
     def __init__(self) -> None:  # pragma: no cover - use MLGraphBuilder.build
         raise TypeError("MLGraph objects are created by MLGraphBuilder.build()")

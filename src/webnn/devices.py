@@ -279,7 +279,7 @@ def _from_smi(p: DeviceProbes, notes: list[str]) -> tuple[str | None, list[GpuIn
     rows = parse_nvidia_smi(out, fields)
     gpus = [
         GpuInfo(
-            index=_int(r.get("index")) if _int(r.get("index")) is not None else i,
+            index=index if (index := _int(r.get("index"))) is not None else i,
             name=r.get("name", "NVIDIA GPU"),
             compute_capability=_cc(r.get("compute_cap")),
             memory_mib=_int(r.get("memory.total")),

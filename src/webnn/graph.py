@@ -195,7 +195,7 @@ class GraphInfo:
             a = np.ascontiguousarray(self.constants[i])
             pad = (-blob.tell()) % _ALIGN
             blob.write(b"\0" * pad)
-            data = memoryview(a).cast("B")
+            data = a.data.cast("B")
             table[str(i)] = {"offset": blob.tell(), "length": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             blob.write(data)
         structure["constants"] = table
@@ -250,5 +250,5 @@ def _digest(structure: dict, constants: dict[int, np.ndarray]) -> str:
     for i in sorted(constants):
         a = constants[i]
         h.update(f"|{i}:{a.dtype.str}:{a.shape}|".encode())
-        h.update(memoryview(np.ascontiguousarray(a)).cast("B"))
+        h.update(np.ascontiguousarray(a).data.cast("B"))
     return h.hexdigest()

@@ -149,9 +149,9 @@ class Selection:
 
 def _unavailable(name: str, c: Candidate, src: str) -> BackendUnavailable:
     err = BackendUnavailable(f"backend {name!r} was requested ({src}) but cannot be used here: {c.reason}")
-    err.backend = name  # type: ignore[attr-defined]
-    err.missing = c.missing  # type: ignore[attr-defined]
-    err.problems = list(c.problems)  # type: ignore[attr-defined]
+    err.backend = name
+    err.missing = c.missing
+    err.problems = list(c.problems)
     return err
 
 

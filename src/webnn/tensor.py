@@ -112,6 +112,15 @@ class MLTensor:
     Supports the DLPack protocol (``np.from_dlpack(t)``, ``torch.from_dlpack(t)``) when readable.
     """
 
+    # set by _create (MLTensor objects are not constructed by __init__)
+    _context: MLContext
+    _descriptor: MLOperandDescriptor
+    _storage: TensorStorage
+    _readable: bool
+    _writable: bool
+    _constant: bool
+    _destroyed: bool
+
     def __init__(self) -> None:  # pragma: no cover - use MLContext.create_tensor
         raise TypeError("MLTensor objects are created by MLContext.create_tensor()")
 
@@ -177,7 +186,8 @@ class MLTensor:
         """Release the tensor's memory. Idempotent; the tensor cannot be used afterwards."""
         if not self._destroyed:
             self._destroyed = True
-            storage, self._storage = self._storage, None
+            storage = self._storage
+            del self._storage  # drop the reference; every use checks _destroyed first
             storage.release()
 
     # -- DLPack ---------------------------------------------------------------------------
@@ -282,7 +292,7 @@ def host_from_dlpack(obj: Any, what: str) -> np.ndarray:
             return np.from_dlpack(obj)
         return np.from_dlpack(obj, device="cpu", copy=True)
     except Exception as e:  # noqa: BLE001
-        where = device_name(dev)  # type: ignore[arg-type]
+        where = device_name(dev)
         raise ValidationError(f"{what}: could not read the {type(obj).__name__} on {where} through DLPack ({e}); copy it to the host first") from None
 
 

@@ -39,7 +39,7 @@ def check_data_type(data_type: object, what: str = "data_type") -> str:
     if isinstance(data_type, np.dtype) or (isinstance(data_type, type) and issubclass(data_type, np.generic)):
         data_type = np.dtype(data_type).name
     if data_type in NUMPY_DTYPES:
-        return data_type  # type: ignore[return-value]
+        return data_type
     if data_type in UNSUPPORTED_DATA_TYPES:
         raise ValidationError(f"{what}: data type {data_type!r} is not supported by this implementation")
     raise ValidationError(f"{what}: expected one of {', '.join(DATA_TYPES)}, got {data_type!r}")
@@ -127,5 +127,5 @@ def as_descriptor(obj: object, what: str = "descriptor") -> MLOperandDescriptor:
         dt = obj.get("data_type", obj.get("dataType"))
         if "shape" not in obj and "dimensions" not in obj:
             raise ValidationError(f"{what}: missing 'shape'")
-        return MLOperandDescriptor(dt, obj.get("shape", obj.get("dimensions")))
+        return MLOperandDescriptor(dt, obj["shape"] if "shape" in obj else obj["dimensions"])
     raise ValidationError(f"{what}: expected an MLOperandDescriptor or dict, got {type(obj).__name__}")

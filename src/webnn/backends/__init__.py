@@ -275,8 +275,9 @@ class Runner(Protocol):
     label: str
     #: True for a simulation (results computed another way, labelled as such).
     simulated: bool
-    #: CUDA device the runner executes on; None for a runner on the host.
-    device: int | None
+    @property
+    def device(self) -> int | None:
+        """CUDA device the runner executes on; None for a runner on the host."""
     #: Completed executions.
     calls: int
 

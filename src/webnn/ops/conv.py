@@ -10,7 +10,7 @@ from ..types import FLOAT_TYPES
 from . import L, Node, invalid, op
 from ._util import INT32_MAX, desc, enum, uint, uints
 
-CONV_LIMITS = dict(
+CONV_LIMITS: dict[str, Any] = dict(
     input=L(FLOAT_TYPES, 4),
     filter=L("same:input", 4),
     bias=L("same:input", 1),
@@ -44,7 +44,7 @@ def list_option(value: Any, arg: str, length: int, default: list[int], *, positi
     return out
 
 
-def split_input(shape: tuple[int, ...] | list[int], layout: str) -> tuple[int, int, int, int]:
+def split_input(shape: Sequence[int], layout: str) -> tuple[int, int, int, int]:
     """(batches, channels, height, width) of a 4-D input in ``layout``."""
     if layout == "nchw":
         n, c, h, w = shape
@@ -88,7 +88,7 @@ def _layout_options(
     g = uint(groups, "groups")
     if g == 0:
         raise invalid("groups", "must be greater than 0, got 0")
-    attrs = dict(
+    attrs: dict[str, Any] = dict(
         groups=g,
         input_layout=enum(input_layout, "input_layout", INPUT_LAYOUTS),
         filter_layout=enum(filter_layout, "filter_layout", filter_layouts),

@@ -142,7 +142,7 @@ def _pool(
     return Node(out, attrs)
 
 
-FLOAT_POOL_LIMITS = dict(input=L(FLOAT_TYPES, 4), output=L("same:input", 4))
+FLOAT_POOL_LIMITS: dict[str, Any] = dict(input=L(FLOAT_TYPES, 4), output=L("same:input", 4))
 define("average_pool2d", _pool, **FLOAT_POOL_LIMITS)
 define("l2_pool2d", _pool, **FLOAT_POOL_LIMITS)
 define("max_pool2d", _pool, input=L(ANY, 4), output=L("same:input", 4))

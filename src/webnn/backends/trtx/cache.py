@@ -277,7 +277,7 @@ class EngineCache:
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _files(self) -> list[tuple[Path, os.stat_result]]:
-        out = []
+        out: list[tuple[Path, os.stat_result]] = []
         if not self.dir.is_dir():
             return out
         for p in self.dir.iterdir():

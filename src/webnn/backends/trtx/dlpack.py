@@ -171,7 +171,7 @@ class DeviceArray:
     def check(self, dtype: np.dtype, shape: tuple[int, ...], device: tuple[int, int], what: str) -> None:
         """ValidationError naming ``what`` unless this is ``dtype[shape]`` on ``device``."""
         if self.device != tuple(device):
-            raise ValidationError(f"{what}: lives on {device_name(self.device)}, the graph runs on {device_name(tuple(device))}; move it there first")
+            raise ValidationError(f"{what}: lives on {device_name(self.device)}, the graph runs on {device_name((device[0], device[1]))}; move it there first")
         if self.dtype != np.dtype(dtype):
             raise ValidationError(f"{what}: has dtype {self.dtype_name}, expected {np.dtype(dtype).name}")
         if self.shape != tuple(shape):
@@ -179,6 +179,8 @@ class DeviceArray:
 
     def runs(self, limit: int = 1 << 16) -> tuple[list[int], int]:
         """Byte offsets (from ``ptr``) of the contiguous runs in C order, and each run's byte length."""
+        if self.dtype is None:
+            raise ValidationError(f"DLPack input: unsupported element type ({self.dtype_name})")
         item = self.dtype.itemsize
         if self.contiguous:
             return [0], self.nbytes

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from .lib import trt
 
@@ -21,13 +22,14 @@ _lock = threading.Lock()
 _captures: list[list[str]] = []
 
 
-def get_logger():  # -> trt.ILogger
+def get_logger() -> Any:  # a trt.ILogger
     """The shared logger (created on first use)."""
     global _logger
     if _logger is None:
         t = trt()
+        base: Any = t.ILogger  # a class of the optional tensorrt_rtx package
 
-        class _Logger(t.ILogger):
+        class _Logger(base):
             def __init__(self) -> None:
                 t.ILogger.__init__(self)
 

@@ -91,10 +91,14 @@ def default_profile(dynamic_inputs: Mapping[str, Sequence[int]], hints: Mapping[
             if d >= 0:
                 if hint is not None and int(hint[i]) != d:
                     raise ValidationError(f"input {name!r}: dimension {i} is {int(hint[i])}, the model fixes it to {d}")
-                lo.append(d), opt.append(d), hi.append(d)
+                lo.append(d)
+                opt.append(d)
+                hi.append(d)
             else:
                 h = max(1, int(hint[i])) if hint is not None else 1
-                lo.append(1), opt.append(h), hi.append(max(DEFAULT_DYNAMIC_MAX, 2 * h))
+                lo.append(1)
+                opt.append(h)
+                hi.append(max(DEFAULT_DYNAMIC_MAX, 2 * h))
         shapes[name] = (lo, opt, hi)
     return Profile(shapes)
 

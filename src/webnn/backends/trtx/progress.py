@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from .lib import trt
 from .logger import log
@@ -41,7 +41,9 @@ def make_monitor(label: str, mode: str, delay: float = 1.0, stream: TextIO | Non
     """An ``IProgressMonitor`` for one build (``mode`` from :func:`progress_mode`)."""
     t = trt()
 
-    class Monitor(t.IProgressMonitor):
+    base: Any = t.IProgressMonitor  # a class of the optional tensorrt_rtx package
+
+    class Monitor(base):
         def __init__(self) -> None:
             t.IProgressMonitor.__init__(self)
             self.phases: dict[str, _Phase] = {}
@@ -84,7 +86,7 @@ def make_monitor(label: str, mode: str, delay: float = 1.0, stream: TextIO | Non
                     self._draw()
 
         # -- helpers -------------------------------------------------------------------
-        def _depth_of(self, p: _Phase) -> int:
+        def _depth_of(self, p: _Phase | None) -> int:
             d = 0
             while p is not None and p.parent is not None:
                 d += 1

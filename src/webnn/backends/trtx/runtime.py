@@ -111,7 +111,9 @@ class StagedBuffer:
 def _make_output_allocator(runner: TrtxRunner) -> Any:
     t = trt()
 
-    class OutputAllocator(t.IOutputAllocator):
+    base: Any = t.IOutputAllocator  # a class of the optional tensorrt_rtx package
+
+    class OutputAllocator(base):
         """Hands TensorRT the output's reusable buffer (grown when too small) and records its shape."""
 
         def __init__(self) -> None:
@@ -342,12 +344,12 @@ class TrtxRunner:
 
     def _drop_engine(self) -> None:
         """Forget the stream and TensorRT objects, in order: context before engine, the runtime cache/config with the context."""
-        self._stream: Any = None
-        self._context: Any = None
-        self._allocator: Any = None
-        self._rcache: Any = None
-        self._config: Any = None
-        self._engine: Any = None
+        self._stream = None
+        self._context = None
+        self._allocator = None
+        self._rcache = None
+        self._config = None
+        self._engine = None
 
     # -- buffers -------------------------------------------------------------------------
     def _buffer(self, name: str) -> StagedBuffer:

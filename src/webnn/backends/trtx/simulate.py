@@ -112,7 +112,7 @@ class SimulatedRunner:
                     raise TrtxRuntimeFailed(f"{self.label}: input {spec.name!r} is device memory; the simulated runtime takes host arrays")
                 a = host_input(self.label, spec.name, inputs[spec.name], spec_dtype(spec.dtype))
                 if not self.record.covers({spec.name: a.shape}):
-                    ranges = [p.get(spec.name) for p in self.record.profiles if p.get(spec.name)]
+                    ranges = [r for p in self.record.profiles if (r := p.get(spec.name)) is not None]
                     profile = (ranges[0][0], ranges[0][2]) if ranges else None
                     raise outside_profile(self.label, spec.name, a.shape, profile, spec.shape)
                 run_feed[spec.name] = a

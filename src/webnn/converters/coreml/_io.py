@@ -38,7 +38,7 @@ CARRIER = {
     "int64": "int32",
     "uint64": "int32",
 }
-NP_CARRIER = {"fp32": np.dtype(np.float32), "fp16": np.dtype(np.float16), "int32": np.dtype(np.int32)}
+NP_CARRIER: dict[str, np.dtype] = {"fp32": np.dtype(np.float32), "fp16": np.dtype(np.float16), "int32": np.dtype(np.int32)}
 WIDE = ("int64", "uint64", "uint32")
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 METADATA_KEY = "webnn.io"

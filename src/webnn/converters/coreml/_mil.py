@@ -511,7 +511,7 @@ class _quiet:
         self._log = logging.root.manager.disable
         logging.disable(logging.WARNING)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         logging.disable(self._log)
         self._warn.__exit__(*exc)
         if self._tqdm is not None:

@@ -161,9 +161,8 @@ def lstm(e: Emitter, op: Operation) -> None:
     steps = op.attr("steps")
 
     def run(d: int, states: list, backward: bool):
-        return _lstm_direction(
-            e, op, x, _take(w, d), _take(r, d), _take_or_none(b, d), _take_or_none(rb, d), _take_or_none(p, d), *states, steps, backward
-        )
+        h0, c0 = states
+        return _lstm_direction(e, op, x, _take(w, d), _take(r, d), _take_or_none(b, d), _take_or_none(rb, d), _take_or_none(p, d), h0, c0, steps, backward)
 
     _networks(e, op, ("initial_hidden_state", "initial_cell_state"), run)
 

@@ -60,6 +60,6 @@ def conv(e: Emitter, op: Operation) -> None:
     attrs["group"] = op.attr("groups")
 
     def emit(target: str) -> None:
-        e.node(onnx_op, [x, w, e.x(op, "bias")], target, **attrs)
+        e.node(onnx_op, [x, w, e.x_opt(op, "bias")], target, **attrs)
 
     from_nchw(e, emit, e.y(op), layout)

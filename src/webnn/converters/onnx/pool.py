@@ -24,6 +24,7 @@ Slice and Max on the padded input (separable, O(log window) nodes): exact for ev
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ def pool2d(e: Emitter, op: Operation) -> None:
     nhwc = layout == "nhwc"
     x = e.node("Transpose", [e.x(op)], 1, perm=NHWC_TO_NCHW) if nhwc else e.x(op)
     out = e.tmp("pool") if nhwc else e.y(op)
-    common = dict(kernel_shape=[kh, kw], strides=[h.s, w.s], dilations=[h.d, w.d])
+    common: dict[str, Any] = dict(kernel_shape=[kh, kw], strides=[h.s, w.s], dilations=[h.d, w.d])
     native = h.native_padding_ok and w.native_padding_ok
     pads = [h.begin, w.begin, h.end, w.end]
 

@@ -24,7 +24,7 @@ def transpose(e: Emitter, op: Operation) -> None:
 
 @rule("concat")
 def concat(e: Emitter, op: Operation) -> None:
-    e.node("Concat", [e.name(i) for i in op.inputs], e.y(op), axis=op.attr("axis"))
+    e.node("Concat", [e.name(i) for i in op.inputs if i is not None], e.y(op), axis=op.attr("axis"))
 
 
 @rule("split")
