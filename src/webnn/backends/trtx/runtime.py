@@ -343,13 +343,9 @@ class TrtxRunner:
             log.warning("webnn trtx: errors while releasing %s: %s", self.label, "; ".join(map(str, errors)))
 
     def _drop_engine(self) -> None:
-        """Forget the stream and TensorRT objects, in order: context before engine, the runtime cache/config with the context."""
-        self._stream = None
-        self._context = None
-        self._allocator = None
-        self._rcache = None
-        self._config = None
-        self._engine = None
+        """Forget the stream and TensorRT objects, in order (targets are assigned left to right): context
+        before engine, the runtime cache/config with the context."""
+        self._stream = self._context = self._allocator = self._rcache = self._config = self._engine = None
 
     # -- buffers -------------------------------------------------------------------------
     def _buffer(self, name: str) -> StagedBuffer:

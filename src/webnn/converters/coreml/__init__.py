@@ -100,7 +100,7 @@ class CoremlMlProgramConverter:
     format = "coreml"
 
     def convert(self, graph_info: GraphInfo) -> ConvertedGraph:
-        from ._mil import TARGET_NAME, to_package
+        from ._mil import TARGET_NAME, to_package  # imports coremltools (seconds): on first conversion
 
         data, plan = to_package(graph_info)
         meta = {
@@ -120,7 +120,7 @@ _LAZY = (
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from . import _mil
+        from . import _mil  # imports coremltools (seconds): on first use of a name it defines
 
         return getattr(_mil, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

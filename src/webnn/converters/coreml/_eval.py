@@ -207,7 +207,7 @@ def _has_own(cls, name: str) -> bool:
 
 @contextlib.contextmanager
 def reference_value_inference() -> Iterator[None]:
-    from coremltools.converters.mil.mil.ops.registry import SSAOpRegistry
+    from coremltools.converters.mil.mil.ops.registry import SSAOpRegistry  # optional; _mil imports it quietly first
 
     patched = []
     for name, (fn, replace) in _REFERENCES.items():

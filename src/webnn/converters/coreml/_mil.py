@@ -34,27 +34,28 @@ import numpy as np
 
 from ...errors import ConversionError
 from ...graph import GraphInfo, Operation
+from ...ops import load_all
 from ...types import MLOperandDescriptor
-from ._io import CARRIER, INT32_MAX, INT32_MIN, METADATA_KEY, NP_CARRIER, WIDE, IoPlan, IoSpec, feature_names, to_feature
+from ._io import CARRIER, INT32_MAX, INT32_MIN, METADATA_KEY, NP_CARRIER, WIDE, IoPlan, IoSpec, feature_names, from_feature, to_feature
 
-
-def _import_coremltools() -> Any:
-    # coremltools logs a warning per native proxy it cannot load (always, off macOS) and
-    # warns about untested torch/scikit-learn versions at import: keep those out of the user's log.
-    prev = logging.root.manager.disable
-    logging.disable(logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import coremltools as ct
-    finally:
-        logging.disable(prev)
-    return ct
-
-
-ct = _import_coremltools()
+# coremltools logs a warning per native proxy it cannot load (always, off macOS) and warns about
+# untested torch/scikit-learn versions at import: keep those out of the user's log. Its other
+# modules below are loaded by this first import.
+_log_disable = logging.root.manager.disable
+logging.disable(logging.WARNING)
+try:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import coremltools as ct
+finally:
+    logging.disable(_log_disable)
+from coremltools.converters import _converters_entry as _ct_entry  # noqa: E402
 from coremltools.converters.mil import Builder as mb  # noqa: E402
 from coremltools.converters.mil.mil import Function, Program, Var, types  # noqa: E402
+from coremltools.converters.mil.mil.passes import pass_pipeline as _ct_passes  # noqa: E402
+
+from . import zip_directory  # noqa: E402
+from ._eval import reference_value_inference  # noqa: E402
 
 #: Deployment target: macOS 15 / iOS 18 (float16 model features, int8/uint8 casts, iOS18 opset).
 TARGET = ct.target.iOS18
@@ -425,8 +426,6 @@ def to_mil_program(info: GraphInfo) -> tuple[Program, IoPlan]:
 
 
 def _evaluation_program(info: GraphInfo, inputs: Mapping[str, np.ndarray]) -> tuple[Function, IoPlan, list[Var]]:
-    from ._eval import reference_value_inference
-
     plan = io_plan(info)
     e = Emitter(info, plan)
     with _LOCK, _quiet(), reference_value_inference():
@@ -446,8 +445,6 @@ def evaluate(info: GraphInfo, inputs: Mapping[str, np.ndarray]) -> dict[str, np.
     (layouts, decompositions, index handling) on any platform; it is not CoreML's runtime.
     An output is None when some MIL op on its path has no value inference.
     """
-    from ._io import from_feature
-
     _, plan, outs = _evaluation_program(info, inputs)
     result: dict[str, np.ndarray | None] = {}
     for spec, v in zip(plan.outputs, outs, strict=True):
@@ -475,9 +472,7 @@ _DROPPED_PASSES = ("common::divide_to_multiply", "common::add_int16_cast", "comm
 
 
 def pass_pipeline() -> Any:
-    from coremltools.converters.mil.mil.passes.pass_pipeline import PassPipeline
-
-    p = PassPipeline.DEFAULT
+    p = _ct_passes.PassPipeline.DEFAULT
     p.remove_passes(list(_DROPPED_PASSES))
     return p
 
@@ -496,9 +491,7 @@ class _quiet:
     its forced garbage collection). Used under ``_LOCK``."""
 
     def __enter__(self) -> None:
-        from coremltools.converters import _converters_entry as entry
-        from coremltools.converters.mil.mil.passes import pass_pipeline as pp
-
+        pp, entry = _ct_passes, _ct_entry
         self._pp, self._entry = pp, entry
         self._tqdm, self._gc = getattr(pp, "tqdm", None), getattr(entry, "gc", None)
         if self._tqdm is not None:
@@ -542,8 +535,6 @@ def to_mlmodel(info: GraphInfo) -> tuple[Any, IoPlan]:
 
 def to_package(info: GraphInfo) -> tuple[bytes, IoPlan]:
     """Convert a graph and return the zipped ``.mlpackage`` bytes with its I/O plan."""
-    from . import zip_directory
-
     model, plan = to_mlmodel(info)
     with tempfile.TemporaryDirectory(prefix="webnn-coreml-") as d:
         path = Path(d) / "model.mlpackage"
@@ -554,8 +545,6 @@ def to_package(info: GraphInfo) -> tuple[bytes, IoPlan]:
 
 def coverage() -> list[tuple[str, str, str]]:
     """(op, status, mapping or reason) for every op of the op table, for docs/coreml.md."""
-    from ...ops import load_all
-
     if not RULES:
         _load_rules()
     rows = []

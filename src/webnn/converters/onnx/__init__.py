@@ -25,6 +25,7 @@ from ...errors import ConversionError
 from ...graph import GraphInfo, Operation
 from ...types import MLOperandDescriptor
 from .. import ConvertedGraph
+from .fp16 import legalize_float16
 
 OPSET = 21
 IR_VERSION = 10
@@ -206,8 +207,6 @@ def _to_onnx(info: GraphInfo) -> tuple[onnx.ModelProto, dict[str, str]]:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="webnn")
     model.ir_version = IR_VERSION
-    from .fp16 import legalize_float16
-
     return legalize_float16(model), e.output_names
 
 

@@ -28,7 +28,7 @@ _FALLBACK = frozenset(
 def ort_float16_ops() -> frozenset[str]:
     """ONNX op types (default domain) with a float16 kernel on ORT's CPU provider."""
     try:
-        from onnxruntime.capi import _pybind_state as C
+        from onnxruntime.capi import _pybind_state as C  # heavy: on the first float16 pass, not with the converter
 
         out = set()
         for k in C.get_all_opkernel_def():
