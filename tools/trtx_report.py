@@ -6,7 +6,7 @@
 Each WPT-derived conformance case (tests/conformance/data/*.json) is built through webnn
 (tests/conformance/harness.py build_case), converted to ONNX and built ahead of time with
 TensorRT-RTX (no GPU needed). Outcomes: built; rejected by TensorRT-RTX (with the reason,
-matched against the documented limits in tests/trtx/rejections.py); not implemented in
+matched against the documented limits in tests/backends/trtx/rejections.py); not implemented in
 webnn (the op has no builder method or converter rule yet: not a TensorRT rejection).
 The nine ONNX "light" models from the onnx wheel are built too.
 """

@@ -41,6 +41,21 @@ def all_case_ids(data: Path = DATA) -> list[tuple[str, int, str]]:
     return out
 
 
+#: A case with a tensor of more elements than this takes seconds (the tests mark it slow).
+LARGE_ELEMENTS = 1 << 20
+
+
+def large_case_names(data: Path = DATA) -> set[str]:
+    """Names of the cases in ``data`` with a tensor (input or expected output) above :data:`LARGE_ELEMENTS`."""
+    out = set()
+    for f in sorted(data.glob("*.json")):
+        for t in json.loads(f.read_text())["tests"]:
+            specs = [*t["graph"]["inputs"].values(), *t["graph"]["expectedOutputs"].values()]
+            if any(int(np.prod(s["descriptor"]["shape"], dtype=np.int64)) > LARGE_ELEMENTS for s in specs):
+                out.add(t["name"])
+    return out
+
+
 def _value(v: Any) -> Any:
     if isinstance(v, str):
         if v == "NaN":

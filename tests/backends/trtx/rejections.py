@@ -1,6 +1,6 @@
 """AOT-build the WPT-derived conformance graphs with TensorRT-RTX and classify each outcome.
 
-Shared by tests/trtx/test_conformance_aot.py and tools/trtx_report.py. A rejection by
+Shared by tests/backends/trtx/test_conformance_aot.py and tools/trtx_report.py. A rejection by
 TensorRT-RTX must match one of :data:`KNOWN_LIMITS` (a true TensorRT-RTX limit, with the
 evidence); anything else is either a converter bug to fix or a new limit to document.
 """

@@ -24,6 +24,7 @@ def test_all_light_models_are_present() -> None:
 
 
 @pytest.mark.parametrize("name", LIGHT_MODELS)
+@pytest.mark.slow
 def test_light_model_builds(light_engines: dict, name: str) -> None:
     rec = light_engines[name]
     assert rec.engine[:4] == b"vtrt", "a serialized TensorRT-RTX engine"
@@ -114,6 +115,7 @@ def test_compute_capabilities_and_workspace_build(tmp_path) -> None:
     assert turing.engine != rec.engine
 
 
+@pytest.mark.slow
 def test_build_needs_no_gpu_and_reports_progress(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     import webnn.backends.trtx.progress as progress
 

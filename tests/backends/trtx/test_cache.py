@@ -208,6 +208,7 @@ _WORKER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_concurrent_builders_one_key_one_entry(tmp_path: Path) -> None:
     import time
 

@@ -1,7 +1,7 @@
 """Every conformance graph webnn can build is AOT-built by TensorRT-RTX (CPU, real library).
 
 Per operator file: each case either builds, or is rejected for a documented TensorRT-RTX
-limit (tests/trtx/rejections.py). Cases that build then run on the simulated runtime and
+limit (tests/backends/trtx/rejections.py). Cases that build then run on the simulated runtime and
 must match the case's expected output within its tolerance. Ops not yet implemented in
 webnn are skipped here (they are "not implemented in webnn", not TensorRT rejections).
 """
@@ -24,6 +24,7 @@ OP_FILES = sorted(p.name for p in DATA.glob("*.json"))
 
 
 @pytest.mark.parametrize("op_file", OP_FILES, ids=[f[:-5] for f in OP_FILES])
+@pytest.mark.slow
 def test_conformance_graphs_aot_build(op_file: str, session_cache_dir) -> None:
     from webnn.backends.trtx.cache import EngineCache
     from webnn.backends.trtx.simulate import SimulatedRunner

@@ -1,4 +1,4 @@
-"""MLTensors in device memory on the TensorRT-RTX GPU runner, on CPU against the fakes (tests/trtx/fakes.py).
+"""MLTensors in device memory on the TensorRT-RTX GPU runner, on CPU against the fakes (tests/backends/trtx/fakes.py).
 
 The fake CUDA logs every host<->device copy with its device pointer, so these tests check
 that a chain of dispatches keeps its intermediate tensor on the "device": no copy touches

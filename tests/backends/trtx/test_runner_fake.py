@@ -1,4 +1,4 @@
-"""The GPU runner's logic on CPU, against in-memory CUDA/TensorRT stand-ins (tests/trtx/fakes.py).
+"""The GPU runner's logic on CPU, against in-memory CUDA/TensorRT stand-ins (tests/backends/trtx/fakes.py).
 
 These do not claim GPU execution (that is test_gpu.py): they check what the runner itself
 does with shapes, buffers, the output allocator, the runtime cache and release order, with
@@ -108,6 +108,7 @@ def test_no_leak_over_1000_calls(dyn_record: EngineRecord) -> None:
         assert r.calls == 1001
 
 
+@pytest.mark.slow
 def test_1000_create_close_cycles_release_everything(tiny_record: EngineRecord) -> None:
     cuda = FakeCuda()
     x = np.ones((2, 4), np.float32)

@@ -25,6 +25,7 @@ def _close_runners():
 
 
 @pytest.mark.parametrize("name", LIGHT_MODELS)
+@pytest.mark.slow
 def test_light_model_simulated_equals_onnxruntime(light_engines: dict, session_cache_dir, name: str) -> None:
     model = light_model(name)
     iname, x = light_input(name)

@@ -3,7 +3,7 @@
 :class:`CudaApi` is deliberately small (device selection, one stream, stream-ordered
 device allocations, pinned host memory, async copies, synchronize, memory info) so the
 runner's buffer logic can be unit-tested against an in-host-memory stand-in without a GPU
-(``tests/trtx/fakes.py``). Pointers are plain ints.
+(``tests/backends/trtx/fakes.py``). Pointers are plain ints.
 """
 
 from __future__ import annotations
