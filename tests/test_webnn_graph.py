@@ -41,7 +41,8 @@ def test_torch2webnn_mistyped_constant_is_refused(ctx: webnn.MLContext) -> None:
 
 
 def _conformance_infos():
-    from tests.conformance.harness import DATA as CDATA, all_case_ids, load_cases
+    from tests.conformance.harness import DATA as CDATA
+    from tests.conformance.harness import all_case_ids, load_cases
 
     for op_file, index, name in all_case_ids(CDATA):
         yield name, load_cases(op_file, CDATA)[index]

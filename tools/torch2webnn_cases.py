@@ -36,10 +36,9 @@ CASES = {
 
 def main(repo: str) -> int:
     sys.path[:0] = [repo, str(Path(repo) / "tests")]
+    import models  # torch2webnn's tests/models.py
     import numpy as np
     import torch
-
-    import models  # torch2webnn's tests/models.py
     from webnn_torch_export import export_model_with_weights
 
     commit = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()

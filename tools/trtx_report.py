@@ -6,7 +6,7 @@
 Each WPT-derived conformance case (tests/conformance/data/*.json) is built through webnn
 (tests/conformance/harness.py build_case), converted to ONNX and built ahead of time with
 TensorRT-RTX (no GPU needed). Outcomes: built; rejected by TensorRT-RTX (with the reason,
-matched against the documented limits in tests/trtx/rejections.py); not implemented in
+matched against the documented limits in tests/backends/trtx/rejections.py); not implemented in
 webnn (the op has no builder method or converter rule yet: not a TensorRT rejection).
 The nine ONNX "light" models from the onnx wheel are built too.
 """
@@ -26,8 +26,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 import onnx  # noqa: E402
 
+from tests.backends.trtx.rejections import capture_context, classify  # noqa: E402
 from tests.conformance.harness import all_case_ids, load_cases  # noqa: E402
-from tests.trtx.rejections import capture_context, classify  # noqa: E402
 from webnn.backends.trtx.lib import trt_version  # noqa: E402
 
 DOC = ROOT / "docs" / "trtx.md"
@@ -92,7 +92,9 @@ def render(r: dict) -> str:
         f"TensorRT-RTX {r['trt_version']}, ahead-of-time builds on a CPU-only machine ({r['seconds']} s for everything).",
         "",
         f"**Conformance graphs:** {cases} cases; {total['built']} built, {total['rejected by TensorRT-RTX']} rejected by TensorRT-RTX, "
-        f"{total['not implemented in webnn']} not implemented in webnn yet" + (f", {total['webnn error'] + total['invalid for webnn']} failed inside webnn" if total["webnn error"] + total["invalid for webnn"] else "") + ".",
+        f"{total['not implemented in webnn']} not implemented in webnn yet"
+        + (f", {total['webnn error'] + total['invalid for webnn']} failed inside webnn" if total["webnn error"] + total["invalid for webnn"] else "")
+        + ".",
         "",
         "| operator | cases | built | rejected by TensorRT-RTX | not implemented in webnn |",
         "|---|---:|---:|---:|---:|",

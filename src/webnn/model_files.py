@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from . import webnn_graph
 from .context import MLContext, MLGraph
@@ -58,7 +58,7 @@ def sniff(path: str | os.PathLike) -> str:
 
 
 def read_graph_info(path: str | os.PathLike, *, input_shapes: Mapping[str, Sequence[int]] | None = None,
-                    dims: Mapping[str, int] | None = None, context: "MLContext | None" = None) -> "GraphInfo":
+                    dims: Mapping[str, int] | None = None, context: MLContext | None = None) -> GraphInfo:
     """The IR of any model file (validated through the builder; nothing compiled)."""
     kind = sniff(path)
     if kind == "webnn":
@@ -74,8 +74,8 @@ def read_graph_info(path: str | os.PathLike, *, input_shapes: Mapping[str, Seque
     return to_graph_info(path, context, input_shapes=input_shapes, dims=dims)
 
 
-def load_model_file(path: str | os.PathLike, context: "MLContext | None" = None, *,
-                    input_shapes: Mapping[str, Sequence[int]] | None = None, dims: Mapping[str, int] | None = None) -> "MLGraph":
+def load_model_file(path: str | os.PathLike, context: MLContext | None = None, *,
+                    input_shapes: Mapping[str, Sequence[int]] | None = None, dims: Mapping[str, int] | None = None) -> MLGraph:
     """Load any model file (see :func:`sniff`) and build it for ``context`` (default: a CPU context).
 
     ``input_shapes`` / ``dims`` fix symbolic dimensions of ONNX inputs (``dims`` also fixes

@@ -26,9 +26,10 @@ import json
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -267,7 +268,7 @@ def _value(lx: _Lexer, depth: int = 0) -> Any:
             return None
         return Ref(v)
     if kind == "[":
-        items = []
+        items: list[Any] = []
         if lx.peek()[0] == "]":
             lx.next()
             return items
@@ -418,7 +419,7 @@ def read_safetensors(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """A safetensors file's tensors (BF16 tensors widened exactly to float32)."""
     path = Path(path)
     try:
-        from safetensors.numpy import load_file
+        from safetensors.numpy import load_file  # deferred: only a graph with weights needs it
 
         return dict(load_file(str(path)))
     except TypeError:
@@ -517,7 +518,7 @@ def _const_array(doc_where: str, name: str, dt: str, shape: list[int], init: Any
     if kind == "bytes":
         if len(value) != count * dtype.itemsize:
             raise _error(where, f"constant {name!r}: @bytes has {len(value)} bytes, {dt}{shape} needs {count * dtype.itemsize}")
-        return np.frombuffer(value, dtype=dtype.newbyteorder("<")).astype(dtype).reshape(shape)
+        return np.frombuffer(cast(bytes, value), dtype=dtype.newbyteorder("<")).astype(dtype).reshape(shape)
     key = value
     src = weights.get(key)
     if src is None:
@@ -543,8 +544,8 @@ def _const_array(doc_where: str, name: str, dt: str, shape: list[int], init: Any
     return arr
 
 
-def replay(doc: Document, builder: "MLGraphBuilder", weights: Mapping[str, Any] | None = None, *,
-           dims: Mapping[str, int] | None = None, where: str = "<text>") -> dict[str, "MLOperand"]:
+def replay(doc: Document, builder: MLGraphBuilder, weights: Mapping[str, Any] | None = None, *,
+           dims: Mapping[str, int] | None = None, where: str = "<text>") -> dict[str, MLOperand]:
     """Record ``doc`` into ``builder`` (every node through the builder); returns the outputs."""
     weights = weights or {}
     dims = dict(dims or {})
@@ -561,7 +562,8 @@ def replay(doc: Document, builder: "MLGraphBuilder", weights: Mapping[str, Any] 
         for i, d in enumerate(shape):
             if isinstance(d, tuple):
                 if d[1] not in dims:
-                    raise _error(f"{where} line {line}", f"input {name!r}: dimension {i} is dynamic ({d[1]!r}, at most {d[2]}); WebNN graphs have static shapes: give dims={{{d[1]!r}: N}}")
+                    raise _error(f"{where} line {line}", f"input {name!r}: dimension {i} is dynamic ({d[1]!r}, at most {d[2]});"
+                                 f" WebNN graphs have static shapes: give dims={{{d[1]!r}: N}}")
                 static.append(int(dims[d[1]]))
             else:
                 static.append(d)
@@ -619,7 +621,7 @@ def replay(doc: Document, builder: "MLGraphBuilder", weights: Mapping[str, Any] 
         outs = result if isinstance(result, list) else [result]
         if len(node.outputs) != len(outs):
             raise _error(loc, f"{node.op} gives {len(outs)} output(s), the statement names {len(node.outputs)}")
-        for name, o in zip(node.outputs, outs):
+        for name, o in zip(node.outputs, outs, strict=False):
             define(name, o, node.line)
     outputs: dict[str, MLOperand] = {}
     if not doc.outputs:
@@ -646,22 +648,22 @@ def _refs(v: Any) -> list[str]:
     return []
 
 
-def read_info(text: str, weights: Mapping[str, Any] | None = None, *, context: "MLContext",
-              dims: Mapping[str, int] | None = None, where: str = "<text>") -> "GraphInfo":
+def read_info(text: str, weights: Mapping[str, Any] | None = None, *, context: MLContext,
+              dims: Mapping[str, int] | None = None, where: str = "<text>") -> GraphInfo:
     """The graph of webnn-graph ``text`` as IR (replayed through a builder for ``context``, not compiled)."""
     doc = parse(text, where)
     b = MLGraphBuilder(context)
     return b._graph_info(replay(doc, b, weights, dims=dims, where=where))
 
 
-def loads(text: str, context: "MLContext", weights: Mapping[str, Any] | None = None, *,
-          dims: Mapping[str, int] | None = None, where: str = "<text>") -> "MLGraph":
+def loads(text: str, context: MLContext, weights: Mapping[str, Any] | None = None, *,
+          dims: Mapping[str, int] | None = None, where: str = "<text>") -> MLGraph:
     """Build the graph of webnn-graph ``text`` (``weights``: key -> array or bytes) for ``context``."""
     return context._build_graph(read_info(text, weights, context=context, dims=dims, where=where))
 
 
-def load(path: str | os.PathLike, context: "MLContext", *, weights: str | os.PathLike | None = None,
-         dims: Mapping[str, int] | None = None) -> "MLGraph":
+def load(path: str | os.PathLike, context: MLContext, *, weights: str | os.PathLike | None = None,
+         dims: Mapping[str, int] | None = None) -> MLGraph:
     """Read a webnn-graph file and build it for ``context``; weights from ``weights`` or the file
     found next to it."""
     p = Path(path)
@@ -677,7 +679,8 @@ def load(path: str | os.PathLike, context: "MLContext", *, weights: str | os.Pat
     elif needs:
         found = find_weights(p)
         if found is None:
-            raise ValidationError(f"webnn-graph: {p}: the graph has @weights constants but no {p.stem}.safetensors, model.safetensors or .weights file lies next to it")
+            raise ValidationError(f"webnn-graph: {p}: the graph has @weights constants but no"
+                                  f" {p.stem}.safetensors, model.safetensors or .weights file lies next to it")
         tensors = load_weights(found)
     return context._build_graph(read_info(text, tensors, context=context, dims=dims, where=str(p)))
 
@@ -739,7 +742,7 @@ def _omitted(op_type: str, attrs: Mapping[str, Any]) -> set[str]:
 _ATTR_PARAMS = {"cast": {"to": "type"}}
 
 
-def dumps(info: "GraphInfo", name: str = "graph", *, scalars: bool = True) -> tuple[str, dict[str, np.ndarray]]:
+def dumps(info: GraphInfo, name: str = "graph", *, scalars: bool = True) -> tuple[str, dict[str, np.ndarray]]:
     """``(text, weights)``: the graph as webnn-graph text and its ``@weights`` tensors by key."""
     opdefs = load_all()
     used = set(info.inputs) | set(info.outputs)
@@ -797,7 +800,7 @@ def dumps(info: "GraphInfo", name: str = "graph", *, scalars: bool = True) -> tu
         k = 0
         for p in operand_params:
             if p.name == "inputs":  # concat's list of operands
-                ids = [names[i] for i in op.inputs]
+                ids = [names[i] for i in op.inputs if i is not None]
                 k = len(op.inputs)
                 text = "[" + ", ".join(ids) + "]"
             else:
@@ -851,17 +854,18 @@ def _written_here(path: Path) -> bool:
         return False
 
 
-def save(info: "GraphInfo", path: str | os.PathLike, *, name: str | None = None) -> tuple[Path, Path | None]:
+def save(info: GraphInfo, path: str | os.PathLike, *, name: str | None = None) -> tuple[Path, Path | None]:
     """Write ``path`` (the text) and ``<stem>.safetensors`` (the weights, when there are any).
 
     An existing ``<stem>.safetensors`` is replaced only if this writer wrote it."""
-    from safetensors.numpy import save_file
+    from safetensors.numpy import save_file  # deferred: only a graph with weights needs it
 
     p = Path(path)
     text, weights = dumps(info, name or p.stem)
     wpath = p.with_name(f"{p.stem}.safetensors") if weights else None
     if wpath is not None and wpath.exists() and not _written_here(wpath):
-        raise ValidationError(f"save: {wpath} exists and was not written by webnn; it would be replaced by the graph's weights (move it or save under another name)")
+        raise ValidationError(f"save: {wpath} exists and was not written by webnn;"
+                              " it would be replaced by the graph's weights (move it or save under another name)")
     tmp = p.with_name(p.name + f".tmp{os.getpid()}")
     if wpath is not None:
         wtmp = wpath.with_name(wpath.name + f".tmp{os.getpid()}")
@@ -872,4 +876,5 @@ def save(info: "GraphInfo", path: str | os.PathLike, *, name: str | None = None)
     return p, wpath
 
 
-__all__ = ["parse", "replay", "read_info", "loads", "load", "dumps", "save", "load_weights", "read_safetensors", "find_weights", "is_webnn_graph_text", "Document"]
+__all__ = ["parse", "replay", "read_info", "loads", "load", "dumps", "save", "load_weights", "read_safetensors", "find_weights",
+           "is_webnn_graph_text", "Document"]

@@ -84,7 +84,7 @@ def _array(a: Any) -> np.ndarray:
 
 def _tensors(names: list[str], inputs: Any) -> dict[str, np.ndarray]:
     """The inputs that are tensors (sequences and optionals are not: such cases are refused)."""
-    return {n: _array(a) for n, a in zip(names, inputs) if isinstance(a, (np.ndarray, np.generic, onnx.TensorProto))}
+    return {n: _array(a) for n, a in zip(names, inputs, strict=False) if isinstance(a, (np.ndarray, np.generic, onnx.TensorProto))}
 
 
 def _graph_inputs(model: onnx.ModelProto) -> list[str]:
@@ -96,12 +96,12 @@ def _check(graph: webnn.MLGraph, ctx: webnn.MLContext, model: onnx.ModelProto, n
     """'' when every data set matches, else what differs."""
     for inputs, outputs in case.data_sets:
         feed = {}
-        for name, a in zip(names, inputs):
+        for name, a in zip(names, inputs, strict=False):
             if name in graph.input_descriptors:
                 a = _array(a)
                 feed[name] = a.astype(np.uint8) if a.dtype == np.bool_ else a
         out = ctx.compute(graph, feed)
-        for vi, exp in zip(model.graph.output, outputs):
+        for vi, exp in zip(model.graph.output, outputs, strict=False):
             exp = _array(exp)
             if exp.dtype == np.bool_:
                 exp = exp.astype(np.uint8)

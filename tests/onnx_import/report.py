@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import collections
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import onnx
 
@@ -56,7 +56,8 @@ def operator_rows() -> list[tuple[str, str, str, str]]:
             missing = [v for v in versions if v not in covered]
             if missing:
                 fn = _function_from(schemas)
-                parts.append(f"versions {', '.join(map(str, missing))} refused (`opset`)" + (f"; ONNX function from opset {fn}" if fn and name in REFUSED_OPS else ""))
+                parts.append(f"versions {', '.join(map(str, missing))} refused (`opset`)"
+                             + (f"; ONNX function from opset {fn}" if fn and name in REFUSED_OPS else ""))
             parts.extend(dict.fromkeys(notes))
             rows.append((name + deprecated, ", ".join(map(str, covered)), how, "; ".join(parts)))
         elif name in REFUSED_OPS:
@@ -64,7 +65,8 @@ def operator_rows() -> list[tuple[str, str, str, str]]:
         else:
             fn = _function_from(schemas)
             if fn is not None:
-                rows.append((name + deprecated, f"opset ≥ {fn}", "ONNX function", "its ONNX function body is imported node by node (earlier opsets define none: refused, `op`)"))
+                rows.append((name + deprecated, f"opset ≥ {fn}", "ONNX function",
+                             "its ONNX function body is imported node by node (earlier opsets define none: refused, `op`)"))
             else:
                 rows.append((name + deprecated, "", "refused", "no WebNN mapping (`op`)"))
     return rows

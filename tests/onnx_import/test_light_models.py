@@ -71,7 +71,7 @@ def _input(m: onnx.ModelProto) -> tuple[str, np.ndarray]:
     return vi.name, np.random.default_rng(0).random(shape).astype(np.float32)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def onnxruntime_reference(name: str, which: str) -> np.ndarray:
     import onnxruntime as ort
 

@@ -16,14 +16,16 @@ functions in :mod:`webnn.executors` (they take the model's bytes as they are).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import onnx
 
 from ..builder import MLGraphBuilder
 from ..context import MLContext
 from ..errors import ValidationError
+from . import ops as _ops  # noqa: F401 - its modules register the operator handlers
 from ._importer import Importer, UnsupportedModelError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 ModelLike = "str | os.PathLike | bytes | onnx.ModelProto"
 
 
-def read_model(model: Any) -> "onnx.ModelProto":
+def read_model(model: Any) -> onnx.ModelProto:
     """An ``onnx.ModelProto`` from a path, serialized bytes or a ModelProto (returned as is)."""
     if isinstance(model, onnx.ModelProto):
         return model
@@ -56,12 +58,12 @@ def read_model(model: Any) -> "onnx.ModelProto":
 
 def import_model(
     model: Any,
-    builder: "MLGraphBuilder",
+    builder: MLGraphBuilder,
     *,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     dims: Mapping[str, int] | None = None,
-    inputs: Mapping[str, "MLOperand"] | None = None,
-) -> dict[str, "MLOperand"]:
+    inputs: Mapping[str, MLOperand] | None = None,
+) -> dict[str, MLOperand]:
     """Record ``model`` into ``builder``; returns ``{onnx output name: operand}``.
 
     ``inputs`` maps ONNX input names to operands of ``builder`` to use instead of new graph
@@ -80,11 +82,11 @@ def import_model(
 
 def to_graph_info(
     model: Any,
-    context: "MLContext | None" = None,
+    context: MLContext | None = None,
     *,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     dims: Mapping[str, int] | None = None,
-) -> "GraphInfo":
+) -> GraphInfo:
     """The imported model as IR (validated through a builder for ``context``; nothing compiled)."""
     proto = read_model(model)
     builder = MLGraphBuilder(context or MLContext(accelerated=False))
@@ -94,11 +96,11 @@ def to_graph_info(
 
 def load_model(
     model: Any,
-    context: "MLContext",
+    context: MLContext,
     *,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     dims: Mapping[str, int] | None = None,
-) -> "MLGraph":
+) -> MLGraph:
     """Import ``model`` (path, bytes or ``onnx.ModelProto``) and build it for ``context``.
 
     Graph inputs are the model's inputs that some output depends on; outputs keep the

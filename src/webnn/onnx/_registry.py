@@ -14,8 +14,9 @@ Operators WebNN cannot express at all are listed in :data:`REFUSED_OPS` with the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 #: The newest schema version any handler was checked against (ONNX 1.23, opset 28). A node
 #: whose operator schema is newer is refused rather than assumed to keep its semantics.
@@ -23,7 +24,8 @@ MAX_VERIFIED_OPSET = 28
 
 #: Refusal conditions every handler may raise (besides its own ``refuses``).
 GENERIC_REFUSALS: dict[str, str] = {
-    "dtype": "a data type WebNN has no equivalent for (double, bfloat16, int16, uint16, string, float8, int4, complex), or one this WebNN operator does not take",
+    "dtype": "a data type WebNN has no equivalent for (double, bfloat16, int16, uint16, string, float8, int4, complex),"
+    " or one this WebNN operator does not take",
     "empty": "a tensor with a zero-size dimension (WebNN dimensions are at least 1)",
     "dynamic": "a value the WebNN operator needs at build time (shape, axes, pads, sizes, ...) is computed at run time",
     "opset": "an operator version not implemented or newer than the verified opset",
@@ -102,20 +104,7 @@ def handler_for(op_type: str, since_version: int) -> OnnxOp | None:
     return None
 
 
-_loaded = False
-
-
 def load_ops() -> dict[str, list[OnnxOp]]:
-    """Import every handler module (each registers its operators)."""
-    global _loaded
-    if not _loaded:
-        import importlib
-        import pkgutil
-
-        from . import ops
-
-        for mod in pkgutil.iter_modules(ops.__path__):
-            if not mod.name.startswith("_"):
-                importlib.import_module(f"{ops.__name__}.{mod.name}")
-        _loaded = True
+    """Every registered handler by ONNX operator name (``webnn.onnx`` imports ``webnn.onnx.ops``,
+    whose modules register them, when the package is imported)."""
     return OPS

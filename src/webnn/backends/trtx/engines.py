@@ -17,8 +17,8 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from .cache import EngineCache
 from .legalize import VERSION as LEGALIZE_VERSION
@@ -65,7 +65,7 @@ class EngineRecord:
             s = specs.get(name)
             if s is None:
                 continue
-            if len(shape) != len(s.shape) or any(d >= 0 and d != x for d, x in zip(s.shape, shape)):
+            if len(shape) != len(s.shape) or any(d >= 0 and d != x for d, x in zip(s.shape, shape, strict=True)):
                 return False
             if s.dynamic and not any(p.contains(name, shape) for p in self.profiles):
                 return False

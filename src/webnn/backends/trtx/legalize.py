@@ -23,7 +23,10 @@ from onnx import TensorProto, helper, numpy_helper
 #: Part of the engine cache key: bump when a rewrite changes.
 VERSION = 1
 
-_FOLDABLE_SRC = {TensorProto.INT8, TensorProto.UINT8, TensorProto.INT16, TensorProto.UINT16, TensorProto.INT32, TensorProto.UINT32, TensorProto.INT64, TensorProto.UINT64, TensorProto.BOOL}
+_FOLDABLE_SRC = {
+    TensorProto.INT8, TensorProto.UINT8, TensorProto.INT16, TensorProto.UINT16, TensorProto.INT32,
+    TensorProto.UINT32, TensorProto.INT64, TensorProto.UINT64, TensorProto.BOOL,
+}
 _FLOATS = {TensorProto.FLOAT, TensorProto.FLOAT16}
 
 

@@ -46,7 +46,7 @@ class TensorSpec:
         return {"name": self.name, "dtype": self.dtype, "shape": list(self.shape)}
 
     @classmethod
-    def from_json(cls, d: dict) -> "TensorSpec":
+    def from_json(cls, d: dict) -> TensorSpec:
         return cls(d["name"], d["dtype"], tuple(d["shape"]))
 
 
@@ -191,7 +191,7 @@ def check_profiles(parsed: ParsedNetwork, profiles: tuple[Profile, ...]) -> None
             s = ins.get(name)
             if s is None:
                 raise TrtxRuntimeFailed(f"optimization profile {k}: the model has no input {name!r} (inputs: {', '.join(ins)})")
-            if len(lo) != len(s.shape) or any(d >= 0 and not (a == d) for a, d in zip(lo, s.shape)):
+            if len(lo) != len(s.shape) or any(d >= 0 and not (a == d) for a, d in zip(lo, s.shape, strict=True)):
                 raise TrtxRuntimeFailed(f"optimization profile {k}: input {name!r} ranges {list(lo)}.. do not fit its shape {list(s.shape)}")
         for s in ins.values():
             if s.dynamic and p.get(s.name) is None:

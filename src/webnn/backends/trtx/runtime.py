@@ -28,8 +28,9 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -107,23 +108,25 @@ class StagedBuffer:
             self.hptr = self.hcap = 0
 
 
-def _make_output_allocator(runner: "TrtxRunner") -> Any:
+def _make_output_allocator(runner: TrtxRunner) -> Any:
     t = trt()
 
-    class OutputAllocator(t.IOutputAllocator):
+    base: Any = t.IOutputAllocator  # a class of the optional tensorrt_rtx package
+
+    class OutputAllocator(base):
         """Hands TensorRT the output's reusable buffer (grown when too small) and records its shape."""
 
         def __init__(self) -> None:
             t.IOutputAllocator.__init__(self)
             self.shapes: dict[str, tuple[int, ...]] = {}
 
-        def reallocate_output(self, tensor_name, memory, size, alignment) -> int:  # noqa: ANN001
+        def reallocate_output(self, tensor_name, memory, size, alignment) -> int:
             return runner._buffer(tensor_name).ensure_device(max(int(size), 1))
 
-        def reallocate_output_async(self, tensor_name, memory, size, alignment, stream) -> int:  # noqa: ANN001
+        def reallocate_output_async(self, tensor_name, memory, size, alignment, stream) -> int:
             return runner._buffer(tensor_name).ensure_device(max(int(size), 1))
 
-        def notify_shape(self, tensor_name, shape) -> None:  # noqa: ANN001
+        def notify_shape(self, tensor_name, shape) -> None:
             self.shapes[tensor_name] = tuple(int(d) for d in shape)
 
     return OutputAllocator()
@@ -176,7 +179,7 @@ class TrtxRunner:
         self.validity: str = "unchecked"
 
     # -- lifecycle -----------------------------------------------------------------------
-    def __enter__(self) -> "TrtxRunner":
+    def __enter__(self) -> TrtxRunner:
         self.activate()
         return self
 
@@ -187,7 +190,7 @@ class TrtxRunner:
     def active(self) -> bool:
         return self._active
 
-    def activate(self) -> "TrtxRunner":
+    def activate(self) -> TrtxRunner:
         with self._lock:
             if self._closed:
                 raise TrtxRuntimeFailed(f"{self.label}: the runner was closed")
@@ -226,7 +229,8 @@ class TrtxRunner:
         for i in range(engine.num_io_tensors):
             name = engine.get_tensor_name(i)
             mode = engine.get_tensor_mode(name)
-            self._io.append(_IO(name, mode == t.TensorIOMode.INPUT, numpy_dtype(engine.get_tensor_dtype(name)), tuple(int(d) for d in engine.get_tensor_shape(name))))
+            shape = tuple(int(d) for d in engine.get_tensor_shape(name))
+            self._io.append(_IO(name, mode == t.TensorIOMode.INPUT, numpy_dtype(engine.get_tensor_dtype(name)), shape))
         self._allocator = _make_output_allocator(self)
         for io in self._io:
             if io.is_input:
@@ -339,13 +343,9 @@ class TrtxRunner:
             log.warning("webnn trtx: errors while releasing %s: %s", self.label, "; ".join(map(str, errors)))
 
     def _drop_engine(self) -> None:
-        """Forget the stream and TensorRT objects, in order: context before engine, the runtime cache/config with the context."""
-        self._stream: Any = None
-        self._context: Any = None
-        self._allocator: Any = None
-        self._rcache: Any = None
-        self._config: Any = None
-        self._engine: Any = None
+        """Forget the stream and TensorRT objects, in order (targets are assigned left to right): context
+        before engine, the runtime cache/config with the context."""
+        self._stream = self._context = self._allocator = self._rcache = self._config = self._engine = None
 
     # -- buffers -------------------------------------------------------------------------
     def _buffer(self, name: str) -> StagedBuffer:
@@ -504,7 +504,9 @@ def host_input(label: str, name: str, value: Any, dtype: np.dtype) -> np.ndarray
     return a if a.flags.c_contiguous else np.ascontiguousarray(a)  # (ascontiguousarray makes 0-d arrays 1-d)
 
 
-def outside_profile(label: str, name: str, shape: tuple[int, ...], profile: tuple[tuple[int, ...], tuple[int, ...]] | None, engine_shape: tuple[int, ...] | None = None) -> TrtxRuntimeFailed:
+def outside_profile(
+    label: str, name: str, shape: tuple[int, ...], profile: tuple[tuple[int, ...], tuple[int, ...]] | None, engine_shape: tuple[int, ...] | None = None
+) -> TrtxRuntimeFailed:
     """The error for an input shape the engine's optimization profile (or static shape) does not cover."""
     if profile is not None:
         where = f" (profile range {list(profile[0])} .. {list(profile[1])})"

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,7 @@ class SimulatedRunner:
     def active(self) -> bool:
         return self._session is not None
 
-    def activate(self) -> "SimulatedRunner":
+    def activate(self) -> SimulatedRunner:
         if self._closed:
             raise TrtxRuntimeFailed(f"{self.label}: the runner was closed")
         if self._session is None:
@@ -80,7 +81,7 @@ class SimulatedRunner:
         self._session = None
         self._closed = True
 
-    def __enter__(self) -> "SimulatedRunner":
+    def __enter__(self) -> SimulatedRunner:
         return self.activate()
 
     def __exit__(self, *exc: object) -> None:
@@ -111,7 +112,7 @@ class SimulatedRunner:
                     raise TrtxRuntimeFailed(f"{self.label}: input {spec.name!r} is device memory; the simulated runtime takes host arrays")
                 a = host_input(self.label, spec.name, inputs[spec.name], spec_dtype(spec.dtype))
                 if not self.record.covers({spec.name: a.shape}):
-                    ranges = [p.get(spec.name) for p in self.record.profiles if p.get(spec.name)]
+                    ranges = [r for p in self.record.profiles if (r := p.get(spec.name)) is not None]
                     profile = (ranges[0][0], ranges[0][2]) if ranges else None
                     raise outside_profile(self.label, spec.name, a.shape, profile, spec.shape)
                 run_feed[spec.name] = a
@@ -125,4 +126,4 @@ class SimulatedRunner:
             except Exception as e:
                 raise TrtxRuntimeFailed(f"{self.label}: simulated TensorRT-RTX run (ONNX Runtime CPU) failed: {e}") from e
             self.calls += 1
-            return dict(zip(names, results))
+            return dict(zip(names, results, strict=True))

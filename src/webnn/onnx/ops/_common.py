@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from .._importer import NodeContext
 FLOATS = ("float32", "float16")
 
 
-def prod(values: Sequence[int]) -> int:
+def prod(values: Iterable[int]) -> int:
     return int(math.prod(int(v) for v in values))
 
 

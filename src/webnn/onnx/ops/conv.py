@@ -61,7 +61,7 @@ def conv_transpose(n: NodeContext) -> MLOperand:
     x, w = n.x(0), n.x(1)
     in_sizes, kernel, strides, dilations = _geometry(n, x, w)
     k = len(in_sizes)
-    out_pad = [int(v) for v in (n.attr("output_padding") or [0] * k)]
+    out_pad: list[int] | None = [int(v) for v in (n.attr("output_padding") or [0] * k)]
     output_shape = n.attr("output_shape")
     auto = n.attr("auto_pad", "NOTSET")
     if output_shape is not None and len(output_shape) == k + 2:
@@ -71,6 +71,7 @@ def conv_transpose(n: NodeContext) -> MLOperand:
     sizes = None
     if output_shape is not None:
         pads = []
+        assert out_pad is not None
         for i in range(k):
             total = strides[i] * (in_sizes[i] - 1) + out_pad[i] + (kernel[i] - 1) * dilations[i] + 1 - int(output_shape[i])
             if total < 0:

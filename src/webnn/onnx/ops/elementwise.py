@@ -8,7 +8,7 @@ import numpy as np
 from onnx import TensorProto
 
 from ...operand import MLOperand
-from .._importer import Boolean, NodeContext, WEBNN_TYPES
+from .._importer import WEBNN_TYPES, Boolean, NodeContext, Value
 from .._registry import onnx_op
 from ._common import FLOATS, need_types
 
@@ -63,7 +63,7 @@ def sign(n: NodeContext) -> MLOperand:
 
 
 @onnx_op("Identity", since=1)
-def identity(n: NodeContext) -> MLOperand:
+def identity(n: NodeContext) -> Value:
     n.dtype(0)
     v = n.value(0)
     return v  # the same tensor (a known value stays known)

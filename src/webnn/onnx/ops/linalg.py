@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 
-
 from ...operand import MLOperand
 from .._importer import NodeContext
 from .._registry import onnx_op
@@ -83,10 +82,10 @@ def _parse(equation: str, ranks: list[int]) -> tuple[list[str], str]:
         raise ValueError(f"equation {equation!r} has {len(terms)} operands, the node {len(ranks)}")
     used = set(c for c in eq if c in _LABELS)
     spare = [c for c in string.ascii_letters if c not in used]
-    ell_rank = max((r - len(t.replace("...", "")) for t, r in zip(terms, ranks) if "..." in t), default=0)
+    ell_rank = max((r - len(t.replace("...", "")) for t, r in zip(terms, ranks, strict=False) if "..." in t), default=0)
     ell = "".join(spare[:ell_rank])
     parsed = []
-    for t, r in zip(terms, ranks):
+    for t, r in zip(terms, ranks, strict=False):
         if "..." in t:
             k = r - len(t.replace("...", ""))
             t = t.replace("...", ell[ell_rank - k:] if k else "")
@@ -96,7 +95,7 @@ def _parse(equation: str, ranks: list[int]) -> tuple[list[str], str]:
     if explicit:
         out = out.replace("...", ell)
     else:
-        counts = {}
+        counts: dict[str, int] = {}
         for t in parsed:
             for c in t:
                 counts[c] = counts.get(c, 0) + 1
@@ -116,17 +115,17 @@ def einsum(n: NodeContext) -> MLOperand:
     ops = [n.x(i) for i in range(len(n.inputs))]
     terms, out = _parse(n.attr("equation"), [o.rank for o in ops])
     sizes: dict[str, int] = {}
-    for t, o in zip(terms, ops):
+    for t, o in zip(terms, ops, strict=False):
         if len(set(t)) != len(t):
             raise n.refuse("diagonal", f"term {t!r} of {n.attr('equation')!r}")
-        for c, d in zip(t, o.shape):
+        for c, d in zip(t, o.shape, strict=False):
             if sizes.setdefault(c, d) != d:
                 if d == 1 or sizes[c] == 1:
                     raise n.refuse("broadcast", f"label {c!r} has sizes {sizes[c]} and {d}")
                 raise ValueError(f"label {c!r} has sizes {sizes[c]} and {d}")
     # Sum out labels used by one operand only and absent from the output, then contract pairwise.
     cur, cur_t = ops[0], terms[0]
-    rest = list(zip(ops[1:], terms[1:]))
+    rest = list(zip(ops[1:], terms[1:], strict=False))
 
     def needed_after(k: int) -> set[str]:
         s = set(out)

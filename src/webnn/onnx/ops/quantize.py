@@ -6,7 +6,7 @@ import numpy as np
 from onnx import TensorProto
 
 from ...operand import MLOperand
-from .._importer import NodeContext, WEBNN_TYPES
+from .._importer import WEBNN_TYPES, NodeContext
 from .._registry import onnx_op
 from ._common import FLOATS, need_types, reshape
 
@@ -24,7 +24,7 @@ def _scale_shape(n: NodeContext, x_shape: list[int], s: MLOperand) -> list[int]:
     if block:
         if s.rank != rank:
             raise ValueError(f"blocked scale must have rank {rank}")
-        for d, (xd, sd) in enumerate(zip(x_shape, s.shape)):
+        for d, (xd, sd) in enumerate(zip(x_shape, s.shape, strict=False)):
             if d == axis:
                 if sd * block != xd:
                     raise n.refuse("block", f"block_size {block} with dimension {xd} and {sd} blocks")
@@ -63,9 +63,10 @@ def quantize_linear(n: NodeContext) -> MLOperand:
     else:
         to = int(n.attr("output_dtype", 0)) if n.version >= 21 else 0
         to = to or TensorProto.UINT8
-        out_dt = WEBNN_TYPES.get(to)
-        if out_dt not in QUANT:
+        found = WEBNN_TYPES.get(to)
+        if found is None or found not in QUANT:
             raise n.refuse("dtype", f"output type {TensorProto.DataType.Name(to).lower()}")
+        out_dt = found
         zp = n.constant(np.zeros(scale.shape, dtype=np.dtype(out_dt)))
     shape = list(x.shape)
     return n.b.quantize_linear(x, _expanded(n, shape, scale), _expanded(n, shape, zp))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ...operand import MLOperand
@@ -83,7 +85,8 @@ def _outputs(n: NodeContext, seq: MLOperand | None, states: list[MLOperand], lay
 
 
 @onnx_op("LSTM", since=7, refuses=REFUSES,
-         note="gates i, o, f, c are WebNN's 'iofg' layout; B split into bias and recurrentBias; with peepholes unrolled (ONNX's output gate uses the new cell state, WebNN's the previous one)")
+         note="gates i, o, f, c are WebNN's 'iofg' layout; B split into bias and recurrentBias;"
+              " with peepholes unrolled (ONNX's output gate uses the new cell state, WebNN's the previous one)")
 def lstm(n: NodeContext) -> list[MLOperand | None]:
     x, nd, direction, layout, _ = _common(n)
     if int(n.attr("input_forget", 0)):
@@ -141,10 +144,11 @@ def rnn(n: NodeContext) -> list[MLOperand | None]:
         bias = None
         if wb is not None:
             bias = reshape(n, b.add(b.slice(wb, [d, 0], [1, hidden]), b.slice(rb, [d, 0], [1, hidden])), [hidden])
-        h = reshape(n, b.slice(h0, [d, 0, 0], [1, batch, hidden]), [batch, hidden]) if h0 is not None else n.constant(np.zeros((batch, hidden), dtype=np.dtype(dt)))
+        h = (reshape(n, b.slice(h0, [d, 0, 0], [1, batch, hidden]), [batch, hidden]) if h0 is not None
+             else n.constant(np.zeros((batch, hidden), dtype=np.dtype(dt))))
         backward = direction == "backward" or (direction == "both" and d == 1)
         order = range(steps - 1, -1, -1) if backward else range(steps)
-        per_step = [None] * steps
+        per_step: list[Any] = [None] * steps
         for t in order:
             xt = reshape(n, b.slice(x, [t, 0, 0], [1] + list(x.shape[1:])), list(x.shape[1:]))
             pre = b.add(b.gemm(xt, wd, b_transpose=True), b.gemm(h, rd, b_transpose=True))
@@ -185,12 +189,12 @@ def _lstm_unrolled(n: NodeContext, x: MLOperand, nd: int, direction: str, layout
     for d in range(nd):
         wd, rd, pd = part(w, d), part(r, d), part(p, d)
         p_i, p_o, p_f = (b.slice(pd, [k * hidden], [hidden]) for k in range(3))
-        bias = b.add(part(wb, d), part(rb, d)) if wb is not None else None
+        bias = b.add(part(wb, d), part(rb, d)) if wb is not None and rb is not None else None
         zeros = n.constant(np.zeros((batch, hidden), dtype=np.dtype(dt)))
         h = part(h0, d) if h0 is not None else zeros
         c = part(c0, d) if c0 is not None else zeros
         backward = direction == "backward" or (direction == "both" and d == 1)
-        per_step = [None] * steps
+        per_step: list[Any] = [None] * steps
         for t in (range(steps - 1, -1, -1) if backward else range(steps)):
             xt = part(x, t)
             g = b.add(b.gemm(xt, wd, b_transpose=True), b.gemm(h, rd, b_transpose=True))

@@ -121,7 +121,7 @@ def axis_weights(mode: str, ctm: str, nearest_mode: str, a: float, exclude_outsi
             c = np.where((idx < 0) | (idx >= in_w), 0.0, c)
             total = c.sum()
             c = c / (total if total != 0 else 1.0)
-        for j, w in zip(np.clip(idx, 0, in_w - 1), c):
+        for j, w in zip(np.clip(idx, 0, in_w - 1), c, strict=False):
             W[o, j] += w
     return W, extrap
 

@@ -185,7 +185,7 @@ def _slice(n: NodeContext, x: MLOperand, starts: list[int], ends: list[int], axe
     count = list(x.shape)
     stride = [1] * rank
     reverse = []
-    for s, e, a, st in zip(starts, ends, axes, steps):
+    for s, e, a, st in zip(starts, ends, axes, steps, strict=False):
         dim = x.shape[a]
         if st == 0:
             raise ValueError("slice step must not be 0")
@@ -208,7 +208,7 @@ def _slice(n: NodeContext, x: MLOperand, starts: list[int], ends: list[int], axe
         x = n.b.reverse(x, axes=sorted(set(reverse)))
     if begin == [0] * rank and count == list(x.shape):
         return n.b.identity(x) if not reverse else x
-    sizes = [(c - 1) * st + 1 for c, st in zip(count, stride)]
+    sizes = [(c - 1) * st + 1 for c, st in zip(count, stride, strict=False)]
     return n.b.slice(x, begin, sizes, strides=stride)
 
 
@@ -288,7 +288,7 @@ def constant_of_shape(n: NodeContext) -> np.ndarray:
 
 
 @onnx_op("Constant", since=1, note="known at import")
-def constant(n: NodeContext) -> Value:
+def constant(n: NodeContext) -> Value | np.ndarray:
     for name in ("value", "value_float", "value_floats", "value_int", "value_ints"):
         if n.has_attr(name):
             v = n.attr(name)

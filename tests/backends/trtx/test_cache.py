@@ -14,16 +14,16 @@ import pytest
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
-from webnn.backends.trtx import cache as cache_mod  # noqa: E402
-from webnn.backends.trtx.cache import HEADER_SIZE, EngineCache, EntryInvalid, default_cache_dir, pack, unpack  # noqa: E402
-from webnn.backends.trtx.engines import get_engine  # noqa: E402
-from webnn.backends.trtx.lib import trt_version  # noqa: E402
-from webnn.backends.trtx.options import BuildOptions, Profile, cache_key  # noqa: E402
-from webnn.executors.trtx import cache_info, clear_cache  # noqa: E402
+from webnn.backends.trtx import cache as cache_mod
+from webnn.backends.trtx.cache import HEADER_SIZE, EngineCache, EntryInvalid, default_cache_dir, pack, unpack
+from webnn.backends.trtx.engines import get_engine
+from webnn.backends.trtx.lib import trt_version
+from webnn.backends.trtx.options import BuildOptions, Profile, cache_key
+from webnn.executors.trtx import cache_info, clear_cache
 
-from . import models  # noqa: E402
+from . import models
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+SRC = str(Path(__file__).resolve().parents[3] / "src")
 
 
 def test_hit_after_miss_returns_identical_engine(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def _corrupt_empty(p: Path) -> None:
         (_corrupt_empty, "truncated"),
     ],
 )
-def test_corrupt_entry_is_discarded_and_rebuilt(tmp_path: Path, corrupt, reason: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_corrupt_entry_is_discarded_and_rebuilt(tmp_path: Path, corrupt, reason: str, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = EngineCache(tmp_path)
     good = get_engine(models.tiny(), cache=cache, progress=False)
     path = cache.path(good.key)
@@ -208,13 +208,15 @@ _WORKER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_concurrent_builders_one_key_one_entry(tmp_path: Path) -> None:
     import time
 
     script = tmp_path / "worker.py"
     script.write_text(_WORKER.format(src=SRC, tests=str(Path(__file__).parent)))
     go = time.time() + 6.0  # all start building at once, after their imports
-    procs = [subprocess.Popen([sys.executable, str(script), str(tmp_path / "c"), str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    cmd = [sys.executable, str(script), str(tmp_path / "c"), str(go)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     results = []
     for p in procs:
         out, err = p.communicate(timeout=300)

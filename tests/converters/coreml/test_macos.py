@@ -14,10 +14,9 @@ import webnn
 from webnn.converters import default_registry
 from webnn.errors import ConversionError, UnsupportedError
 
-from conformance.harness import all_case_ids, build_case, check_close, load_cases
-
 from ._util import CTX, build
 from .expected import REFUSED
+from conformance.harness import all_case_ids, build_case, check_close, load_cases
 
 pytestmark = pytest.mark.macos
 CASES = all_case_ids()

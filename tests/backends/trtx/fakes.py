@@ -156,7 +156,7 @@ class FakeRuntimeConfig:
 class FakeEngine:
     """IO table from the engine record's metadata (the real build's network), execution by ORT."""
 
-    def __init__(self, runtime: "FakeRuntime", record) -> None:  # noqa: ANN001
+    def __init__(self, runtime: FakeRuntime, record) -> None:
         self.runtime = runtime
         self.record = record
         self.io = [(s, True) for s in record.inputs] + [(s, False) for s in record.outputs]
@@ -166,16 +166,16 @@ class FakeEngine:
     def num_io_tensors(self) -> int:
         return len(self.io)
 
-    def _spec(self, name: str):  # noqa: ANN202
+    def _spec(self, name: str):
         return next(s for s, _ in self.io if s.name == name)
 
     def get_tensor_name(self, i: int) -> str:
         return self.io[i][0].name
 
-    def get_tensor_mode(self, name: str):  # noqa: ANN201
+    def get_tensor_mode(self, name: str):
         return trt.TensorIOMode.INPUT if any(s.name == name and inp for s, inp in self.io) else trt.TensorIOMode.OUTPUT
 
-    def get_tensor_dtype(self, name: str):  # noqa: ANN201
+    def get_tensor_dtype(self, name: str):
         return trt_dtype(np.dtype(self._spec(name).dtype))
 
     def get_tensor_shape(self, name: str) -> list[int]:
@@ -188,7 +188,7 @@ class FakeEngine:
     def create_runtime_config(self) -> FakeRuntimeConfig:
         return FakeRuntimeConfig()
 
-    def create_execution_context(self, config: FakeRuntimeConfig) -> "FakeContext":
+    def create_execution_context(self, config: FakeRuntimeConfig) -> FakeContext:
         self.runtime.contexts += 1
         return FakeContext(self, config)
 
@@ -202,7 +202,7 @@ class FakeContext:
         self.shapes: dict[str, tuple[int, ...]] = {}
         self.set_shape_calls = 0
 
-    def set_input_shape(self, name: str, shape) -> bool:  # noqa: ANN001
+    def set_input_shape(self, name: str, shape) -> bool:
         self.set_shape_calls += 1
         if not self.engine.record.covers({name: tuple(shape)}):
             return False
@@ -213,7 +213,7 @@ class FakeContext:
         self.addresses[name] = ptr
         return True
 
-    def set_output_allocator(self, name: str, allocator) -> bool:  # noqa: ANN001
+    def set_output_allocator(self, name: str, allocator) -> bool:
         self.allocators[name] = allocator
         return True
 
@@ -235,7 +235,7 @@ class FakeContext:
             cuda._check(cuda.device_mem, ptr, n, f"input {spec.name}")
             feed[spec.name] = np.frombuffer((ctypes.c_ubyte * n).from_address(ptr), dtype=dt).reshape(shape).copy() if n else np.zeros(shape, dt)
         results = self.engine.session.run([s.name for s in self.engine.record.outputs], feed)
-        for spec, r in zip(self.engine.record.outputs, results):
+        for spec, r in zip(self.engine.record.outputs, results, strict=True):
             r = np.ascontiguousarray(r)
             alloc = self.allocators.get(spec.name)
             if alloc is not None:
@@ -255,14 +255,14 @@ class FakeContext:
 class FakeRuntime:
     """trt.Runtime stand-in: validity verdicts are scripted, engines execute the record's ONNX."""
 
-    def __init__(self, cuda: FakeCuda, record, validity=None) -> None:  # noqa: ANN001
+    def __init__(self, cuda: FakeCuda, record, validity=None) -> None:
         self.cuda = cuda
         self.record = record
         self.verdicts = list(validity or [])  # popped per check: (EngineValidity, diagnostics int)
         self.checks = 0
         self.contexts = 0
 
-    def get_engine_validity(self, data: bytes):  # noqa: ANN201
+    def get_engine_validity(self, data: bytes):
         self.checks += 1
         if self.verdicts:
             return self.verdicts.pop(0)

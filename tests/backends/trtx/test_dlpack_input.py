@@ -16,12 +16,12 @@ import pytest
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
-import webnn  # noqa: E402
-from webnn.backends.trtx.dlpack import _alive, consume, make_capsule  # noqa: E402
-from webnn.backends.trtx.runtime import TrtxRunner  # noqa: E402
-from webnn.backends.trtx.storage import DeviceStorage  # noqa: E402
+import webnn
+from webnn.backends.trtx.dlpack import _alive, consume, make_capsule
+from webnn.backends.trtx.runtime import TrtxRunner
+from webnn.backends.trtx.storage import DeviceStorage
 
-from .fakes import FakeCuda, FakeRuntime  # noqa: E402
+from .fakes import FakeCuda, FakeRuntime
 
 DESC = {"dataType": "float32", "shape": [2, 4]}
 
@@ -29,7 +29,7 @@ DESC = {"dataType": "float32", "shape": [2, 4]}
 class FakeCudaArray:
     """A CUDA array in the fake's device memory (torch/cupy stand-in). ``strides`` in elements."""
 
-    def __init__(self, cuda: FakeCuda, data: np.ndarray, *, device: int = 0, shape=None, strides=None, attrs: bool = True) -> None:  # noqa: ANN001
+    def __init__(self, cuda: FakeCuda, data: np.ndarray, *, device: int = 0, shape=None, strides=None, attrs: bool = True) -> None:
         data = np.ascontiguousarray(data)
         self.cuda, self.device = cuda, device
         self.ptr = cuda.malloc(max(data.nbytes, 1), 0)
@@ -44,7 +44,7 @@ class FakeCudaArray:
     def __dlpack_device__(self) -> tuple[int, int]:
         return (2, self.device)
 
-    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):  # noqa: ANN001, ANN204
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
         if dl_device is not None and tuple(dl_device) != (2, self.device):
             raise BufferError("the fake CUDA array cannot leave its device")
         self.streams.append(stream)
@@ -59,7 +59,7 @@ def f1(x: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture()
-def gpu_ctx():  # noqa: ANN201
+def gpu_ctx():
     """A simulated trtx context switched to the fake GPU runner (as in test_device_tensors)."""
     cuda = FakeCuda()
     ctx = webnn.MLContext(backend="trtx", simulate=True)
@@ -78,7 +78,7 @@ def gpu_ctx():  # noqa: ANN201
 X = np.linspace(-2, 2, 8, dtype=np.float32).reshape(2, 4)
 
 
-def test_compute_binds_a_cuda_array_without_copies(gpu_ctx) -> None:  # noqa: ANN001
+def test_compute_binds_a_cuda_array_without_copies(gpu_ctx) -> None:
     ctx, g, cuda = gpu_ctx
     assert g._compiled.accepts_device((2, 0)) and not g._compiled.accepts_device((1, 0))
     assert g._compiled.accepts_device((2, 1)), "taken to be rejected with a clear error, not copied through the host"
@@ -98,7 +98,7 @@ def test_compute_binds_a_cuda_array_without_copies(gpu_ctx) -> None:  # noqa: AN
     arr.free()
 
 
-def test_compute_with_a_non_contiguous_array_gathers_on_the_device(gpu_ctx) -> None:  # noqa: ANN001
+def test_compute_with_a_non_contiguous_array_gathers_on_the_device(gpu_ctx) -> None:
     ctx, g, cuda = gpu_ctx
     arr = FakeCudaArray(cuda, X.T.copy(), shape=(2, 4), strides=(1, 2))  # a transposed view
     start = len(cuda.copies)
@@ -112,7 +112,7 @@ def test_compute_with_a_non_contiguous_array_gathers_on_the_device(gpu_ctx) -> N
     arr.free()
 
 
-def test_an_mltensor_is_a_cuda_producer_too(gpu_ctx) -> None:  # noqa: ANN001
+def test_an_mltensor_is_a_cuda_producer_too(gpu_ctx) -> None:
     ctx, g, cuda = gpu_ctx
     t = ctx.create_tensor(DESC)
     ctx.write_tensor(t, X)
@@ -123,7 +123,7 @@ def test_an_mltensor_is_a_cuda_producer_too(gpu_ctx) -> None:  # noqa: ANN001
     assert not _alive
 
 
-def test_write_tensor_is_one_device_to_device_copy(gpu_ctx) -> None:  # noqa: ANN001
+def test_write_tensor_is_one_device_to_device_copy(gpu_ctx) -> None:
     ctx, g, cuda = gpu_ctx
     t = ctx.create_tensor(DESC)
     assert isinstance(t._storage, DeviceStorage)
@@ -147,7 +147,7 @@ def test_write_tensor_is_one_device_to_device_copy(gpu_ctx) -> None:  # noqa: AN
 
 
 @pytest.mark.parametrize("attrs", [True, False], ids=["checked-by-attributes", "checked-from-the-DLTensor"])
-def test_wrong_dtype_shape_device_name_the_input(gpu_ctx, attrs) -> None:  # noqa: ANN001
+def test_wrong_dtype_shape_device_name_the_input(gpu_ctx, attrs) -> None:
     ctx, g, cuda = gpu_ctx
     t = ctx.create_tensor(DESC)
     bad = {
@@ -173,7 +173,7 @@ def test_consume_renames_the_capsule_and_calls_the_deleter_once() -> None:
     seen = []
 
     class Producer:
-        def __dlpack__(self, stream=None):  # noqa: ANN001, ANN204
+        def __dlpack__(self, stream=None):
             cap = arr.__dlpack__(stream=stream)
             seen.append(cap)
             return cap
@@ -212,7 +212,7 @@ def test_consume_accepts_a_versioned_capsule_too() -> None:
     cap = new(ctypes.addressof(mv), b"dltensor_versioned", None)
 
     class Producer:
-        def __dlpack__(self, stream=None):  # noqa: ANN001, ANN204
+        def __dlpack__(self, stream=None):
             return cap
 
     v = consume(Producer(), None, "x")

@@ -9,14 +9,14 @@ import pytest
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
-import webnn  # noqa: E402
-from webnn.backends.trtx.engines import get_engine  # noqa: E402
-from webnn.backends.trtx.loaders import build_engine, inspect_onnx, network_from_onnx  # noqa: E402
-from webnn.backends.trtx.options import BuildOptions, Profile, default_profile  # noqa: E402
-from webnn.errors import GraphError, TrtxRuntimeFailed, ValidationError  # noqa: E402
+import webnn
+from webnn.backends.trtx.engines import get_engine
+from webnn.backends.trtx.loaders import build_engine, inspect_onnx, network_from_onnx
+from webnn.backends.trtx.options import BuildOptions, Profile, default_profile
+from webnn.errors import GraphError, TrtxRuntimeFailed, ValidationError
 
-from . import models  # noqa: E402
-from .conftest import LIGHT_MODELS, light_model  # noqa: E402
+from . import models
+from .conftest import LIGHT_MODELS, light_model
 
 
 def test_all_light_models_are_present() -> None:
@@ -24,6 +24,7 @@ def test_all_light_models_are_present() -> None:
 
 
 @pytest.mark.parametrize("name", LIGHT_MODELS)
+@pytest.mark.slow
 def test_light_model_builds(light_engines: dict, name: str) -> None:
     rec = light_engines[name]
     assert rec.engine[:4] == b"vtrt", "a serialized TensorRT-RTX engine"
@@ -34,7 +35,7 @@ def test_light_model_builds(light_engines: dict, name: str) -> None:
     assert rec.meta["build_seconds"] > 0
 
 
-def test_webnn_graph_builds(tmp_path) -> None:  # noqa: ANN001
+def test_webnn_graph_builds(tmp_path) -> None:
     from webnn.converters import default_registry
 
     ctx = webnn.MLContext(accelerated=False)
@@ -107,20 +108,21 @@ def test_profile_and_option_validation() -> None:
     assert Profile({"x": {"min": [1], "opt": [2], "max": [3]}}) == Profile({"x": ([1], [2], [3])})
 
 
-def test_compute_capabilities_and_workspace_build(tmp_path) -> None:  # noqa: ANN001
+def test_compute_capabilities_and_workspace_build(tmp_path) -> None:
     rec = get_engine(models.tiny(), BuildOptions(compute_capabilities=("SM86", "SM120"), workspace=32 << 20, optimization_level=2), progress=False)
     assert rec.meta["options"]["compute_capabilities"] == ["SM86", "SM120"]
     turing = get_engine(models.tiny(), BuildOptions(compute_capabilities=("SM75",)), progress=False)
     assert turing.engine != rec.engine
 
 
+@pytest.mark.slow
 def test_build_needs_no_gpu_and_reports_progress(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     import webnn.backends.trtx.progress as progress
 
     made = []
     real = progress.make_monitor
 
-    def spy(label, mode, delay=1.0, stream=None):  # noqa: ANN001, ANN202
+    def spy(label, mode, delay=1.0, stream=None):
         m = real(label, mode, delay=0.0, stream=stream)
         made.append(m)
         return m

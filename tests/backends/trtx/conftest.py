@@ -18,7 +18,7 @@ LIGHT_DIR = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
 LIGHT_MODELS = sorted(p.stem.replace("light_", "") for p in LIGHT_DIR.glob("light_*.onnx"))
 
 
-def gpu_skip_reason(probes=None) -> str | None:  # noqa: ANN001
+def gpu_skip_reason(probes=None) -> str | None:
     """Why a ``gpu`` test cannot run on this machine (``probes``: a faked one), or None when it can.
 
     The reason is the TensorRT-RTX backend's own availability: no GPU, a GPU TensorRT-RTX does

@@ -15,7 +15,7 @@ from webnn.converters import default_registry
 from webnn.errors import BackendUnavailable, ValidationError
 from webnn.executors import coreml as ex
 
-from ._util import build
+from converters.coreml._util import build
 
 OFF_MACOS = sys.platform != "darwin"
 
@@ -102,7 +102,9 @@ class FakeMLModel:
         ins = [f.name for f in self.spec.description.input]
         outs = [f.name for f in self.spec.description.output]
         assert set(feed) == set(ins)
-        return {o: feed[i].astype(np.float32) for o, i in zip(outs, ins)}  # CoreML hands back float32 for int32 features
+        # pairs outputs with inputs by position (a graph without inputs has a placeholder input and no echo);
+        # CoreML hands back float32 for int32 features
+        return {o: feed[i].astype(np.float32) for o, i in zip(outs, ins, strict=False)}
 
 
 @pytest.fixture
@@ -166,7 +168,7 @@ def test_executor_rejects_onnx_bytes(fake_coreml):
 
 
 def test_placeholder_fed_for_graph_without_inputs(fake_coreml):
-    from ._util import CTX, const
+    from converters.coreml._util import CTX, const
 
     b = webnn.MLGraphBuilder(CTX)
     g = b.build({"y": b.identity(const(b, np.array([3.0], np.float32)))})

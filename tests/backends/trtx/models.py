@@ -6,7 +6,7 @@ import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
 
-def _model(nodes, inputs, outputs, inits=()) -> bytes:  # noqa: ANN001
+def _model(nodes, inputs, outputs, inits=()) -> bytes:
     g = helper.make_graph(nodes, "t", inputs, outputs, initializer=list(inits))
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], producer_name="webnn-tests")
     m.ir_version = 8
@@ -16,7 +16,11 @@ def _model(nodes, inputs, outputs, inits=()) -> bytes:  # noqa: ANN001
 def tiny(scale: float = 2.0) -> bytes:
     """y = relu(x * scale + 1), x float32 [2, 4]."""
     return _model(
-        [helper.make_node("Mul", ["x", "s"], ["m"], name="mul"), helper.make_node("Add", ["m", "one"], ["a"], name="add"), helper.make_node("Relu", ["a"], ["y"], name="relu")],
+        [
+            helper.make_node("Mul", ["x", "s"], ["m"], name="mul"),
+            helper.make_node("Add", ["m", "one"], ["a"], name="add"),
+            helper.make_node("Relu", ["a"], ["y"], name="relu"),
+        ],
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4])],
         [numpy_helper.from_array(np.array(scale, np.float32), "s"), numpy_helper.from_array(np.array(1.0, np.float32), "one")],
@@ -30,7 +34,10 @@ def dynamic_matmul() -> bytes:
         [helper.make_node("MatMul", ["x", "W"], ["m"], name="matmul"), helper.make_node("Add", ["m", "b"], ["y"], name="bias")],
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 16])],
-        [numpy_helper.from_array(rng.standard_normal((8, 16)).astype(np.float32), "W"), numpy_helper.from_array(rng.standard_normal(16).astype(np.float32), "b")],
+        [
+            numpy_helper.from_array(rng.standard_normal((8, 16)).astype(np.float32), "W"),
+            numpy_helper.from_array(rng.standard_normal(16).astype(np.float32), "b"),
+        ],
     )
 
 

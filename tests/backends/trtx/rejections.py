@@ -1,6 +1,6 @@
 """AOT-build the WPT-derived conformance graphs with TensorRT-RTX and classify each outcome.
 
-Shared by tests/trtx/test_conformance_aot.py and tools/trtx_report.py. A rejection by
+Shared by tests/backends/trtx/test_conformance_aot.py and tools/trtx_report.py. A rejection by
 TensorRT-RTX must match one of :data:`KNOWN_LIMITS` (a true TensorRT-RTX limit, with the
 evidence); anything else is either a converter bug to fix or a new limit to document.
 """
@@ -18,7 +18,10 @@ from webnn.errors import ConversionError, TrtxRuntimeFailed, UnsupportedError, V
 #: (pattern on the TensorRT-RTX error, short reason for the table). Each is a limit of
 #: TensorRT-RTX itself, not of webnn's ONNX: the data type or op/type pair does not exist there.
 KNOWN_LIMITS: list[tuple[str, str]] = [
-    (r"Unsupported ONNX data type: UINT32|graph input .*convertDtype", "no uint32/uint64 tensors in TensorRT-RTX (its types: float32, float16, bfloat16, int8, int32, int64, uint8, bool, fp8/fp4)"),
+    (
+        r"Unsupported ONNX data type: UINT32|graph input .*convertDtype",
+        "no uint32/uint64 tensors in TensorRT-RTX (its types: float32, float16, bfloat16, int8, int32, int64, uint8, bool, fp8/fp4)",
+    ),
     (r"requires inputs with type .* But type is UInt8", "TensorRT-RTX elementwise arithmetic does not take uint8 (only float, int8, int32, int64)"),
 ]
 
@@ -47,7 +50,7 @@ class _Capture(Backend):
 
     name = "capture"
 
-    def compile(self, info):  # noqa: ANN001, ANN201
+    def compile(self, info):
         cg = CompiledGraph()
         cg.info = info
         return cg

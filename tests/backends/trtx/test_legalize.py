@@ -9,19 +9,19 @@ from onnx import TensorProto, helper, numpy_helper
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
-from webnn.backends.trtx.engines import get_engine  # noqa: E402
-from webnn.backends.trtx.legalize import legalize  # noqa: E402
-from webnn.backends.trtx.loaders import network_from_onnx  # noqa: E402
-from webnn.errors import TrtxRuntimeFailed  # noqa: E402
+from webnn.backends.trtx.engines import get_engine
+from webnn.backends.trtx.legalize import legalize
+from webnn.backends.trtx.loaders import network_from_onnx
+from webnn.errors import TrtxRuntimeFailed
 
-from . import models  # noqa: E402
-from .models import _model  # noqa: E402
+from . import models
+from .models import _model
 
 
 def _same_on_ort(a: bytes, b: bytes, feed: dict) -> None:
     ra = ort.InferenceSession(a, providers=["CPUExecutionProvider"]).run(None, feed)
     rb = ort.InferenceSession(b, providers=["CPUExecutionProvider"]).run(None, feed)
-    for x, y in zip(ra, rb):
+    for x, y in zip(ra, rb, strict=True):
         assert x.dtype == y.dtype
         np.testing.assert_array_equal(x, y)
 
@@ -52,9 +52,14 @@ def test_relu_int32_clip_uint8_cast_of_constant_unused_initializer() -> None:
         network_from_onnx(m)
     legal, changes = legalize(m)
     text = "\n".join(changes)
-    for what in ("Relu 'relu_i32' on int32 -> Max", "Clip 'clip_u8' on uint8", "folded Cast of constant 'k8'", "dropped 2 unused initializer(s) (k8, unused_u32)"):
+    for what in (
+        "Relu 'relu_i32' on int32 -> Max",
+        "Clip 'clip_u8' on uint8",
+        "folded Cast of constant 'k8'",
+        "dropped 2 unused initializer(s) (k8, unused_u32)",
+    ):
         assert what in text, text
-    feed = {"i": np.array([-5, 0, 7, -2**31], np.int32), "u": np.array([0, 2, 150, 255], np.uint8)}
+    feed = {"i": np.array([-5, 0, 7, -(2**31)], np.int32), "u": np.array([0, 2, 150, 255], np.uint8)}
     _same_on_ort(m, legal, feed)
     rec = get_engine(m, progress=False)  # legalized inside the build
     assert rec.meta["legalized"] == changes

@@ -1,7 +1,7 @@
 """Every conformance graph webnn can build is AOT-built by TensorRT-RTX (CPU, real library).
 
 Per operator file: each case either builds, or is rejected for a documented TensorRT-RTX
-limit (tests/trtx/rejections.py). Cases that build then run on the simulated runtime and
+limit (tests/backends/trtx/rejections.py). Cases that build then run on the simulated runtime and
 must match the case's expected output within its tolerance. Ops not yet implemented in
 webnn are skipped here (they are "not implemented in webnn", not TensorRT rejections).
 """
@@ -14,17 +14,18 @@ import pytest
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
-from tests.conformance.harness import DATA, check_close, load_cases  # noqa: E402
-from tests.conformance.xfail import XFAIL  # noqa: E402
-from webnn.backends.trtx.legalize import legalize  # noqa: E402
+from tests.conformance.harness import DATA, check_close, load_cases
+from tests.conformance.xfail import XFAIL
+from webnn.backends.trtx.legalize import legalize
 
-from .rejections import capture_context, classify  # noqa: E402
+from .rejections import capture_context, classify
 
 OP_FILES = sorted(p.name for p in DATA.glob("*.json"))
 
 
 @pytest.mark.parametrize("op_file", OP_FILES, ids=[f[:-5] for f in OP_FILES])
-def test_conformance_graphs_aot_build(op_file: str, session_cache_dir) -> None:  # noqa: ANN001
+@pytest.mark.slow
+def test_conformance_graphs_aot_build(op_file: str, session_cache_dir) -> None:
     from webnn.backends.trtx.cache import EngineCache
     from webnn.backends.trtx.simulate import SimulatedRunner
 
@@ -56,7 +57,7 @@ def test_conformance_graphs_aot_build(op_file: str, session_cache_dir) -> None: 
         if o.record.meta.get("legalized"):  # the engine was built from rewritten ONNX: same values on ORT
             legal, _ = legalize(o.record.onnx)
             sess = ort.InferenceSession(legal, providers=["CPUExecutionProvider"])
-            legal_out = o.outputs(dict(zip([x.name for x in sess.get_outputs()], sess.run(None, o.feeds))))
+            legal_out = o.outputs(dict(zip([x.name for x in sess.get_outputs()], sess.run(None, o.feeds), strict=True)))
             for name, value in legal_out.items():
                 np.testing.assert_array_equal(value, out[name], err_msg=f"{case['name']}: legalized ONNX differs")
             legalized += 1

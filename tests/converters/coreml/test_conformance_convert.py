@@ -18,10 +18,13 @@ import webnn
 from webnn.errors import ConversionError, UnsupportedError
 from webnn.ops import load_all
 
-from conformance.harness import all_case_ids, build_case, check_close, load_cases, snake
 from .expected import REFUSED
+from conformance.harness import all_case_ids, build_case, check_close, load_cases, snake
 
 CASES = all_case_ids()
+# 971 conversions through coremltools (a tenth of a second each): minutes in all; test_ops_eval.py
+# and test_structure.py cover the converter in the quick loop.
+pytestmark = pytest.mark.slow
 _FEATURE_TYPES = {"fp32": "FLOAT32", "fp16": "FLOAT16", "int32": "INT32"}
 
 

@@ -1,4 +1,4 @@
-"""MLTensors in device memory on the TensorRT-RTX GPU runner, on CPU against the fakes (tests/trtx/fakes.py).
+"""MLTensors in device memory on the TensorRT-RTX GPU runner, on CPU against the fakes (tests/backends/trtx/fakes.py).
 
 The fake CUDA logs every host<->device copy with its device pointer, so these tests check
 that a chain of dispatches keeps its intermediate tensor on the "device": no copy touches
@@ -15,16 +15,16 @@ import pytest
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
-import webnn  # noqa: E402
-from webnn.backends.trtx import TrtxCompiledGraph  # noqa: E402
-from webnn.backends.trtx.engines import EngineRecord, get_engine  # noqa: E402
-from webnn.backends.trtx.runtime import TrtxRunner  # noqa: E402
-from webnn.backends.trtx.storage import DeviceStorage, TensorMemory  # noqa: E402
-from webnn.tensor import HostStorage  # noqa: E402
-from webnn.types import MLOperandDescriptor  # noqa: E402
+import webnn
+from webnn.backends.trtx import TrtxCompiledGraph
+from webnn.backends.trtx.engines import EngineRecord, get_engine
+from webnn.backends.trtx.runtime import TrtxRunner
+from webnn.backends.trtx.storage import DeviceStorage, TensorMemory
+from webnn.tensor import HostStorage
+from webnn.types import MLOperandDescriptor
 
-from . import models  # noqa: E402
-from .fakes import FakeCuda, FakeRuntime  # noqa: E402
+from . import models
+from .fakes import FakeCuda, FakeRuntime
 
 DESC = MLOperandDescriptor("float32", [2, 4])
 
@@ -47,7 +47,7 @@ def f2(x: np.ndarray) -> np.ndarray:
     return np.maximum(x * 3 + 1, 0)
 
 
-def test_chain_keeps_the_intermediate_on_the_device(records) -> None:  # noqa: ANN001
+def test_chain_keeps_the_intermediate_on_the_device(records) -> None:
     cuda = FakeCuda()
     g1, g2 = graph_for(records[0], cuda), graph_for(records[1], cuda)
     mem = TensorMemory(cuda)
@@ -78,7 +78,7 @@ def test_chain_keeps_the_intermediate_on_the_device(records) -> None:  # noqa: A
     assert not cuda.device_mem and not cuda.host_mem and not cuda.streams
 
 
-def test_zero_init_write_read_and_gc_release(records) -> None:  # noqa: ANN001
+def test_zero_init_write_read_and_gc_release(records) -> None:
     cuda = FakeCuda()
     mem = TensorMemory(cuda)
     s = DeviceStorage(mem, MLOperandDescriptor("int32", [3]))
@@ -97,7 +97,7 @@ def test_zero_init_write_read_and_gc_release(records) -> None:  # noqa: ANN001
     assert not cuda.device_mem and not cuda.host_mem and not cuda.streams
 
 
-def test_host_storages_are_staged(records) -> None:  # noqa: ANN001
+def test_host_storages_are_staged(records) -> None:
     cuda = FakeCuda()
     g1 = graph_for(records[0], cuda)
     mem = TensorMemory(cuda)
@@ -119,7 +119,7 @@ def test_host_storages_are_staged(records) -> None:  # noqa: ANN001
     g1.close()
 
 
-def test_dlpack_capsule_describes_the_device_buffer(records) -> None:  # noqa: ANN001
+def test_dlpack_capsule_describes_the_device_buffer(records) -> None:
     from webnn.backends.trtx.dlpack import _alive, _DLManagedTensor
 
     cuda = FakeCuda()
@@ -139,7 +139,7 @@ def test_dlpack_capsule_describes_the_device_buffer(records) -> None:  # noqa: A
     s.release()
 
 
-def test_backend_hook_and_context_chain(records) -> None:  # noqa: ANN001
+def test_backend_hook_and_context_chain(records) -> None:
     """Through MLContext: a simulated context whose backend and graphs are switched to the fake GPU runner."""
     cuda = FakeCuda()
     ctx = webnn.MLContext(backend="trtx", simulate=True)

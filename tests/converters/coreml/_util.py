@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -68,6 +69,6 @@ def same_as_ort(fn: Callable[..., Any], inputs: dict[str, np.ndarray], ulp: int 
     """Evaluate the CoreML conversion and compare every output with ONNX Runtime's."""
     g = build(fn, inputs)
     got, want = evaluate(g, inputs), ort(g, inputs)
-    for a, e in zip(got, want):
+    for a, e in zip(got, want, strict=True):
         assert_close(a, e, ulp, atol)
     return got

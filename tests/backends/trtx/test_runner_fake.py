@@ -1,4 +1,4 @@
-"""The GPU runner's logic on CPU, against in-memory CUDA/TensorRT stand-ins (tests/trtx/fakes.py).
+"""The GPU runner's logic on CPU, against in-memory CUDA/TensorRT stand-ins (tests/backends/trtx/fakes.py).
 
 These do not claim GPU execution (that is test_gpu.py): they check what the runner itself
 does with shapes, buffers, the output allocator, the runtime cache and release order, with
@@ -15,23 +15,23 @@ import pytest
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
-import tensorrt_rtx as trt  # noqa: E402
+import tensorrt_rtx as trt
 
-from webnn.backends.trtx.cache import EngineCache  # noqa: E402
-from webnn.backends.trtx.engines import EngineRecord, get_engine  # noqa: E402
-from webnn.backends.trtx.options import BuildOptions, Profile  # noqa: E402
-from webnn.backends.trtx.runtime import EngineInvalid, TrtxRunner  # noqa: E402
-from webnn.backends.trtx.session import open_runner, runtime_cache_io  # noqa: E402
-from webnn.devices import GpuInfo  # noqa: E402
-from webnn.errors import TrtxRuntimeFailed  # noqa: E402
+from webnn.backends.trtx.cache import EngineCache
+from webnn.backends.trtx.engines import EngineRecord, get_engine
+from webnn.backends.trtx.options import BuildOptions, Profile
+from webnn.backends.trtx.runtime import EngineInvalid, TrtxRunner
+from webnn.backends.trtx.session import open_runner, runtime_cache_io
+from webnn.devices import GpuInfo
+from webnn.errors import TrtxRuntimeFailed
 
-from . import models  # noqa: E402
-from .fakes import FakeCuda, FakeRuntime  # noqa: E402
+from . import models
+from .fakes import FakeCuda, FakeRuntime
 
 
 def ort_run(model: bytes, feed: dict) -> dict:
     s = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
-    return dict(zip([o.name for o in s.get_outputs()], s.run(None, feed)))
+    return dict(zip([o.name for o in s.get_outputs()], s.run(None, feed), strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +108,7 @@ def test_no_leak_over_1000_calls(dyn_record: EngineRecord) -> None:
         assert r.calls == 1001
 
 
+@pytest.mark.slow
 def test_1000_create_close_cycles_release_everything(tiny_record: EngineRecord) -> None:
     cuda = FakeCuda()
     x = np.ones((2, 4), np.float32)
@@ -251,12 +252,12 @@ def test_session_rebuilds_a_cached_engine_the_gpu_rejects(tmp_path) -> None:
         (GpuInfo(0, "Quadro RTX 6000", (7, 5)), ("SM75",), None),  # older than the portable build: targeted by name
     ],
 )
-def test_rebuild_for_the_current_gpu_only_when_tensorrt_rtx_supports_it(tiny_record: EngineRecord, monkeypatch, gpu, first, rebuilt) -> None:  # noqa: ANN001
+def test_rebuild_for_the_current_gpu_only_when_tensorrt_rtx_supports_it(tiny_record: EngineRecord, monkeypatch, gpu, first, rebuilt) -> None:
     from webnn.backends.trtx import session
 
     built = []
 
-    def get_engine(onnx_bytes, options, **kw):  # noqa: ANN001, ANN202
+    def get_engine(onnx_bytes, options, **kw):
         built.append(options.compute_capabilities)
         return tiny_record
 

@@ -9,16 +9,16 @@ import pytest
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
-import webnn  # noqa: E402
-from webnn.backends.trtx.cache import EngineCache  # noqa: E402
-from webnn.backends.trtx.options import BuildOptions, Profile  # noqa: E402
-from webnn.backends.trtx.runtime import TrtxRunner  # noqa: E402
-from webnn.backends.trtx.session import open_runner  # noqa: E402
-from webnn.executors import trtx as ex  # noqa: E402
-from webnn.executors.trtx import TrtxInput, run_trtx_with_inputs  # noqa: E402
+import webnn
+from webnn.backends.trtx.cache import EngineCache
+from webnn.backends.trtx.options import BuildOptions, Profile
+from webnn.backends.trtx.runtime import TrtxRunner
+from webnn.backends.trtx.session import open_runner
+from webnn.executors import trtx as ex
+from webnn.executors.trtx import TrtxInput, run_trtx_with_inputs
 
-from . import models  # noqa: E402
-from .conftest import LIGHT_MODELS, light_input, light_model, light_reference  # noqa: E402
+from . import models
+from .conftest import LIGHT_MODELS, light_input, light_model, light_reference
 
 pytestmark = pytest.mark.gpu
 
@@ -39,7 +39,7 @@ def _cuda():
 
 
 @pytest.mark.parametrize("name", LIGHT_MODELS)
-def test_light_model_parity_with_onnxruntime(name: str, session_cache_dir) -> None:  # noqa: ANN001
+def test_light_model_parity_with_onnxruntime(name: str, session_cache_dir) -> None:
     model = light_model(name)
     iname, x = light_input(name)
     (out,) = run_trtx_with_inputs(model, [TrtxInput(iname, x.shape, x)], cache_dir=str(session_cache_dir))
@@ -50,7 +50,7 @@ def test_light_model_parity_with_onnxruntime(name: str, session_cache_dir) -> No
     np.testing.assert_allclose(out.data, light_reference(name), rtol=2e-2, atol=2e-3)
 
 
-def test_engine_validity_and_runtime_cache(tmp_path) -> None:  # noqa: ANN001
+def test_engine_validity_and_runtime_cache(tmp_path) -> None:
     cache = EngineCache(tmp_path)
     runner, rec = open_runner(light_model("squeezenet"), BuildOptions(), cache=cache, simulate=False, progress=False)
     iname, x = light_input("squeezenet")
@@ -64,7 +64,7 @@ def test_engine_validity_and_runtime_cache(tmp_path) -> None:  # noqa: ANN001
         assert rec2.source == "cache" and runner2._rc_digest is not None, "a second runner loads the runtime cache"
 
 
-def test_dynamic_shapes_three_sizes_one_profile(tmp_path) -> None:  # noqa: ANN001
+def test_dynamic_shapes_three_sizes_one_profile(tmp_path) -> None:
     prof = Profile({"x": ([1, 8], [16, 8], [64, 8])})
     runner, rec = open_runner(models.dynamic_matmul(), BuildOptions(profiles=(prof,)), cache=EngineCache(tmp_path), simulate=False, progress=False)
     sess = ort.InferenceSession(models.dynamic_matmul(), providers=["CPUExecutionProvider"])
@@ -79,7 +79,7 @@ def test_dynamic_shapes_three_sizes_one_profile(tmp_path) -> None:  # noqa: ANN0
         assert len(set(allocs)) == 1, f"buffers sized for 64 rows are reused for 1 and 16: {allocs}"
 
 
-def test_buffers_reused_and_no_device_memory_growth_over_1000_calls(tmp_path) -> None:  # noqa: ANN001
+def test_buffers_reused_and_no_device_memory_growth_over_1000_calls(tmp_path) -> None:
     cuda = _cuda()
     runner, _ = open_runner(light_model("squeezenet"), BuildOptions(), cache=EngineCache(tmp_path), simulate=False, progress=False)
     iname, x = light_input("squeezenet")
@@ -97,7 +97,7 @@ def test_buffers_reused_and_no_device_memory_growth_over_1000_calls(tmp_path) ->
     assert free0 - free1 <= 2 << 20, f"device memory shrank by {(free0 - free1) / 2**20:.1f} MiB over 1000 calls"
 
 
-def test_1000_create_close_cycles(tmp_path) -> None:  # noqa: ANN001
+def test_1000_create_close_cycles(tmp_path) -> None:
     cuda = _cuda()
     runner, rec = open_runner(models.tiny(), BuildOptions(), cache=EngineCache(tmp_path), simulate=False, progress=False)
     runner.close()
@@ -114,7 +114,7 @@ def test_1000_create_close_cycles(tmp_path) -> None:  # noqa: ANN001
     assert free0 - free1 <= 16 << 20, f"device memory shrank by {(free0 - free1) / 2**20:.1f} MiB over 1000 create/close cycles"
 
 
-def test_mlcontext_on_gpu_matches_onnxruntime(cache_dir) -> None:  # noqa: ANN001
+def test_mlcontext_on_gpu_matches_onnxruntime(cache_dir) -> None:
     ctx = webnn.MLContext(backend="trtx")
     b = webnn.MLGraphBuilder(ctx)
     x = b.input("x", webnn.MLOperandDescriptor("float32", [3, 5]))
@@ -127,7 +127,7 @@ def test_mlcontext_on_gpu_matches_onnxruntime(cache_dir) -> None:  # noqa: ANN00
     np.testing.assert_allclose(out["y"], xx * cc - np.minimum(xx, cc), rtol=1e-6, atol=1e-6)
 
 
-def test_conformance_graphs_on_gpu(session_cache_dir) -> None:  # noqa: ANN001
+def test_conformance_graphs_on_gpu(session_cache_dir) -> None:
     from tests.conformance.harness import all_case_ids, check_close, load_cases
     from tests.conformance.xfail import XFAIL
 

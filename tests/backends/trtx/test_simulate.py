@@ -8,14 +8,14 @@ import pytest
 
 pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')
 
-import webnn  # noqa: E402
-from webnn.backends.trtx import TrtxBackend  # noqa: E402
-from webnn.errors import BackendUnavailable, TrtxRuntimeFailed, ValidationError  # noqa: E402
-from webnn.executors import trtx as ex  # noqa: E402
-from webnn.executors.trtx import TrtxInput, run_trtx_with_inputs, run_trtx_zeroed  # noqa: E402
+import webnn
+from webnn.backends.trtx import TrtxBackend
+from webnn.errors import BackendUnavailable, TrtxRuntimeFailed, ValidationError
+from webnn.executors import trtx as ex
+from webnn.executors.trtx import TrtxInput, run_trtx_with_inputs, run_trtx_zeroed
 
-from . import models  # noqa: E402
-from .conftest import LIGHT_MODELS, light_input, light_model, light_reference  # noqa: E402
+from . import models
+from .conftest import LIGHT_MODELS, light_input, light_model, light_reference
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,8 @@ def _close_runners():
 
 
 @pytest.mark.parametrize("name", LIGHT_MODELS)
-def test_light_model_simulated_equals_onnxruntime(light_engines: dict, session_cache_dir, name: str) -> None:  # noqa: ANN001
+@pytest.mark.slow
+def test_light_model_simulated_equals_onnxruntime(light_engines: dict, session_cache_dir, name: str) -> None:
     model = light_model(name)
     iname, x = light_input(name)
     (out,) = run_trtx_with_inputs(model, [TrtxInput(iname, x.shape, x)], simulate=True, cache_dir=str(session_cache_dir))
@@ -36,7 +37,7 @@ def test_light_model_simulated_equals_onnxruntime(light_engines: dict, session_c
     np.testing.assert_allclose(out.data, light_reference(name), rtol=1e-3, atol=1e-5)
 
 
-def test_simulated_run_uses_the_cached_engine(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_simulated_run_uses_the_cached_engine(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:
     import webnn.backends.trtx.engines as engines
 
     builds = []
@@ -52,7 +53,7 @@ def test_simulated_run_uses_the_cached_engine(cache_dir, monkeypatch: pytest.Mon
     assert len(builds) == 1 and ex.cache_info()["entries"] == 1
 
 
-def test_dynamic_shapes_three_sizes_in_one_profile(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_dynamic_shapes_three_sizes_in_one_profile(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:
     import webnn.backends.trtx.engines as engines
 
     builds = []
@@ -69,7 +70,7 @@ def test_dynamic_shapes_three_sizes_in_one_profile(cache_dir, monkeypatch: pytes
         run_trtx_with_inputs(models.dynamic_matmul(), [TrtxInput("x", [65, 8], np.zeros((65, 8), np.float32))], simulate=True, profiles=prof)
 
 
-def test_default_profile_widens_for_a_larger_shape(cache_dir) -> None:  # noqa: ANN001
+def test_default_profile_widens_for_a_larger_shape(cache_dir) -> None:
     for n in (4, 200):
         x = np.ones((n, 8), np.float32)
         (y,) = run_trtx_with_inputs(models.dynamic_matmul(), [TrtxInput("x", x.shape, x)], simulate=True)
@@ -77,16 +78,18 @@ def test_default_profile_widens_for_a_larger_shape(cache_dir) -> None:  # noqa: 
     assert ex.cache_info()["entries"] == 2  # the first engine's profile stopped at 64
 
 
-def test_zeroed_and_dtypes(cache_dir) -> None:  # noqa: ANN001
+def test_zeroed_and_dtypes(cache_dir) -> None:
     outs = run_trtx_zeroed(models.int_types(), [TrtxInput("i", [5]), TrtxInput("h", [2, 3])], simulate=True)
     assert [(o.name, o.shape, o.data_type) for o in outs] == [("yi", [5], "int64"), ("yh", [2, 3], "float16")]
-    (yi, yh) = run_trtx_with_inputs(models.int_types(), [TrtxInput("i", [5], [1, 2, 3, 4, 5]), TrtxInput("h", [2, 3], np.full(6, 3, np.float16))], simulate=True)
+    (yi, yh) = run_trtx_with_inputs(
+        models.int_types(), [TrtxInput("i", [5], [1, 2, 3, 4, 5]), TrtxInput("h", [2, 3], np.full(6, 3, np.float16))], simulate=True
+    )
     # Python lists take the model's input type; arrays must already have it
     np.testing.assert_array_equal(yi.data, np.arange(8, 13))
     np.testing.assert_array_equal(yh.data, np.full((2, 3), 9, np.float16))
 
 
-def test_executor_validation(cache_dir) -> None:  # noqa: ANN001
+def test_executor_validation(cache_dir) -> None:
     x = np.ones((2, 4), np.float32)
     with pytest.raises(ValidationError, match="unknown input"):
         run_trtx_with_inputs(models.tiny(), [TrtxInput("x", [2, 4], x), TrtxInput("z", [1], [0.0])], simulate=True)
@@ -99,7 +102,7 @@ def test_executor_validation(cache_dir) -> None:  # noqa: ANN001
 
 
 @pytest.mark.skipif(TrtxBackend.availability(simulate=False).ok, reason="TensorRT-RTX runs on this machine's GPU; the refusal is for machines where it cannot")
-def test_without_gpu_and_without_simulation_refuses_clearly(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_without_gpu_and_without_simulation_refuses_clearly(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WEBNN_TRTX_SIMULATE", raising=False)
     with pytest.raises(BackendUnavailable, match="WEBNN_TRTX_SIMULATE=1"):
         run_trtx_with_inputs(models.tiny(), [TrtxInput("x", [2, 4], np.ones((2, 4), np.float32))])
@@ -110,10 +113,12 @@ def _graph(ctx: webnn.MLContext) -> webnn.MLGraph:
     x = b.input("x", webnn.MLOperandDescriptor("float32", [3, 5]))
     h = b.input("h", webnn.MLOperandDescriptor("float16", [3, 5]))
     c = b.constant(np.linspace(-1, 1, 15, dtype=np.float32).reshape(3, 5))
-    return b.build({"y": b.sub(b.mul(x, c), b.min(x, c)), "p": b.pow(h, h), "i": b.add(b.constant(np.arange(4, dtype=np.int32)), b.constant(np.ones(4, np.int32)))})
+    return b.build(
+        {"y": b.sub(b.mul(x, c), b.min(x, c)), "p": b.pow(h, h), "i": b.add(b.constant(np.arange(4, dtype=np.int32)), b.constant(np.ones(4, np.int32)))}
+    )
 
 
-def test_mlcontext_simulated_equals_onnxruntime(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_mlcontext_simulated_equals_onnxruntime(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBNN_TRTX_SIMULATE", "1")
     ctx = webnn.MLContext(backend="trtx")
     assert ctx.backend == "trtx" and "simulated" in ctx._backend.describe()
@@ -134,7 +139,7 @@ def test_mlcontext_simulated_equals_onnxruntime(cache_dir, monkeypatch: pytest.M
         ctx.compute(g, feeds)
 
 
-def test_backend_options_direct(cache_dir, tmp_path) -> None:  # noqa: ANN001
+def test_backend_options_direct(cache_dir, tmp_path) -> None:
     ok, why = TrtxBackend.availability(simulate=True)
     assert ok and why == ""
     be = TrtxBackend(simulate=True, cache_dir=str(tmp_path / "own"), workspace=16 << 20)
@@ -157,7 +162,7 @@ def test_simulation_is_never_automatic(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ctx.backend != "trtx"
 
 
-def test_output_named_like_an_input(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_output_named_like_an_input(cache_dir, monkeypatch: pytest.MonkeyPatch) -> None:
     # WebNN allows an output to share an input's name; ONNX does not (the converter renames it).
     monkeypatch.setenv("WEBNN_TRTX_SIMULATE", "1")
     ctx = webnn.MLContext(backend="trtx")

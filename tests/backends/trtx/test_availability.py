@@ -50,7 +50,7 @@ def no_trt(monkeypatch: pytest.MonkeyPatch):
 
     real = builtins.__import__
 
-    def fake(name, *a, **k):  # noqa: ANN001, ANN202
+    def fake(name, *a, **k):
         if name == "tensorrt_rtx" or name.startswith("tensorrt_rtx."):
             raise ImportError("No module named 'tensorrt_rtx'")
         return real(name, *a, **k)
@@ -61,7 +61,7 @@ def no_trt(monkeypatch: pytest.MonkeyPatch):
     lib._import.cache_clear()
 
 
-def test_missing_package_names_the_install_command(no_trt) -> None:  # noqa: ANN001
+def test_missing_package_names_the_install_command(no_trt) -> None:
     from webnn.errors import BackendUnavailable
 
     for simulate in (None, True, False):

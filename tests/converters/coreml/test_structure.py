@@ -64,7 +64,6 @@ def test_registered_and_cached():
 
 def test_every_op_has_a_rule_and_docs_list_it():
     from webnn.converters.coreml import UNSUPPORTED, coverage
-
     from webnn.ops import load_all
 
     rows = coverage()
@@ -72,7 +71,7 @@ def test_every_op_has_a_rule_and_docs_list_it():
     assert {r[0] for r in rows} == set(load_all())
     for name, reason in UNSUPPORTED.items():
         assert len(reason) > 20, name  # a specific reason, not a placeholder
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "coreml.md").read_text()
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "coreml.md").read_text()
     for name, status, _ in rows:
         assert re.search(rf"^\| `{name}` \| {status} \|", doc, re.M), f"docs/coreml.md lacks a row for {name} ({status})"
 
@@ -207,16 +206,17 @@ def test_pool_native_and_decomposed():
     x = np.zeros((1, 2, 6, 6), np.float32)
     native = build(lambda b, x: [b.average_pool2d(x, window_dimensions=[2, 2]), b.max_pool2d(x, window_dimensions=[3, 3], padding=[1, 1, 1, 1])], {"x": x})
     assert {"avg_pool", "max_pool"} <= set(op_types(program(native, converted=False)))
-    dilated = build(lambda b, x: [b.average_pool2d(x, window_dimensions=[2, 2], dilations=[2, 2]), b.max_pool2d(x, window_dimensions=[2, 2], dilations=[2, 1])], {"x": x})
+    dilated = build(
+        lambda b, x: [b.average_pool2d(x, window_dimensions=[2, 2], dilations=[2, 2]), b.max_pool2d(x, window_dimensions=[2, 2], dilations=[2, 1])], {"x": x}
+    )
     types_ = op_types(program(dilated, converted=False))
     assert "avg_pool" not in types_ and "max_pool" not in types_ and "conv" in types_ and "maximum" in types_
 
 
 # -- names, ranks, multi-output ----------------------------------------------------------------
 def test_feature_names_are_sanitised_and_mapped_back():
-    from webnn.converters.coreml import io_plan
-
     from webnn.converters.coreml import evaluate as evaluate_named
+    from webnn.converters.coreml import io_plan
 
     b = webnn.MLGraphBuilder(CTX)
     x = b.input("in put-1", webnn.MLOperandDescriptor("float32", [2]))
@@ -270,7 +270,7 @@ def test_multi_output_ops():
     outs = program(g).outputs
     assert [tuple(v.shape) for v in outs] == [(2, 2)] * 3
     ys = evaluate(g, {"x": x})
-    for y, ref in zip(ys, np.split(x, 3, axis=1)):
+    for y, ref in zip(ys, np.split(x, 3, axis=1), strict=True):
         np.testing.assert_array_equal(y, ref)
     steps, batch, isz, hs = 2, 1, 3, 4
     ins = {"x": np.zeros((steps, batch, isz), np.float32), "w": np.zeros((1, 4 * hs, isz), np.float32), "r": np.zeros((1, 4 * hs, hs), np.float32)}
@@ -344,7 +344,6 @@ def test_wide_constants_range_checked_or_clamped_as_indices():
 def test_integer_traits_sit_on_the_rules_and_name_real_inputs():
     from webnn.converters.coreml import RULES
     from webnn.converters.coreml._mil import TRAITS, Traits, rule
-
     from webnn.ops import load_all
 
     ops = load_all()
