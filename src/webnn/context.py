@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import threading
 import warnings
 import weakref
-from typing import Any, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +24,81 @@ from .types import MLOperandDescriptor, as_descriptor
 from . import webnn_graph
 
 __all__ = ["BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning", "MLContext", "MLGraph", "backend_class", "load_graph"]
+
+
+class _Activity:
+    """The work in flight in one context: many calls at once (:meth:`enter` / :meth:`leave`), or
+    one destroy at a time (:meth:`exclusive`) that waits for them and holds new ones back, so no
+    memory is freed while a call uses it. After :meth:`close` every :meth:`enter` raises
+    InvalidStateError. A thread already inside may enter again (never waiting on a destroy)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._holders: dict[int, int] = {}  # thread id -> how many calls it is inside
+        self._active = 0
+        self._waiting = 0
+        self._exclusive = False
+        self._closed = False
+
+    def enter(self, what: str) -> None:
+        """Start a call (pair with :meth:`leave` in ``finally``)."""
+        tid = threading.get_ident()
+        with self._lock:
+            depth = self._holders.get(tid, 0)
+            if not depth:
+                while (self._exclusive or self._waiting) and not self._closed:
+                    self._cond.wait()
+            if self._closed:
+                raise InvalidStateError(f"{what}: the MLContext was destroyed")
+            self._holders[tid] = depth + 1
+            self._active += 1
+
+    def leave(self) -> None:
+        tid = threading.get_ident()
+        with self._lock:
+            depth = self._holders[tid] - 1
+            if depth:
+                self._holders[tid] = depth
+            else:
+                del self._holders[tid]
+            self._active -= 1
+            if not self._active and self._waiting:
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def shared(self, what: str) -> Iterator[None]:
+        self.enter(what)
+        try:
+            yield
+        finally:
+            self.leave()
+
+    @contextlib.contextmanager
+    def exclusive(self, what: str) -> Iterator[None]:
+        """Wait until no call is in flight, and keep new ones waiting until the block ends."""
+        with self._lock:
+            if threading.get_ident() in self._holders:
+                raise InvalidStateError(f"{what}: called while this thread is computing in the same MLContext")
+            self._waiting += 1
+            try:
+                while self._exclusive or self._active:
+                    self._cond.wait()
+            finally:
+                self._waiting -= 1
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._exclusive = False
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        """Refuse new work from now on (called inside :meth:`exclusive`)."""
+        with self._lock:
+            self._closed = True
+            self._cond.notify_all()
 
 
 class FallbackWarning(UserWarning):
@@ -64,7 +141,9 @@ class MLContext:
         self.power_preference = power_preference
         self.strict = strict
         self._lost = False
+        self._activity = _Activity()
         self._tensors: "weakref.WeakSet[MLTensor]" = weakref.WeakSet()
+        self._graphs: weakref.WeakSet[MLGraph] = weakref.WeakSet()
         self._fallback: Backend | None = None
         choice = select_backend(accelerated, power_preference, backend, options=backend_options)
         self._selection = choice
@@ -124,7 +203,11 @@ class MLContext:
             raise ValidationError(f"compute: expected an MLGraph, got {type(graph).__name__}")
         if graph._context is not self:
             raise ValidationError("compute: graph was built for a different MLContext")
-        return graph._compute(inputs)
+        self._activity.enter("compute")
+        try:
+            return graph._compute(inputs)
+        finally:
+            self._activity.leave()
 
     # -- MLTensor -----------------------------------------------------------------------
     def create_tensor(self, descriptor: Any, readable: bool | None = None, writable: bool | None = None) -> MLTensor:
@@ -132,8 +215,9 @@ class MLContext:
         (``{"dataType", "shape"}``, optionally ``readable``/``writable``). Both flags default to True."""
         self._check_live("create_tensor")
         desc, r, w = tensor_descriptor(descriptor, readable, writable, "create_tensor")
-        t = MLTensor._create(self, desc, self._backend.create_tensor_storage(desc), readable=r, writable=w)
-        self._tensors.add(t)
+        with self._activity.shared("create_tensor"):
+            t = MLTensor._create(self, desc, self._backend.create_tensor_storage(desc), readable=r, writable=w)
+            self._tensors.add(t)
         return t
 
     createTensor = create_tensor  # spec spelling
@@ -143,10 +227,11 @@ class MLContext:
         self._check_live("create_constant_tensor")
         desc = as_descriptor(descriptor, "create_constant_tensor")
         arr = buffer_to_array(data, desc, "create_constant_tensor")
-        storage = self._backend.create_tensor_storage(desc)
-        storage.write(np.ascontiguousarray(arr))
-        t = MLTensor._create(self, desc, storage, readable=False, writable=False, constant=True)
-        self._tensors.add(t)
+        with self._activity.shared("create_constant_tensor"):
+            storage = self._backend.create_tensor_storage(desc)
+            storage.write(np.ascontiguousarray(arr))
+            t = MLTensor._create(self, desc, storage, readable=False, writable=False, constant=True)
+            self._tensors.add(t)
         return t
 
     createConstantTensor = create_constant_tensor  # spec spelling
@@ -163,16 +248,17 @@ class MLContext:
     def write_tensor(self, tensor: MLTensor, data: Any) -> None:
         """Overwrite a writable tensor's data from a numpy array, bytes-like buffer or DLPack array."""
         self._check_live("write_tensor")
-        t = self._check_tensor(tensor, "write_tensor")
-        if not t._writable:
-            raise ValidationError("write_tensor: the tensor is not writable (create it with writable=True)")
-        dev = dlpack_device_of(data)
-        if dev is not None and dev[0] not in (1,):
-            check_dlpack_like(data, t._descriptor, "write_tensor: data")
-            if t._storage.write_dlpack(data, dev):
-                return
-        arr = buffer_to_array(data, t._descriptor, "write_tensor")
-        t._storage.write(arr)
+        with self._activity.shared("write_tensor"):
+            t = self._check_tensor(tensor, "write_tensor")
+            if not t._writable:
+                raise ValidationError("write_tensor: the tensor is not writable (create it with writable=True)")
+            dev = dlpack_device_of(data)
+            if dev is not None and dev[0] not in (1,):
+                check_dlpack_like(data, t._descriptor, "write_tensor: data")
+                if t._storage.write_dlpack(data, dev):
+                    return
+            arr = buffer_to_array(data, t._descriptor, "write_tensor")
+            t._storage.write(arr)
 
     writeTensor = write_tensor  # spec spelling
 
@@ -180,6 +266,10 @@ class MLContext:
         """A numpy copy of a readable tensor's data; with ``out`` (array or writable buffer of
         the tensor's byte length), copy into it and return it (the spec's BYOB form)."""
         self._check_live("read_tensor")
+        with self._activity.shared("read_tensor"):
+            return self._read_tensor(tensor, out)
+
+    def _read_tensor(self, tensor: MLTensor, out: Any) -> Any:
         t = self._check_tensor(tensor, "read_tensor")
         if not t._readable:
             raise ValidationError("read_tensor: the tensor is not readable (create it with readable=True)")
@@ -216,6 +306,15 @@ class MLContext:
         if graph._destroyed:
             raise InvalidStateError("dispatch: graph was destroyed")
         self._check_live("dispatch")
+        self._activity.enter("dispatch")
+        try:
+            self._dispatch(graph, inputs, outputs)
+        finally:
+            self._activity.leave()
+
+    def _dispatch(self, graph: "MLGraph", inputs: Mapping[str, MLTensor], outputs: Mapping[str, MLTensor]) -> None:
+        if graph._destroyed:
+            raise InvalidStateError("dispatch: graph was destroyed")
         for kind, named in (("inputs", inputs), ("outputs", outputs)):
             if not isinstance(named, Mapping):
                 raise ValidationError(f"dispatch: {kind} must be a dict of name -> MLTensor, got {type(named).__name__}")
@@ -232,10 +331,17 @@ class MLContext:
             graph._compiled.dispatch({n: t._storage for n, t in inputs.items()}, {n: t._storage for n, t in outputs.items()})
 
     def destroy(self) -> None:
-        """Release the context; its graphs and tensors can no longer be used."""
-        self._lost = True
-        for t in list(self._tensors):
-            t.destroy()
+        """Release the context; its graphs and tensors can no longer be used.
+
+        Waits for computes and dispatches in flight on other threads (their memory is not freed
+        under them); calls made afterwards raise InvalidStateError."""
+        with self._activity.exclusive("destroy"):
+            self._lost = True
+            self._activity.close()
+            for t in list(self._tensors):
+                t._release()
+            for g in list(self._graphs):
+                g._release()
 
     def __repr__(self) -> str:
         return f"MLContext(backend={self.backend!r}, accelerated={self.accelerated}, power_preference={self.power_preference!r})"
@@ -327,6 +433,12 @@ class MLGraph:
             except Exception as e2:
                 raise e2 from e
             g.fallback_reason = f"{context._backend.name}: {reason}"
+        try:
+            with context._activity.shared("build"):
+                context._graphs.add(g)
+        except InvalidStateError:
+            g._release()  # the context was destroyed while this graph compiled
+            raise
         return g
 
     @property
@@ -362,7 +474,18 @@ class MLGraph:
             raise ValidationError(f"save: format must be 'webnn' or 'webnn-graph', got {format!r}")
 
     def destroy(self) -> None:
-        """Release the compiled graph's backend resources."""
+        """Release the compiled graph's backend resources (after computes and dispatches in flight finish)."""
+        if self._destroyed:
+            return
+        try:
+            with self._context._activity.exclusive("MLGraph.destroy"):
+                self._release()
+        except InvalidStateError:
+            if not self._context._lost:
+                raise
+            self._release()  # the context's destroy released it (or does now)
+
+    def _release(self) -> None:
         if not self._destroyed:
             self._destroyed = True
             self._compiled.close()

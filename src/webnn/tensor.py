@@ -172,7 +172,14 @@ class MLTensor:
         return device_name(self._storage.dlpack_device()) if not self._destroyed else "destroyed"
 
     def destroy(self) -> None:
-        """Release the tensor's memory. Idempotent; the tensor cannot be used afterwards."""
+        """Release the tensor's memory (after dispatches in flight that may use it finish).
+        Idempotent; the tensor cannot be used afterwards."""
+        if self._destroyed:
+            return
+        with self._context._activity.exclusive("MLTensor.destroy"):
+            self._release()
+
+    def _release(self) -> None:
         if not self._destroyed:
             self._destroyed = True
             storage, self._storage = self._storage, None
