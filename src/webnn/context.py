@@ -15,7 +15,8 @@ import numpy as np
 
 from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, backend_class
 from .builder import MLGraphBuilder
-from .errors import ConversionError, CoremlRuntimeFailed, InvalidStateError, TrtxRuntimeFailed, UnsupportedError, ValidationError
+from .errors import ConversionError, CoremlRuntimeFailed, GraphFileError, InvalidStateError, TrtxRuntimeFailed, UnsupportedError, ValidationError
+from .files import open_regular
 from .graph import GraphInfo
 from .limits import op_support_limits
 from .selection import Selection, select_backend
@@ -557,12 +558,16 @@ def _failure_reason(e: BaseException) -> str:
 def load_graph(path: str | os.PathLike, context: MLContext | None = None) -> MLGraph:
     """Load a graph saved with ``MLGraph.save`` (the ``.webnn`` zip, or the webnn-graph text
     format with its weights next to it: told apart by content, not by extension) and compile
-    it for ``context`` (default: a new CPU context)."""
-    try:
-        with open(path, "rb") as f:
+    it for ``context`` (default: a new CPU context).
+
+    The file is untrusted input: any problem with it (malformed, too large, not a regular file,
+    or a graph the builder would reject) raises :class:`~webnn.GraphFileError` naming it, and
+    the graph is replayed through the builder's op definitions (docs/webnn-graph.md)."""
+    with open_regular(path, "load_graph") as f:  # a FIFO or device is refused, never waited on
+        try:
             head = f.read(4096)
-    except OSError as e:
-        raise ValidationError(f"load_graph: {path}: cannot read the file ({e})") from None
+        except OSError as e:
+            raise GraphFileError(f"load_graph: {path}: cannot read the file ({e.strerror or e})") from None
     ctx = context or MLContext(accelerated=False)
     if not head.startswith(b"PK") and webnn_graph.is_webnn_graph_text(head):
         return webnn_graph.load(path, ctx)
