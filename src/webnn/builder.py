@@ -20,7 +20,7 @@ from .errors import GraphFileError, InvalidStateError, ValidationError
 from .graph import GraphInfo, Operation
 from .operand import MLOperand
 from .ops import Limit, OpArgError, OpDef, load_all, replay_arguments
-from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
+from .types import NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, byte_length_problem, check_data_type, check_shape, data_type_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import MLContext, MLGraph
@@ -357,9 +357,9 @@ def _spec_options(opdef: OpDef, args: tuple, kwargs: dict) -> tuple[tuple, dict]
 
 def _check_byte_length(desc: MLOperandDescriptor, what: str) -> None:
     """The spec's "check dimensions": a tensor larger than maxTensorByteLength is not supported."""
-    n = desc.byte_length
-    if n > MAX_TENSOR_BYTE_LENGTH:
-        raise OpArgError(what, f"{desc.data_type} tensor of shape {list(desc.shape)} has {n} bytes, more than maxTensorByteLength {MAX_TENSOR_BYTE_LENGTH}")
+    problem = byte_length_problem(desc)
+    if problem:
+        raise OpArgError(what, problem)
 
 
 def _resolve_types(limit: Limit, arguments: dict) -> tuple[str, ...] | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import os
 import threading
 import warnings
@@ -13,15 +12,26 @@ from typing import Any
 
 import numpy as np
 
-from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, backend_class
+from .backends import (
+    BACKEND_ALIASES,
+    BACKENDS,
+    FALLBACK,
+    POWER_PREFERENCES,
+    Backend,
+    backend_class,
+    check_any_backend_options,
+    check_environment,
+    check_options,
+    current_probes,
+)
 from .builder import MLGraphBuilder
 from .errors import ConversionError, CoremlRuntimeFailed, GraphFileError, InvalidStateError, TrtxRuntimeFailed, UnsupportedError, ValidationError
 from .files import open_regular
 from .graph import GraphInfo
 from .limits import op_support_limits
 from .selection import Selection, select_backend
-from .tensor import MLTensor, buffer_to_array, check_dlpack_like, dlpack_device_of, host_from_dlpack, tensor_descriptor
-from .types import MLOperandDescriptor, as_descriptor
+from .tensor import MLTensor, buffer_to_array, check_dlpack_like, checked_descriptor, dlpack_device_of, host_from_dlpack, tensor_descriptor
+from .types import MLOperandDescriptor
 from . import webnn_graph
 
 __all__ = ["BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning", "MLContext", "MLGraph", "backend_class", "load_graph"]
@@ -119,8 +129,11 @@ class MLContext:
 
     When the chosen accelerator cannot build a graph, that graph runs on ONNX Runtime and
     one :class:`FallbackWarning` names the reason; ``strict=True`` raises instead.
-    Other keyword arguments are backend options (e.g. ``simulate=True`` for TensorRT-RTX);
-    options the chosen backend does not take are ignored unless the backend was named.
+    Other keyword arguments are backend options (e.g. ``simulate=True`` for TensorRT-RTX), each
+    checked at creation against the options backends declare (``Backend.OPTIONS``): an unknown
+    option or a value the option does not take is a ValidationError naming it, as is a bad value
+    in the chosen backend's environment variables (``WEBNN_TRTX_CACHE_MAX_BYTES``...). Options of
+    another backend than the chosen one are ignored (a note says so) unless the backend was named.
     """
 
     def __init__(
@@ -146,14 +159,17 @@ class MLContext:
         self._tensors: "weakref.WeakSet[MLTensor]" = weakref.WeakSet()
         self._graphs: weakref.WeakSet[MLGraph] = weakref.WeakSet()
         self._fallback: Backend | None = None
+        # Every option must be one some backend declares, with a value it takes (Backend.OPTIONS).
+        check_any_backend_options(backend_options)
         choice = select_backend(accelerated, power_preference, backend, options=backend_options)
         self._selection = choice
+        check_environment(choice.backend_class, current_probes().environ)
         # choice.options: the caller's options as the backend's configure() settled them (e.g.
         # simulate from WEBNN_TRTX_SIMULATE only when TensorRT-RTX was named).
         opts, ignored = _options_for(choice.backend_class, choice.options, choice.explicit)
         if ignored:
             choice.notes.append(f"options not used by {choice.name}: {', '.join(sorted(ignored))}")
-        if "power_preference" in _init_params(choice.backend_class):
+        if any(o.name == "power_preference" for o in choice.backend_class.OPTIONS):
             opts.setdefault("power_preference", power_preference)  # e.g. CoreML compute units
         self._backend_options = opts
         self._backend: Backend = choice.backend_class(**opts)
@@ -226,7 +242,7 @@ class MLContext:
     def create_constant_tensor(self, descriptor: Any, data: Any) -> MLTensor:
         """A constant tensor holding ``data`` (neither readable nor writable; for graph constants)."""
         self._check_live("create_constant_tensor")
-        desc = as_descriptor(descriptor, "create_constant_tensor")
+        desc = checked_descriptor(descriptor, "create_constant_tensor")
         arr = buffer_to_array(data, desc, "create_constant_tensor")
         with self._activity.shared("create_constant_tensor"):
             storage = self._backend.create_tensor_storage(desc)
@@ -369,24 +385,13 @@ def _check_named(named: Mapping[str, MLTensor], descs: Mapping[str, MLOperandDes
             )
 
 
-def _init_params(cls: type) -> set[str]:
-    try:
-        return set(inspect.signature(cls.__init__).parameters)
-    except (TypeError, ValueError):
-        return set()
-
-
-def _options_for(cls: type, options: Mapping[str, Any], explicit: bool) -> tuple[dict[str, Any], set[str]]:
-    """Split ``options`` into those ``cls`` takes and those it does not (kept all when explicit)."""
-    if explicit or not options:
+def _options_for(cls: type[Backend], options: Mapping[str, Any], explicit: bool) -> tuple[dict[str, Any], set[str]]:
+    """Split ``options`` into those ``cls`` declares and those it does not (an error for a named backend)."""
+    if explicit:
+        check_options(cls, options)
         return dict(options), set()
-    try:
-        params = inspect.signature(cls.__init__).parameters
-    except (TypeError, ValueError):
-        return dict(options), set()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return dict(options), set()
-    used = {k: v for k, v in options.items() if k in params}
+    declared = {o.name for o in cls.OPTIONS}
+    used = {k: v for k, v in options.items() if k in declared}
     return used, set(options) - set(used)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import InvalidStateError, ValidationError
-from .types import MLOperandDescriptor, as_descriptor
+from .types import MLOperandDescriptor, as_descriptor, byte_length_problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import MLContext
@@ -228,13 +228,22 @@ def tensor_descriptor(descriptor: Any, readable: bool | None, writable: bool | N
     if isinstance(descriptor, dict):
         r, w = descriptor.get("readable"), descriptor.get("writable")
         descriptor = {k: v for k, v in descriptor.items() if k not in ("readable", "writable")}
-    desc = as_descriptor(descriptor, what)
+    desc = checked_descriptor(descriptor, what)
     readable = readable if readable is not None else (True if r is None else r)
     writable = writable if writable is not None else (True if w is None else w)
     for name, v in (("readable", readable), ("writable", writable)):
         if not isinstance(v, (bool, np.bool_)):
             raise ValidationError(f"{what}: {name} must be a bool, got {v!r}")
     return desc, bool(readable), bool(writable)
+
+
+def checked_descriptor(descriptor: Any, what: str) -> MLOperandDescriptor:
+    """A tensor's descriptor, within the spec's maximum byte length (``maxTensorByteLength``)."""
+    desc = as_descriptor(descriptor, what)
+    problem = byte_length_problem(desc)
+    if problem:
+        raise ValidationError(f"{what}: {problem}")
+    return desc
 
 
 def buffer_to_array(data: Any, desc: MLOperandDescriptor, what: str) -> np.ndarray:
