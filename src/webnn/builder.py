@@ -20,7 +20,8 @@ from .errors import GraphFileError, InvalidStateError, ValidationError
 from .graph import GraphInfo, Operation
 from .operand import MLOperand
 from .ops import Limit, OpArgError, OpDef, load_all, replay_arguments
-from .types import NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, byte_length_problem, check_data_type, check_shape, data_type_of
+from .ops._util import cast_array
+from .types import MLOperandDescriptor, as_descriptor, byte_length_problem, check_data_type, check_shape, data_type_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import MLContext, MLGraph
@@ -103,13 +104,7 @@ class MLGraphBuilder:
                 else:
                     raise ValidationError("constant: data_type is required for a Python scalar or list (e.g. data_type='float32')")
             dt = check_data_type(data_type, "constant: data_type")
-            try:
-                arr = np.asarray(value)
-                if arr.dtype.kind not in "biuf":
-                    raise TypeError(arr.dtype)
-                arr = arr.astype(NUMPY_DTYPES[dt])
-            except (TypeError, ValueError) as e:
-                raise ValidationError(f"constant: value is not numeric data ({e})") from None
+            arr = _cast(value, dt, "constant: value")  # MLNumbers become typed values by the spec's cast
         if shape is not None:
             shape_t = check_shape(shape, "constant: shape")
             if int(np.prod(shape_t, dtype=np.int64)) != arr.size:
@@ -414,15 +409,23 @@ def _buffer_to_array(buffer: Any, desc: MLOperandDescriptor) -> np.ndarray:
         if len(raw) != desc.byte_length:
             raise ValidationError(f"constant: buffer has {len(raw)} bytes, descriptor {desc} needs {desc.byte_length}")
         return np.frombuffer(raw, dtype=desc.dtype).reshape(desc.shape)
-    arr = np.asarray(buffer)
+    if isinstance(buffer, (list, tuple)):
+        arr = _cast(buffer, desc.data_type, "constant: buffer")
+    else:
+        arr = np.asarray(buffer)
     if arr.dtype != desc.dtype:
-        if arr.dtype.kind in "biuf" and isinstance(buffer, (list, tuple)):
-            arr = arr.astype(desc.dtype)
-        else:
-            raise ValidationError(f"constant: buffer dtype {arr.dtype} does not match descriptor data type {desc.data_type}")
+        raise ValidationError(f"constant: buffer dtype {arr.dtype} does not match descriptor data type {desc.data_type}")
     if arr.size != desc.size:
         raise ValidationError(f"constant: buffer has {arr.size} elements, descriptor {desc} needs {desc.size}")
     return arr.reshape(desc.shape)
+
+
+def _cast(value: Any, data_type: str, what: str) -> np.ndarray:
+    """:func:`webnn.ops._util.cast_array`, its errors prefixed with ``what``."""
+    try:
+        return cast_array(value, data_type, "value")
+    except OpArgError as e:
+        raise ValidationError(f"{what}: {e.detail}") from None
 
 
 def _make_method(opdef: OpDef):

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import InvalidStateError, ValidationError
+from .ops import OpArgError
+from .ops._util import cast_array
 from .types import MLOperandDescriptor, as_descriptor, byte_length_problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -264,10 +266,10 @@ def buffer_to_array(data: Any, desc: MLOperandDescriptor, what: str) -> np.ndarr
     elif hasattr(data, "__dlpack__"):
         arr = host_from_dlpack(data, what)
     elif isinstance(data, (list, tuple, int, float, np.generic)):
-        try:
-            arr = np.asarray(data, dtype=desc.dtype)
-        except (TypeError, ValueError) as e:
-            raise ValidationError(f"{what}: data is not numeric ({e})") from None
+        try:  # numbers become typed values by the spec's cast
+            arr = cast_array(data, desc.data_type, "data")
+        except OpArgError as e:
+            raise ValidationError(f"{what}: data is not numeric ({e.detail})") from None
     elif hasattr(data, "__array__"):
         arr = np.asarray(data)
     else:
