@@ -21,6 +21,7 @@ from .graph import GraphInfo, Operation
 from .operand import MLOperand
 from .ops import Limit, OpArgError, OpDef, load_all, replay_arguments
 from .ops._util import cast_array
+from .tensor import host_array
 from .types import MLOperandDescriptor, as_descriptor, byte_length_problem, check_data_type, check_shape, data_type_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -92,8 +93,8 @@ class MLGraphBuilder:
             value, data_type = data_or_type, value
         elif data_or_type is not None:
             data_type = data_or_type
-        if hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):
-            value = np.from_dlpack(value)
+        if not isinstance(value, (np.ndarray, list, tuple)) and (hasattr(value, "__dlpack__") or hasattr(value, "__array__")):
+            value = host_array(value, "constant: value")  # torch/cupy/...: producer failures name the argument
         if isinstance(value, np.ndarray) and data_type is None:
             arr = value
             dt = data_type_of(arr, "constant")

@@ -30,7 +30,7 @@ from .files import open_regular
 from .graph import GraphInfo
 from .limits import op_support_limits
 from .selection import Selection, select_backend
-from .tensor import MLTensor, buffer_to_array, check_dlpack_like, checked_descriptor, dlpack_device_of, host_from_dlpack, tensor_descriptor
+from .tensor import MLTensor, buffer_to_array, check_dlpack_like, checked_descriptor, dlpack_device_of, host_array, tensor_descriptor
 from .types import MLOperandDescriptor
 from . import webnn_graph
 
@@ -544,10 +544,8 @@ class MLGraph:
 def _as_array(value: Any, name: str) -> np.ndarray:
     if isinstance(value, np.ndarray):
         return value
-    if hasattr(value, "__dlpack__"):
-        return host_from_dlpack(value, f"compute: input {name!r}")
-    if hasattr(value, "__array__") and not isinstance(value, (list, tuple)):
-        return np.asarray(value)
+    if hasattr(value, "__dlpack__") or (hasattr(value, "__array__") and not isinstance(value, (list, tuple))):
+        return host_array(value, f"compute: input {name!r}")
     raise ValidationError(f"compute: input {name!r} must be a numpy array (or DLPack/array-protocol object), got {type(value).__name__}")
 
 
