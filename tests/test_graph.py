@@ -205,6 +205,33 @@ def test_weights_that_inflate_beyond_the_declared_constants_are_not_read(tmp_pat
     assert peak < 16 << 20, f"read {peak} bytes for a refused file"
 
 
+def test_constants_that_inflate_a_thousandfold_are_not_read(tmp_path: Path) -> None:
+    # A small file whose constants table honestly declares 64 MiB of zeros: refused by the ratio,
+    # before anything is inflated.
+    n = 16 << 20
+    desc = {"dataType": "float32", "shape": [n]}
+    data = b"\0" * (4 * n)
+    structure = {
+        "format": "webnn-graph", "version": 2, "operands": [desc, desc], "inputs": {},
+        "operations": [{"type": "relu", "inputs": {"input": 0}, "outputs": [1], "attributes": {}}],
+        "outputs": {"y": 1}, "constants": {"0": {"offset": 0, "length": 4 * n, "sha256": hashlib.sha256(data).hexdigest()}},
+    }
+    bomb = tmp_path / "bomb.webnn"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("graph.json", json.dumps(structure))
+        z.writestr("weights.bin", data)
+    del data
+    assert bomb.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(GraphFileError, match=r"weights.bin would inflate from \d+ to 67108864 bytes, more than 100-fold"):
+            GraphInfo.load(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20
+
+
 def test_structure_larger_than_the_limit_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from webnn import files
 

@@ -271,10 +271,21 @@ def _entries(z: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo]:
     return entries
 
 
+#: A compressed archive member may inflate to at most this many times its compressed size (beyond
+#: :data:`_SMALL_MEMBER` bytes): weights and JSON compress a few times, a zip bomb a thousand.
+MAX_INFLATION = 100
+_SMALL_MEMBER = 16 << 20
+
+
 def _member(z: zipfile.ZipFile, zi: zipfile.ZipInfo, limit: int, where: str) -> bytes:
-    """One archive member, read no further than ``limit`` (its declared size must fit)."""
+    """One archive member, read no further than ``limit`` (its declared size must fit, and a
+    compressed one may not inflate more than :data:`MAX_INFLATION`-fold)."""
     if zi.file_size > limit:
         raise GraphFileError(f"{where}: {zi.filename} would inflate to {zi.file_size} bytes, more than the {limit} allowed")
+    if zi.compress_type != zipfile.ZIP_STORED and zi.file_size > max(_SMALL_MEMBER, MAX_INFLATION * zi.compress_size):
+        raise GraphFileError(
+            f"{where}: {zi.filename} would inflate from {zi.compress_size} to {zi.file_size} bytes, more than {MAX_INFLATION}-fold (a zip bomb?)"
+        )
     try:
         with z.open(zi) as f:
             data = f.read(limit + 1)

@@ -145,7 +145,10 @@ def io_problem(meta: Mapping, info: OnnxInfo) -> str | None:
     try:
         ins = [TensorSpec.from_json(d) for d in meta["io"]["inputs"]]
         outs = [TensorSpec.from_json(d) for d in meta["io"]["outputs"]]
-    except (KeyError, TypeError, ValueError) as e:
+        # An engine may hold an input or output in another type of the same width than the model
+        # (emulated types); the table then records the model's type as "model_dtype".
+        model_types = {d["name"]: d.get("model_dtype") or d["dtype"] for d in meta["io"]["inputs"] + meta["io"]["outputs"]}
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         return f"unreadable I/O table ({type(e).__name__}: {e})"
     if [s.name for s in outs] != [s.name for s in info.outputs]:
         return f"outputs {[s.name for s in outs]} are not the model's {[s.name for s in info.outputs]}"
@@ -153,9 +156,9 @@ def io_problem(meta: Mapping, info: OnnxInfo) -> str | None:
     if len({s.name for s in ins}) != len(ins) or any(s.name not in model_inputs for s in ins):
         return f"inputs {[s.name for s in ins]} are not inputs of the model ({', '.join(model_inputs)})"
     for s, m in [(s, model_inputs[s.name]) for s in ins] + list(zip(outs, info.outputs, strict=True)):
-        known_type = not m.dtype.startswith("onnx:") and not s.dtype.startswith("trt:")
-        if known_type and s.dtype != m.dtype:
-            return f"{s.name!r} is recorded as {s.dtype}, the model says {m.dtype}"
+        recorded = model_types.get(s.name, s.dtype)
+        if not m.dtype.startswith("onnx:") and not recorded.startswith("trt:") and recorded != m.dtype:
+            return f"{s.name!r} is recorded as {recorded}, the model says {m.dtype}"
         if m.shape and (len(s.shape) != len(m.shape) or any(a >= 0 and b >= 0 and a != b for a, b in zip(s.shape, m.shape, strict=True))):
             return f"{s.name!r} is recorded with shape {list(s.shape)}, the model says {list(m.shape)}"
     return None
