@@ -211,12 +211,14 @@ class FakeTrtx(FakeAccel):
     name = "trtx"
     availability = TrtxBackend.availability
     configure = TrtxBackend.configure
+    OPTIONS = TrtxBackend.OPTIONS  # takes what the real backend takes, no more
 
 
 class FakeCoreml(FakeAccel):
     name = "coreml"
     error = webnn.CoremlRuntimeFailed
     availability = CoremlBackend.availability
+    OPTIONS = CoremlBackend.OPTIONS
 
 
 #: What the TensorRT-RTX availability check reads from the library: 1.7's compute capabilities (no SM90).
@@ -380,9 +382,9 @@ def graph_with(ctx: webnn.MLContext, op: str) -> webnn.MLGraph:
 
 def test_context_on_accelerator_and_per_graph_fallback(tmp_path: Path) -> None:
     with selection.use_probes(machine(tmp_path, gpu=True, trt=True)):
-        ctx = webnn.MLContext(accelerated=True, power_preference="high-performance", intra_op_threads=1)
-    assert ctx.backend == "trtx" and "ignored" not in ctx.describe()
-    assert ctx._backend.options == {"intra_op_threads": 1}  # FakeTrtx takes **options
+        ctx = webnn.MLContext(accelerated=True, power_preference="high-performance", intra_op_threads=1, workspace=1 << 20)
+    assert ctx.backend == "trtx" and "options not used by trtx: intra_op_threads" in ctx.describe()
+    assert ctx._backend.options == {"workspace": 1 << 20}  # only the options TensorRT-RTX declares reach it
     x = np.array([[1, 2], [3, 4]], np.float32)
     g_ok = graph_with(ctx, "add")
     assert g_ok.backend == "trtx" and g_ok.fallback_reason is None
@@ -419,10 +421,12 @@ def test_coreml_fallback_on_macos(tmp_path: Path) -> None:
 
 def test_options_the_chosen_backend_does_not_take_are_ignored_when_auto(tmp_path: Path) -> None:
     with selection.use_probes(machine(tmp_path, gpu=False, trt=False)):
-        ctx = webnn.MLContext(power_preference="high-performance", device_id=1)
-        assert ctx.backend == "onnxruntime" and "options not used by onnxruntime: device_id" in ctx.describe()
-        with pytest.raises(TypeError):
-            webnn.MLContext(backend="onnxruntime", device_id=1)  # named backend: options must fit
+        ctx = webnn.MLContext(power_preference="high-performance", workspace=1 << 20)
+        assert ctx.backend == "onnxruntime" and "options not used by onnxruntime: workspace" in ctx.describe()
+        with pytest.raises(webnn.ValidationError, match="onnxruntime takes no option 'workspace'"):
+            webnn.MLContext(backend="onnxruntime", workspace=1 << 20)  # named backend: options must fit
+        with pytest.raises(webnn.ValidationError, match="unknown option 'device_id'"):
+            webnn.MLContext(power_preference="high-performance", device_id=1)  # no backend takes it
 
 
 def test_environment_variable_through_mlcontext(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -441,3 +441,74 @@ def test_simulated_trtx_dispatch_chain() -> None:
     ctx = webnn.MLContext(backend="trtx", simulate=True)
     got, ref = run_chain(ctx, steps=3)
     np.testing.assert_allclose(got, ref, rtol=1e-5)
+
+
+# -- producers (issue 11, item 11) ----------------------------------------------------------------
+
+
+class _Broken:
+    """A producer whose every protocol method fails (as a closed or foreign array may)."""
+
+    shape = (4,)
+    dtype = "float32"
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def __dlpack__(self, **kw):
+        if self.where == "dlpack":
+            raise RuntimeError("producer exploded in __dlpack__")
+        return np.zeros(4, np.float32).__dlpack__(**kw)
+
+    def __dlpack_device__(self):
+        if self.where == "device":
+            raise RuntimeError("producer exploded in __dlpack_device__")
+        return (1, 0)
+
+
+class _BrokenArray:
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("producer exploded in __array__")
+
+
+def _producer_calls(ctx: webnn.MLContext, value: object) -> list:
+    b = webnn.MLGraphBuilder(ctx)
+    x = b.input("x", [4], "float32")
+    g = b.build({"y": b.relu(x)})
+    t = ctx.create_tensor({"dataType": "float32", "shape": [4]})
+    return [
+        ("compute: input 'x'", lambda: ctx.compute(g, {"x": value})),
+        ("write_tensor", lambda: ctx.write_tensor(t, value)),
+        ("create_constant_tensor", lambda: ctx.create_constant_tensor({"dataType": "float32", "shape": [4]}, value)),
+        ("constant", lambda: webnn.MLGraphBuilder(ctx).constant(value)),
+    ]
+
+
+@pytest.mark.parametrize("producer", [_Broken("dlpack"), _Broken("device"), _BrokenArray()], ids=["__dlpack__", "__dlpack_device__", "__array__"])
+def test_every_producer_failure_is_a_validation_error_naming_the_input(ctx: webnn.MLContext, producer: object) -> None:
+    for what, call in _producer_calls(ctx, producer):
+        with pytest.raises(webnn.ValidationError, match=what) as info:
+            call()
+        assert "exploded" in str(info.value), (what, info.value)
+
+
+def test_torch_negative_and_conjugate_views_are_resolved(ctx: webnn.MLContext) -> None:
+    torch = _torch()
+    if torch is None:
+        pytest.skip("torch is not importable")
+    z = torch.tensor([1 + 2j, 3 - 4j, -5 + 6j, 7 + 0j], dtype=torch.complex64)
+    neg = z.conj().imag  # a view with the negative bit set: DLPack alone drops the sign
+    assert neg.is_neg()
+    want = np.array([-2.0, 4.0, -6.0, -0.0], np.float32)
+    for what, call in _producer_calls(ctx, neg):
+        out = call()
+        if what.startswith("compute"):
+            np.testing.assert_array_equal(out["y"], np.maximum(want, 0))
+        elif what == "write_tensor":
+            t = [x for x in ctx._tensors if not x.constant and x.shape == (4,)][-1]
+            np.testing.assert_array_equal(ctx.read_tensor(t), want)
+    b = webnn.MLGraphBuilder(ctx)
+    c = b.constant(neg)
+    np.testing.assert_array_equal(b._constants[c._id], want)
+    with pytest.raises(webnn.ValidationError, match="complex64"):
+        webnn.MLGraphBuilder(ctx).constant(z.conj())  # resolved, then refused for its type, not a raw BufferError

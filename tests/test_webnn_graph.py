@@ -208,3 +208,34 @@ def test_bf16_safetensors_widen_to_float32(tmp_path: Path) -> None:
     got = wg.read_safetensors(tmp_path / "w.safetensors")
     np.testing.assert_array_equal(got["w"], t.float().numpy())
     np.testing.assert_array_equal(got["i"], np.arange(3))
+
+
+def test_reader_files_are_bounded_regular_files(tmp_path: Path, ctx: webnn.MLContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from webnn import GraphFileError, files
+
+    text = 'webnn_graph "g" v1 { inputs { x: f32[2]; } consts { w: f32[2] @weights("w"); } nodes { y = add(x, w); } outputs { y; } }'
+    (tmp_path / "g.webnn").write_text(text)
+    os.mkfifo(tmp_path / "model.safetensors")  # a FIFO where the weights should be: skipped, never read
+    with pytest.raises(GraphFileError, match="no g.safetensors, model.safetensors or .weights file"):
+        webnn.load_graph(tmp_path / "g.webnn", ctx)
+    with pytest.raises(GraphFileError, match="FIFO"):
+        wg.load_weights(tmp_path / "model.safetensors")
+    (tmp_path / "g.weights").write_bytes(b"\0" * 8)
+    (tmp_path / "g.manifest.json").write_text('{"tensors": {"w": {"byteOffset": "x", "byteLength": 8}}}')
+    with pytest.raises(GraphFileError, match="tensor 'w'.*byteOffset"):
+        wg.load_weights(tmp_path / "g.weights")
+    (tmp_path / "bad.safetensors").write_bytes((10**9).to_bytes(8, "little") + b"{}")
+    with pytest.raises(GraphFileError, match="not a safetensors file"):
+        wg.load_weights(tmp_path / "bad.safetensors")
+    monkeypatch.setattr(files, "MAX_STRUCTURE_BYTES", 64)
+    with pytest.raises(GraphFileError, match="more than the 64 this reader accepts"):
+        webnn.load_graph(tmp_path / "g.webnn", ctx)
+
+
+@pytest.mark.parametrize("scalar", ["300", "-1", "1.5"])
+def test_scalar_out_of_the_type_range_is_refused(scalar: str, ctx: webnn.MLContext) -> None:
+    text = f'webnn_graph "g" v1 {{ inputs {{ x: u8[2]; }} consts {{ c: u8[2] @scalar({scalar}); }} nodes {{ y = add(x, c); }} outputs {{ y; }} }}'
+    with pytest.raises(webnn.GraphFileError, match=rf"@scalar\({scalar}\) is not a uint8 value"):
+        wg.loads(text, ctx)

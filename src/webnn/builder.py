@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -18,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import InvalidStateError, ValidationError
-from .graph import GraphInfo, Operation
+from .errors import GraphFileError, InvalidStateError, ValidationError
+from .graph import GraphInfo, Operation, read_saved
 from .operand import MLOperand
-from .ops import Limit, OpArgError, OpDef, load_all
-from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
+from .ops import Limit, OpArgError, OpDef, load_all, replay_arguments
+from .ops._util import cast_array
+from .tensor import host_array
+from .types import MLOperandDescriptor, as_descriptor, byte_length_problem, check_data_type, check_shape, data_type_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._builder_ops import BuilderOps  # the operator methods' typed declarations
@@ -96,8 +99,8 @@ class MLGraphBuilder(BuilderOps):
             value, data_type = data_or_type, value
         elif data_or_type is not None:
             data_type = data_or_type
-        if hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):
-            value = np.from_dlpack(value)
+        if not isinstance(value, (np.ndarray, list, tuple)) and (hasattr(value, "__dlpack__") or hasattr(value, "__array__")):
+            value = host_array(value, "constant: value")  # torch/cupy/...: producer failures name the argument
         if isinstance(value, np.ndarray) and data_type is None:
             arr = value
             dt = data_type_of(arr, "constant")
@@ -108,13 +111,7 @@ class MLGraphBuilder(BuilderOps):
                 else:
                     raise ValidationError("constant: data_type is required for a Python scalar or list (e.g. data_type='float32')")
             dt = check_data_type(data_type, "constant: data_type")
-            try:
-                arr = np.asarray(value)
-                if arr.dtype.kind not in "biuf":
-                    raise TypeError(arr.dtype)
-                arr = arr.astype(NUMPY_DTYPES[dt])
-            except (TypeError, ValueError) as e:
-                raise ValidationError(f"constant: value is not numeric data ({e})") from None
+            arr = _cast(value, dt, "constant: value")  # MLNumbers become typed values by the spec's cast
         if shape is not None:
             shape_t = check_shape(shape, "constant: shape")
             if int(np.prod(shape_t, dtype=np.int64)) != arr.size:
@@ -125,7 +122,20 @@ class MLGraphBuilder(BuilderOps):
 
     def _add_constant(self, arr: np.ndarray, desc: MLOperandDescriptor) -> MLOperand:
         data = np.array(arr, dtype=desc.dtype, order="C", copy=True).reshape(desc.shape)
-        data.flags.writeable = False
+        return self._constant_array(desc, data)
+
+    def _constant_array(self, desc: MLOperandDescriptor, data: np.ndarray) -> MLOperand:
+        """A constant holding ``data`` as it is (no copy): a C-contiguous array of ``desc``'s dtype and shape."""
+        self._check_can_build("constant")
+        try:
+            _check_byte_length(desc, "constant")
+        except OpArgError as e:
+            raise ValidationError(str(e)) from None
+        if data.dtype != desc.dtype or data.shape != desc.shape or not data.flags.c_contiguous:
+            raise ValidationError(f"constant: data is {data.dtype}{list(data.shape)}, the descriptor says {desc.data_type}{list(desc.shape)}")
+        if data.flags.writeable:
+            data = data.view()
+            data.flags.writeable = False
         operand = self._new_operand(desc, "constant")
         self._constants[operand._id] = data
         return operand
@@ -140,7 +150,11 @@ class MLGraphBuilder(BuilderOps):
 
     def _record(self, opdef: OpDef, args: tuple, kwargs: dict) -> MLOperand | list[MLOperand]:
         args, kwargs = _spec_options(opdef, args, kwargs)
-        label = kwargs.pop("label", "") or ""
+        label = kwargs.pop("label", None)
+        if label is None:
+            label = ""
+        elif not isinstance(label, str):  # the spec's USVString: checked here, not at build or save
+            raise ValidationError(f"{opdef.name}: label must be a string, got {type(label).__name__} {label!r}"[:300])
         where = f"{opdef.name}" + (f" (label {label!r})" if label else "")
         tag = f" [{label}]" if label else ""  # browsers' messages carry "[label]" (WPT matches it)
         try:
@@ -164,7 +178,7 @@ class MLGraphBuilder(BuilderOps):
         except ValidationError as e:
             msg = str(e)
             raise ValidationError((msg if msg.startswith(opdef.name) else f"{where}: {msg}") + tag) from None
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as e:
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as e:
             # An argument of a type no validation step anticipated: still a TypeError per the
             # spec, and still names the op; the builder stays usable.
             raise ValidationError(f"{where}: invalid arguments ({type(e).__name__}: {e}){tag}") from e
@@ -230,6 +244,94 @@ class MLGraphBuilder(BuilderOps):
         return GraphInfo(descs, ops, inputs, outs, constants)
 
 
+class _Replaying:
+    """The context of a builder replaying a saved graph into IR (it compiles nothing)."""
+
+    def _build_graph(self, info: GraphInfo) -> MLGraph:
+        raise InvalidStateError("a builder replaying a saved graph does not compile it")
+
+
+def replay_graph(
+    operands: Sequence[MLOperandDescriptor],
+    operations: Sequence[Operation],
+    inputs: Mapping[str, int],
+    outputs: Mapping[str, int],
+    constants: Mapping[int, np.ndarray],
+    where: str,
+) -> GraphInfo:
+    """A saved graph recorded anew by a builder: every input and constant declared and every
+    operation called with its inputs and attributes, in order, through the same op definitions
+    as builder code, so it is exactly as valid as a built graph. Each operation's output
+    descriptors must equal the saved ones; every operand must be defined (by an input, a
+    constant or an earlier operation) before it is used and only once. Any problem is a
+    :class:`~webnn.errors.GraphFileError` starting with ``where``."""
+    b = MLGraphBuilder(_Replaying())  # type: ignore[arg-type]
+    env: dict[int, MLOperand] = {}
+    defs = load_all()
+
+    def define(oid: int, operand: MLOperand, what: str) -> None:
+        if oid in env:
+            raise GraphFileError(f"{where}: {what}: operand {oid} is already defined (by an input, a constant or an earlier operation)")
+        env[oid] = operand
+
+    try:
+        for name, oid in inputs.items():
+            if not isinstance(name, str) or not name:
+                raise GraphFileError(f"{where}: input names must be non-empty strings, got {name!r}")
+            if oid in constants:
+                raise GraphFileError(f"{where}: input {name!r}: operand {oid} is also a constant")
+            define(oid, b.input(name, operands[oid]), f"input {name!r}")
+        for oid in sorted(constants):
+            define(oid, b._constant_array(operands[oid], constants[oid]), f"constant {oid}")
+    except ValidationError as e:
+        raise GraphFileError(f"{where}: {e}") from None
+    for k, op in enumerate(operations):
+        what = f"operation {k} ({op.type})"
+        opdef = defs.get(op.type)
+        if opdef is None:
+            raise GraphFileError(f"{where}: {what}: unknown operator")
+        args: dict[str, Any] = {}
+        for name, ref in zip(op.input_names, op.inputs, strict=True):
+            if ref is None:
+                continue
+            if ref not in env:
+                raise GraphFileError(f"{where}: {what}: input {name!r} is operand {ref}, which nothing before it defines")
+            if name == opdef.variadic:
+                args.setdefault(name, []).append(env[ref])
+            else:
+                args[name] = env[ref]
+        if opdef.variadic is not None:
+            args.setdefault(opdef.variadic, [])
+        kwargs = replay_arguments(op.type, op.attributes)
+        clash = sorted(set(kwargs) & (set(args) | {"label"}))
+        if clash:
+            raise GraphFileError(f"{where}: {what}: attributes {clash} name inputs of the operation")
+        try:
+            result = b._record(opdef, (), {**args, **kwargs, "label": op.label})
+        except ValidationError as e:
+            raise GraphFileError(f"{where}: {what}: {e}") from None
+        outs = result if isinstance(result, list) else [result]
+        if len(outs) != len(op.outputs):
+            raise GraphFileError(f"{where}: {what}: the operation gives {len(outs)} output(s), the file lists {len(op.outputs)}")
+        for i, (oid, operand) in enumerate(zip(op.outputs, outs, strict=True)):
+            saved = operands[oid]
+            if saved != operand.descriptor:
+                raise GraphFileError(
+                    f"{where}: {what}: output {i} (operand {oid}) is saved as {saved.data_type}{list(saved.shape)}, "
+                    f"the operation gives {operand.data_type}{list(operand.shape)}"
+                )
+            define(oid, operand, what)
+    named: dict[str, MLOperand] = {}
+    for name, oid in outputs.items():
+        if oid not in env:
+            raise GraphFileError(f"{where}: output {name!r} is operand {oid}, which nothing defines")
+        named[name] = env[oid]
+    try:
+        return b._graph_info(named)
+    except ValidationError as e:
+        raise GraphFileError(f"{where}: {e}") from None
+
+
 def _spec_options(opdef: OpDef, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     """Accept the spec's trailing options dictionary too: ``elu(x, {"alpha": 2.0, "label": "a"})`` or
     ``options={...}``, with camelCase (spec) or snake_case member names, as keyword arguments."""
@@ -257,9 +359,9 @@ def _spec_options(opdef: OpDef, args: tuple, kwargs: dict) -> tuple[tuple, dict]
 
 def _check_byte_length(desc: MLOperandDescriptor, what: str) -> None:
     """The spec's "check dimensions": a tensor larger than maxTensorByteLength is not supported."""
-    n = desc.byte_length
-    if n > MAX_TENSOR_BYTE_LENGTH:
-        raise OpArgError(what, f"{desc.data_type} tensor of shape {list(desc.shape)} has {n} bytes, more than maxTensorByteLength {MAX_TENSOR_BYTE_LENGTH}")
+    problem = byte_length_problem(desc)
+    if problem:
+        raise OpArgError(what, problem)
 
 
 def _resolve_types(limit: Limit, arguments: dict) -> tuple[str, ...] | None:
@@ -315,15 +417,23 @@ def _buffer_to_array(buffer: Any, desc: MLOperandDescriptor) -> np.ndarray:
         if len(raw) != desc.byte_length:
             raise ValidationError(f"constant: buffer has {len(raw)} bytes, descriptor {desc} needs {desc.byte_length}")
         return np.frombuffer(raw, dtype=desc.dtype).reshape(desc.shape)
-    arr = np.asarray(buffer)
+    if isinstance(buffer, (list, tuple)):
+        arr = _cast(buffer, desc.data_type, "constant: buffer")
+    else:
+        arr = np.asarray(buffer)
     if arr.dtype != desc.dtype:
-        if arr.dtype.kind in "biuf" and isinstance(buffer, (list, tuple)):
-            arr = arr.astype(desc.dtype)
-        else:
-            raise ValidationError(f"constant: buffer dtype {arr.dtype} does not match descriptor data type {desc.data_type}")
+        raise ValidationError(f"constant: buffer dtype {arr.dtype} does not match descriptor data type {desc.data_type}")
     if arr.size != desc.size:
         raise ValidationError(f"constant: buffer has {arr.size} elements, descriptor {desc} needs {desc.size}")
     return arr.reshape(desc.shape)
+
+
+def _cast(value: Any, data_type: str, what: str) -> np.ndarray:
+    """:func:`webnn.ops._util.cast_array`, its errors prefixed with ``what``."""
+    try:
+        return cast_array(value, data_type, "value")
+    except OpArgError as e:
+        raise ValidationError(f"{what}: {e.detail}") from None
 
 
 def _make_method(opdef: OpDef) -> Callable[..., MLOperand | list[MLOperand]]:
@@ -344,3 +454,15 @@ def _install_ops() -> None:
 
 
 _install_ops()
+
+
+def load_graph_info(path: str | os.PathLike) -> GraphInfo:
+    """Read a graph written by :meth:`GraphInfo.save` as the builder would have built it.
+
+    Guarantees (docs/webnn-graph.md, "What load_graph checks"): every problem with the file raises
+    :class:`~webnn.errors.GraphFileError` naming it (:func:`webnn.graph.read_saved` checks the
+    archive, sizes, checksums and content hash); every operation is replayed through the builder's
+    op definitions, so the loaded graph passed the same validation as a built one and its
+    descriptors are recomputed (a saved descriptor that disagrees is an error).
+    """
+    return replay_graph(*read_saved(path))

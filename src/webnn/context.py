@@ -2,30 +2,118 @@
 
 from __future__ import annotations
 
-import inspect
+import contextlib
 import os
 import threading
 import warnings
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from . import webnn_graph
-from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, CompiledGraph, backend_class
-from .builder import MLGraphBuilder
-from .errors import ConversionError, CoremlRuntimeFailed, InvalidStateError, TrtxRuntimeFailed, UnsupportedError, ValidationError
+from .backends import (
+    BACKEND_ALIASES,
+    BACKENDS,
+    FALLBACK,
+    POWER_PREFERENCES,
+    Backend,
+    CompiledGraph,
+    backend_class,
+    check_any_backend_options,
+    check_environment,
+    check_options,
+    current_probes,
+)
+from .builder import MLGraphBuilder, load_graph_info
+from .errors import ConversionError, CoremlRuntimeFailed, GraphFileError, InvalidStateError, TrtxRuntimeFailed, UnsupportedError, ValidationError
+from .files import open_regular
 from .graph import GraphInfo
 from .limits import op_support_limits
 from .selection import Selection, select_backend
-from .tensor import MLTensor, buffer_to_array, check_dlpack_like, dlpack_device_of, host_from_dlpack, tensor_descriptor
-from .types import MLOperandDescriptor, as_descriptor
+from .tensor import MLTensor, buffer_to_array, check_dlpack_like, checked_descriptor, dlpack_device_of, host_array, tensor_descriptor
+from .types import MLOperandDescriptor
 
 __all__ = [
     "BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning",
     "MLContext", "MLGraph", "backend_class", "load_graph",
 ]
+
+
+class _Activity:
+    """The work in flight in one context: many calls at once (:meth:`enter` / :meth:`leave`), or
+    one destroy at a time (:meth:`exclusive`) that waits for them and holds new ones back, so no
+    memory is freed while a call uses it. After :meth:`close` every :meth:`enter` raises
+    InvalidStateError. A thread already inside may enter again (never waiting on a destroy)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._holders: dict[int, int] = {}  # thread id -> how many calls it is inside
+        self._active = 0
+        self._waiting = 0
+        self._exclusive = False
+        self._closed = False
+
+    def enter(self, what: str) -> None:
+        """Start a call (pair with :meth:`leave` in ``finally``)."""
+        tid = threading.get_ident()
+        with self._lock:
+            depth = self._holders.get(tid, 0)
+            if not depth:
+                while (self._exclusive or self._waiting) and not self._closed:
+                    self._cond.wait()
+            if self._closed:
+                raise InvalidStateError(f"{what}: the MLContext was destroyed")
+            self._holders[tid] = depth + 1
+            self._active += 1
+
+    def leave(self) -> None:
+        tid = threading.get_ident()
+        with self._lock:
+            depth = self._holders[tid] - 1
+            if depth:
+                self._holders[tid] = depth
+            else:
+                del self._holders[tid]
+            self._active -= 1
+            if not self._active and self._waiting:
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def shared(self, what: str) -> Iterator[None]:
+        self.enter(what)
+        try:
+            yield
+        finally:
+            self.leave()
+
+    @contextlib.contextmanager
+    def exclusive(self, what: str) -> Iterator[None]:
+        """Wait until no call is in flight, and keep new ones waiting until the block ends."""
+        with self._lock:
+            if threading.get_ident() in self._holders:
+                raise InvalidStateError(f"{what}: called while this thread is computing in the same MLContext")
+            self._waiting += 1
+            try:
+                while self._exclusive or self._active:
+                    self._cond.wait()
+            finally:
+                self._waiting -= 1
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._exclusive = False
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        """Refuse new work from now on (called inside :meth:`exclusive`)."""
+        with self._lock:
+            self._closed = True
+            self._cond.notify_all()
 
 
 class FallbackWarning(UserWarning):
@@ -45,8 +133,11 @@ class MLContext:
 
     When the chosen accelerator cannot build a graph, that graph runs on ONNX Runtime and
     one :class:`FallbackWarning` names the reason; ``strict=True`` raises instead.
-    Other keyword arguments are backend options (e.g. ``simulate=True`` for TensorRT-RTX);
-    options the chosen backend does not take are ignored unless the backend was named.
+    Other keyword arguments are backend options (e.g. ``simulate=True`` for TensorRT-RTX), each
+    checked at creation against the options backends declare (``Backend.OPTIONS``): an unknown
+    option or a value the option does not take is a ValidationError naming it, as is a bad value
+    in the chosen backend's environment variables (``WEBNN_TRTX_CACHE_MAX_BYTES``...). Options of
+    another backend than the chosen one are ignored (a note says so) unless the backend was named.
     """
 
     def __init__(
@@ -68,16 +159,21 @@ class MLContext:
         self.power_preference = power_preference
         self.strict = strict
         self._lost = False
+        self._activity = _Activity()
         self._tensors: weakref.WeakSet[MLTensor] = weakref.WeakSet()
+        self._graphs: weakref.WeakSet[MLGraph] = weakref.WeakSet()
         self._fallback: Backend | None = None
+        # Every option must be one some backend declares, with a value it takes (Backend.OPTIONS).
+        check_any_backend_options(backend_options)
         choice = select_backend(accelerated, power_preference, backend, options=backend_options)
         self._selection = choice
+        check_environment(choice.backend_class, current_probes().environ)
         # choice.options: the caller's options as the backend's configure() settled them (e.g.
         # simulate from WEBNN_TRTX_SIMULATE only when TensorRT-RTX was named).
         opts, ignored = _options_for(choice.backend_class, choice.options, choice.explicit)
         if ignored:
             choice.notes.append(f"options not used by {choice.name}: {', '.join(sorted(ignored))}")
-        if "power_preference" in (_init_params(choice.backend_class) or {}):
+        if any(o.name == "power_preference" for o in choice.backend_class.OPTIONS):
             opts.setdefault("power_preference", power_preference)  # e.g. CoreML compute units
         self._backend_options = opts
         self._backend: Backend = choice.backend_class(**opts)
@@ -128,7 +224,11 @@ class MLContext:
             raise ValidationError(f"compute: expected an MLGraph, got {type(graph).__name__}")
         if graph._context is not self:
             raise ValidationError("compute: graph was built for a different MLContext")
-        return graph._compute(inputs)
+        self._activity.enter("compute")
+        try:
+            return graph._compute(inputs)
+        finally:
+            self._activity.leave()
 
     # -- MLTensor -----------------------------------------------------------------------
     def create_tensor(self, descriptor: Any, readable: bool | None = None, writable: bool | None = None) -> MLTensor:
@@ -136,8 +236,9 @@ class MLContext:
         (``{"dataType", "shape"}``, optionally ``readable``/``writable``). Both flags default to True."""
         self._check_live("create_tensor")
         desc, r, w = tensor_descriptor(descriptor, readable, writable, "create_tensor")
-        t = MLTensor._create(self, desc, self._backend.create_tensor_storage(desc), readable=r, writable=w)
-        self._tensors.add(t)
+        with self._activity.shared("create_tensor"):
+            t = MLTensor._create(self, desc, self._backend.create_tensor_storage(desc), readable=r, writable=w)
+            self._tensors.add(t)
         return t
 
     createTensor = create_tensor  # spec spelling
@@ -145,12 +246,13 @@ class MLContext:
     def create_constant_tensor(self, descriptor: Any, data: Any) -> MLTensor:
         """A constant tensor holding ``data`` (neither readable nor writable; for graph constants)."""
         self._check_live("create_constant_tensor")
-        desc = as_descriptor(descriptor, "create_constant_tensor")
+        desc = checked_descriptor(descriptor, "create_constant_tensor")
         arr = buffer_to_array(data, desc, "create_constant_tensor")
-        storage = self._backend.create_tensor_storage(desc)
-        storage.write(np.ascontiguousarray(arr))
-        t = MLTensor._create(self, desc, storage, readable=False, writable=False, constant=True)
-        self._tensors.add(t)
+        with self._activity.shared("create_constant_tensor"):
+            storage = self._backend.create_tensor_storage(desc)
+            storage.write(np.ascontiguousarray(arr))
+            t = MLTensor._create(self, desc, storage, readable=False, writable=False, constant=True)
+            self._tensors.add(t)
         return t
 
     createConstantTensor = create_constant_tensor  # spec spelling
@@ -167,16 +269,17 @@ class MLContext:
     def write_tensor(self, tensor: MLTensor, data: Any) -> None:
         """Overwrite a writable tensor's data from a numpy array, bytes-like buffer or DLPack array."""
         self._check_live("write_tensor")
-        t = self._check_tensor(tensor, "write_tensor")
-        if not t._writable:
-            raise ValidationError("write_tensor: the tensor is not writable (create it with writable=True)")
-        dev = dlpack_device_of(data)
-        if dev is not None and dev[0] not in (1,):
-            check_dlpack_like(data, t._descriptor, "write_tensor: data")
-            if t._storage.write_dlpack(data, dev):
-                return
-        arr = buffer_to_array(data, t._descriptor, "write_tensor")
-        t._storage.write(arr)
+        with self._activity.shared("write_tensor"):
+            t = self._check_tensor(tensor, "write_tensor")
+            if not t._writable:
+                raise ValidationError("write_tensor: the tensor is not writable (create it with writable=True)")
+            dev = dlpack_device_of(data)
+            if dev is not None and dev[0] not in (1,):
+                check_dlpack_like(data, t._descriptor, "write_tensor: data")
+                if t._storage.write_dlpack(data, dev):
+                    return
+            arr = buffer_to_array(data, t._descriptor, "write_tensor")
+            t._storage.write(arr)
 
     writeTensor = write_tensor  # spec spelling
 
@@ -184,6 +287,10 @@ class MLContext:
         """A numpy copy of a readable tensor's data; with ``out`` (array or writable buffer of
         the tensor's byte length), copy into it and return it (the spec's BYOB form)."""
         self._check_live("read_tensor")
+        with self._activity.shared("read_tensor"):
+            return self._read_tensor(tensor, out)
+
+    def _read_tensor(self, tensor: MLTensor, out: Any) -> Any:
         t = self._check_tensor(tensor, "read_tensor")
         if not t._readable:
             raise ValidationError("read_tensor: the tensor is not readable (create it with readable=True)")
@@ -220,6 +327,15 @@ class MLContext:
         if graph._destroyed:
             raise InvalidStateError("dispatch: graph was destroyed")
         self._check_live("dispatch")
+        self._activity.enter("dispatch")
+        try:
+            self._dispatch(graph, inputs, outputs)
+        finally:
+            self._activity.leave()
+
+    def _dispatch(self, graph: MLGraph, inputs: Mapping[str, MLTensor], outputs: Mapping[str, MLTensor]) -> None:
+        if graph._destroyed:
+            raise InvalidStateError("dispatch: graph was destroyed")
         for kind, named in (("inputs", inputs), ("outputs", outputs)):
             if not isinstance(named, Mapping):
                 raise ValidationError(f"dispatch: {kind} must be a dict of name -> MLTensor, got {type(named).__name__}")
@@ -236,10 +352,17 @@ class MLContext:
             graph._compiled.dispatch({n: t._storage for n, t in inputs.items()}, {n: t._storage for n, t in outputs.items()})
 
     def destroy(self) -> None:
-        """Release the context; its graphs and tensors can no longer be used."""
-        self._lost = True
-        for t in list(self._tensors):
-            t.destroy()
+        """Release the context; its graphs and tensors can no longer be used.
+
+        Waits for computes and dispatches in flight on other threads (their memory is not freed
+        under them); calls made afterwards raise InvalidStateError."""
+        with self._activity.exclusive("destroy"):
+            self._lost = True
+            self._activity.close()
+            for t in list(self._tensors):
+                t._release()
+            for g in list(self._graphs):
+                g._release()
 
     def __repr__(self) -> str:
         return f"MLContext(backend={self.backend!r}, accelerated={self.accelerated}, power_preference={self.power_preference!r})"
@@ -265,24 +388,13 @@ def _check_named(named: Mapping[str, MLTensor], descs: Mapping[str, MLOperandDes
             )
 
 
-def _init_params(cls: type[Backend]) -> Mapping[str, inspect.Parameter] | None:
-    """The parameters of the backend class's ``__init__`` (None when they cannot be read)."""
-    try:
-        return inspect.signature(cls.__init__).parameters
-    except (TypeError, ValueError):
-        return None
-
-
 def _options_for(cls: type[Backend], options: Mapping[str, Any], explicit: bool) -> tuple[dict[str, Any], set[str]]:
-    """Split ``options`` into those ``cls`` takes and those it does not (kept all when explicit)."""
-    if explicit or not options:
+    """Split ``options`` into those ``cls`` declares and those it does not (an error for a named backend)."""
+    if explicit:
+        check_options(cls, options)
         return dict(options), set()
-    params = _init_params(cls)
-    if params is None:
-        return dict(options), set()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return dict(options), set()
-    used = {k: v for k, v in options.items() if k in params}
+    declared = {o.name for o in cls.OPTIONS}
+    used = {k: v for k, v in options.items() if k in declared}
     return used, set(options) - set(used)
 
 
@@ -341,6 +453,12 @@ class MLGraph:
             except Exception as e2:
                 raise e2 from e
             g.fallback_reason = f"{context._backend.name}: {reason}"
+        try:
+            with context._activity.shared("build"):
+                context._graphs.add(g)
+        except InvalidStateError:
+            g._release()  # the context was destroyed while this graph compiled
+            raise
         return g
 
     @property
@@ -376,7 +494,18 @@ class MLGraph:
             raise ValidationError(f"save: format must be 'webnn' or 'webnn-graph', got {format!r}")
 
     def destroy(self) -> None:
-        """Release the compiled graph's backend resources."""
+        """Release the compiled graph's backend resources (after computes and dispatches in flight finish)."""
+        if self._destroyed:
+            return
+        try:
+            with self._context._activity.exclusive("MLGraph.destroy"):
+                self._release()
+        except InvalidStateError:
+            if not self._context._lost:
+                raise
+            self._release()  # the context's destroy released it (or does now)
+
+    def _release(self) -> None:
         if not self._destroyed:
             self._destroyed = True
             self._compiled.close()
@@ -429,10 +558,8 @@ class MLGraph:
 def _as_array(value: Any, name: str) -> np.ndarray:
     if isinstance(value, np.ndarray):
         return value
-    if hasattr(value, "__dlpack__"):
-        return host_from_dlpack(value, f"compute: input {name!r}")
-    if hasattr(value, "__array__") and not isinstance(value, (list, tuple)):
-        return np.asarray(value)
+    if hasattr(value, "__dlpack__") or (hasattr(value, "__array__") and not isinstance(value, (list, tuple))):
+        return host_array(value, f"compute: input {name!r}")
     raise ValidationError(f"compute: input {name!r} must be a numpy array (or DLPack/array-protocol object), got {type(value).__name__}")
 
 
@@ -448,14 +575,18 @@ def _failure_reason(e: BaseException) -> str:
 def load_graph(path: str | os.PathLike, context: MLContext | None = None) -> MLGraph:
     """Load a graph saved with ``MLGraph.save`` (the ``.webnn`` zip, or the webnn-graph text
     format with its weights next to it: told apart by content, not by extension) and compile
-    it for ``context`` (default: a new CPU context)."""
-    try:
-        with open(path, "rb") as f:
+    it for ``context`` (default: a new CPU context).
+
+    The file is untrusted input: any problem with it (malformed, too large, not a regular file,
+    or a graph the builder would reject) raises :class:`~webnn.GraphFileError` naming it, and
+    the graph is replayed through the builder's op definitions (docs/webnn-graph.md)."""
+    with open_regular(path, "load_graph") as f:  # a FIFO or device is refused, never waited on
+        try:
             head = f.read(4096)
-    except OSError as e:
-        raise ValidationError(f"load_graph: {path}: cannot read the file ({e})") from None
+        except OSError as e:
+            raise GraphFileError(f"load_graph: {path}: cannot read the file ({e.strerror or e})") from None
     ctx = context or MLContext(accelerated=False)
     if not head.startswith(b"PK") and webnn_graph.is_webnn_graph_text(head):
         return webnn_graph.load(path, ctx)
-    info = GraphInfo.load(path)
+    info = load_graph_info(path)
     return ctx._build_graph(info)

@@ -12,6 +12,12 @@ class ValidationError(TypeError):
     """An argument does not satisfy the WebNN specification's validation steps."""
 
 
+class GraphFileError(ValidationError):
+    """A saved graph (or a file it refers to: weights, a manifest) is malformed, too large, not a
+    regular file, or describes a graph the builder would reject; the message names the file and
+    what is wrong. A :class:`ValidationError`, so code catching that catches this too."""
+
+
 class InvalidStateError(RuntimeError):
     """An object was used in a state that forbids it (e.g. a builder after ``build``)."""
 

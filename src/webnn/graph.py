@@ -17,17 +17,19 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import ValidationError
+from . import files
+from .errors import GraphFileError
+from .files import open_regular
 from .ops import OpDef, load_all
-from .types import NUMPY_DTYPES, MLOperandDescriptor
+from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES, MLOperandDescriptor
 
 #: Version written by :meth:`GraphInfo.save`: operation inputs stored by name.
 FORMAT_VERSION = 2
-#: Versions :meth:`GraphInfo.load` reads (version 1 stored operation inputs by position).
+#: Versions :func:`read_saved` reads (version 1 stored operation inputs by position).
 READABLE_VERSIONS = (1, 2)
 _ALIGN = 64
 
@@ -208,40 +210,149 @@ class GraphInfo:
             z.writestr("weights.bin", blob.getvalue())
         os.replace(tmp, path)
 
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> GraphInfo:
-        """Read a graph written by :meth:`save`, verifying every constant's checksum."""
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, KeyError) and e.args:
+        return f"missing {e.args[0]!r}"
+    return str(e) or type(e).__name__
+
+
+def _entries(z: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo]:
+    entries: dict[str, zipfile.ZipInfo] = {}
+    for zi in z.infolist():
+        if zi.filename in entries:
+            raise GraphFileError(f"{where}: the archive holds {zi.filename!r} twice")
+        entries[zi.filename] = zi
+    for name in ("graph.json", "weights.bin"):
+        if name not in entries:
+            raise GraphFileError(f"{where}: not a saved webnn graph (no {name} in the archive)")
+    return entries
+
+
+#: A compressed archive member may inflate to at most this many times its compressed size (beyond
+#: :data:`_SMALL_MEMBER` bytes): weights and JSON compress a few times, a zip bomb a thousand.
+MAX_INFLATION = 100
+_SMALL_MEMBER = 16 << 20
+
+
+def _member(z: zipfile.ZipFile, zi: zipfile.ZipInfo, limit: int, where: str) -> bytes:
+    """One archive member, read no further than ``limit`` (its declared size must fit, and a
+    compressed one may not inflate more than :data:`MAX_INFLATION`-fold)."""
+    if zi.file_size > limit:
+        raise GraphFileError(f"{where}: {zi.filename} would inflate to {zi.file_size} bytes, more than the {limit} allowed")
+    if zi.compress_type != zipfile.ZIP_STORED and zi.file_size > max(_SMALL_MEMBER, MAX_INFLATION * zi.compress_size):
+        raise GraphFileError(
+            f"{where}: {zi.filename} would inflate from {zi.compress_size} to {zi.file_size} bytes, more than {MAX_INFLATION}-fold (a zip bomb?)"
+        )
+    try:
+        with z.open(zi) as f:
+            data = f.read(limit + 1)
+    except Exception as e:  # noqa: BLE001 - BadZipFile, zlib/bz2/lzma errors, unsupported compression of a damaged archive
+        raise GraphFileError(f"{where}: {zi.filename} cannot be read from the archive ({type(e).__name__}: {e})") from None
+    if len(data) != zi.file_size:
+        raise GraphFileError(f"{where}: {zi.filename} holds {len(data)} bytes, its header says {zi.file_size}")
+    return data
+
+
+def _structure_of(z: zipfile.ZipFile, zi: zipfile.ZipInfo, where: str) -> dict:
+    raw = _member(z, zi, files.MAX_STRUCTURE_BYTES, where)
+    try:
+        structure = json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise GraphFileError(f"{where}: graph.json is not valid JSON ({type(e).__name__}: {str(e)[:200]})") from None
+    if not isinstance(structure, dict):
+        raise GraphFileError(f"{where}: graph.json holds a {type(structure).__name__}, expected an object")
+    return structure
+
+
+def _is_size(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_TENSOR_BYTE_LENGTH * 64
+
+
+def _field(structure: dict, key: str, kind: type, where: str) -> Any:
+    if key not in structure:
+        raise GraphFileError(f"{where}: graph.json has no {key!r}")
+    value = structure[key]
+    if not isinstance(value, kind):
+        raise GraphFileError(f"{where}: {key!r} must be a JSON {'array' if kind is list else 'object'}, got {type(value).__name__}")
+    return value
+
+
+def _names(named: dict, n_operands: int, kind: str, where: str) -> dict[str, int]:
+    out = {}
+    for name, oid in named.items():
+        if not name:
+            raise GraphFileError(f"{where}: an {kind} has an empty name")
+        if not isinstance(oid, int) or isinstance(oid, bool) or not 0 <= oid < n_operands:
+            raise GraphFileError(f"{where}: {kind} {name!r} is not an operand id: {oid!r}")
+        out[name] = oid
+    return out
+
+
+def _parse(structure: dict, where: str) -> tuple[list[MLOperandDescriptor], list[Operation], dict[str, int], dict[str, int], dict[int, dict]]:
+    """Operand descriptors, operations, inputs, outputs and the constants table of a saved structure,
+    each checked for its form (what the operations mean is checked by replaying them)."""
+    version = structure.get("version")
+    if structure.get("format") != "webnn-graph" or version not in READABLE_VERSIONS:
+        readable = "/".join(map(str, READABLE_VERSIONS))
+        raise GraphFileError(f"{where}: unsupported format/version {structure.get('format')!r}/{version!r} (this webnn reads 'webnn-graph'/{readable})")
+    descs = []
+    for i, d in enumerate(_field(structure, "operands", list, where)):
         try:
-            with zipfile.ZipFile(path) as z:
-                structure = json.loads(z.read("graph.json"))
-                blob = z.read("weights.bin")
-        except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
-            raise ValidationError(f"load_graph: {path} is not a saved webnn graph ({e})") from e
-        version = structure.get("version") if isinstance(structure, dict) else None
-        if not isinstance(structure, dict) or structure.get("format") != "webnn-graph" or version not in READABLE_VERSIONS:
-            got = (structure.get("format"), version) if isinstance(structure, dict) else (None, None)
-            raise ValidationError(f"load_graph: {path}: unsupported format/version {got[0]!r}/{got[1]!r}")
-        operands = [MLOperandDescriptor.from_json(d) for d in structure["operands"]]
-        operations = []
-        for k, o in enumerate(structure["operations"]):
-            try:
-                operations.append(Operation.from_json(o, version, len(operands)))
-            except (LookupError, ValueError, TypeError) as e:
-                what = o.get("type", "?") if isinstance(o, dict) else "?"
-                raise ValidationError(f"load_graph: {path}: operation {k} ({what}): {e}") from None
-        constants = {}
-        for key, entry in structure["constants"].items():
-            i = int(key)
-            data = blob[entry["offset"] : entry["offset"] + entry["length"]]
-            if len(data) != entry["length"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
-                raise ValidationError(f"load_graph: {path}: constant {i} is corrupt (checksum mismatch)")
-            desc = operands[i]
-            arr = np.frombuffer(data, dtype=NUMPY_DTYPES[desc.data_type]).reshape(desc.shape)
-            constants[i] = arr
-        stored = {k: v for k, v in structure.items() if k not in ("constants", "content_hash")}
-        if structure.get("content_hash") and _digest(stored, constants) != structure["content_hash"]:
-            raise ValidationError(f"load_graph: {path}: content hash mismatch")
-        return cls(operands, operations, dict(structure["inputs"]), dict(structure["outputs"]), constants)
+            if not isinstance(d, dict):
+                raise TypeError(f"expected an object with dataType and shape, got {type(d).__name__}")
+            descs.append(MLOperandDescriptor.from_json(d))
+        except (KeyError, TypeError, ValueError) as e:
+            raise GraphFileError(f"{where}: operand {i}: {_reason(e)}") from None
+    operations = []
+    for k, o in enumerate(_field(structure, "operations", list, where)):
+        what = o.get("type", "?") if isinstance(o, dict) else "?"
+        try:
+            if not isinstance(o, dict):
+                raise TypeError(f"expected an object, got {type(o).__name__}")
+            for key in ("type", "inputs", "outputs"):
+                if key not in o:
+                    raise KeyError(key)
+            if not isinstance(o["type"], str):
+                raise TypeError(f"type must be a string, got {o['type']!r}")
+            if not isinstance(o.get("attributes", {}), dict):
+                raise TypeError(f"attributes must be an object, got {type(o['attributes']).__name__}")
+            operations.append(Operation.from_json(o, version, len(descs)))
+        except (LookupError, ValueError, TypeError) as e:
+            raise GraphFileError(f"{where}: operation {k} ({what}): {_reason(e)}") from None
+    inputs = _names(_field(structure, "inputs", dict, where), len(descs), "input", where)
+    outputs = _names(_field(structure, "outputs", dict, where), len(descs), "output", where)
+    if not outputs:
+        raise GraphFileError(f"{where}: the graph has no outputs")
+    table: dict[int, dict] = {}
+    for key, entry in _field(structure, "constants", dict, where).items():
+        if not key.isdigit() or str(int(key)) != key or not int(key) < len(descs):
+            raise GraphFileError(f"{where}: constant {key!r} is not an operand id")
+        i = int(key)
+        if not isinstance(entry, dict) or not all(_is_size(entry.get(k)) for k in ("offset", "length")) or not isinstance(entry.get("sha256"), str):
+            raise GraphFileError(f"{where}: constant {i}: expected {{offset, length, sha256}}, got {entry!r}"[:300])
+        desc = descs[i]
+        if desc.byte_length > MAX_TENSOR_BYTE_LENGTH:
+            raise GraphFileError(
+                f"{where}: constant {i} ({desc.data_type}{list(desc.shape)}) has {desc.byte_length} bytes, "
+                f"more than maxTensorByteLength {MAX_TENSOR_BYTE_LENGTH}"
+            )
+        if entry["length"] != desc.byte_length:
+            raise GraphFileError(f"{where}: constant {i} has {entry['length']} bytes,"
+                                 f" its descriptor {desc.data_type}{list(desc.shape)} needs {desc.byte_length}")
+        table[i] = entry
+    return descs, operations, inputs, outputs, table
+
+
+def _constants(table: dict[int, dict], descs: list[MLOperandDescriptor], blob: bytes, where: str) -> dict[int, np.ndarray]:
+    constants: dict[int, np.ndarray] = {}
+    for i, entry in table.items():
+        desc = descs[i]
+        data = memoryview(blob)[entry["offset"] : entry["offset"] + entry["length"]]
+        if len(data) != entry["length"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise GraphFileError(f"{where}: constant {i} is corrupt (checksum mismatch)")
+        constants[i] = np.frombuffer(data, dtype=NUMPY_DTYPES[desc.data_type]).reshape(desc.shape)
+    return constants
 
 
 def _digest(structure: dict, constants: dict[int, np.ndarray]) -> str:
@@ -253,3 +364,56 @@ def _digest(structure: dict, constants: dict[int, np.ndarray]) -> str:
         h.update(f"|{i}:{a.dtype.str}:{a.shape}|".encode())
         h.update(np.ascontiguousarray(a).data.cast("B"))
     return h.hexdigest()
+
+
+class SavedGraph(NamedTuple):
+    """A saved graph's parts as :func:`read_saved` found them (before the builder replays them)."""
+
+    operands: list[MLOperandDescriptor]
+    operations: list[Operation]
+    inputs: dict[str, int]
+    outputs: dict[str, int]
+    constants: dict[int, np.ndarray]
+    where: str
+
+
+def read_saved(path: str | os.PathLike) -> SavedGraph:
+    """The parts of a graph written by :meth:`GraphInfo.save`, checked (``webnn.builder.load_graph_info``
+replays them through the builder).
+
+    Guarantees (docs/webnn-graph.md, "What load_graph checks"): every problem with the file
+    raises :class:`~webnn.errors.GraphFileError` naming it; only a regular file is opened, and
+    no more is read than its header declares (``graph.json`` at most
+    :data:`~webnn.files.MAX_STRUCTURE_BYTES`, each constant at most ``maxTensorByteLength``);
+    every constant's checksum and the content hash must match; and every operation is
+    replayed through the builder's op definitions, so the loaded graph passed the same
+    validation as a built one and its descriptors are recomputed (a saved descriptor that
+    disagrees is an error).
+    """
+    where = f"load_graph: {path}"
+    with open_regular(path, "load_graph") as f:
+        try:
+            z = zipfile.ZipFile(f)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+            raise GraphFileError(f"{where}: not a saved webnn graph (.webnn zip): {e}") from None
+        with z:
+            entries = _entries(z, where)
+            structure = _structure_of(z, entries["graph.json"], where)
+            descs, operations, inputs, outputs, table = _parse(structure, where)
+            end = max((e["offset"] + e["length"] for e in table.values()), default=0)
+            w = entries["weights.bin"]
+            if w.file_size != end:
+                raise GraphFileError(f"{where}: weights.bin holds {w.file_size} bytes, the constants table describes {end}")
+            blob = _member(z, w, end, where)
+    constants = _constants(table, descs, blob, where)
+    expected = structure.get("content_hash")
+    if not isinstance(expected, str) or not expected:
+        raise GraphFileError(f"{where}: the content hash is missing (every saved graph has one)")
+    stored = {k: v for k, v in structure.items() if k not in ("constants", "content_hash")}
+    try:
+        digest = _digest(stored, constants)
+    except (RecursionError, ValueError, TypeError) as e:
+        raise GraphFileError(f"{where}: the structure cannot be hashed ({type(e).__name__})") from None
+    if digest != expected:
+        raise GraphFileError(f"{where}: content hash mismatch (the structure or the weights were altered)")
+    return SavedGraph(descs, operations, inputs, outputs, constants, where)

@@ -18,9 +18,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from . import webnn_graph
+from .builder import load_graph_info
 from .context import MLContext, MLGraph
 from .converters import default_registry
-from .errors import ValidationError
+from .errors import GraphFileError, ValidationError
+from .files import open_regular
 from .graph import GraphInfo
 
 #: Formats :func:`convert_model_file` writes.
@@ -31,19 +33,16 @@ def sniff(path: str | os.PathLike) -> str:
     """``"webnn"``, ``"webnn-graph"`` or ``"onnx"`` from the file's content."""
 
     p = Path(path)
-    if not p.exists():
-        raise ValidationError(f"{p}: no such file")
-    if p.is_dir():
-        raise ValidationError(f"{p}: is a directory, expected a model file")
-    with open(p, "rb") as f:
+    with open_regular(p, "load") as f:  # a FIFO or device is refused, never waited on
         head = f.read(4096)
-    if head.startswith(b"PK") and zipfile.is_zipfile(p):
-        try:
-            with zipfile.ZipFile(p) as z:
-                if "graph.json" in z.namelist():
-                    return "webnn"
-        except zipfile.BadZipFile:
-            pass
+        if head.startswith(b"PK"):
+            try:
+                f.seek(0)
+                with zipfile.ZipFile(f) as z:
+                    if "graph.json" in z.namelist():
+                        return "webnn"
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+                pass
     if webnn_graph.is_webnn_graph_text(head):
         return "webnn-graph"
     import onnx  # deferred: heavy, only to tell an ONNX file from garbage
@@ -54,7 +53,7 @@ def sniff(path: str | os.PathLike) -> str:
         model = None
     if model is not None and model.graph.node:
         return "onnx"
-    raise ValidationError(f"{p}: not a saved webnn graph (.webnn zip), a webnn-graph text file or an ONNX model")
+    raise GraphFileError(f"{p}: not a saved webnn graph (.webnn zip), a webnn-graph text file or an ONNX model")
 
 
 def read_graph_info(path: str | os.PathLike, *, input_shapes: Mapping[str, Sequence[int]] | None = None,
@@ -62,11 +61,11 @@ def read_graph_info(path: str | os.PathLike, *, input_shapes: Mapping[str, Seque
     """The IR of any model file (validated through the builder; nothing compiled)."""
     kind = sniff(path)
     if kind == "webnn":
-        return GraphInfo.load(path)
+        return load_graph_info(path)
     if kind == "webnn-graph":
         p = Path(path)
         found = webnn_graph.find_weights(p)
-        text = p.read_text(encoding="utf-8")
+        text = webnn_graph.read_text(p)
         weights = webnn_graph.load_weights(found) if found else None
         return webnn_graph.read_info(text, weights, context=context or MLContext(accelerated=False), dims=dims, where=str(p))
     from .onnx import to_graph_info  # deferred: imports onnx (heavy)

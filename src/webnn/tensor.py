@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import InvalidStateError, ValidationError
-from .types import MLOperandDescriptor, as_descriptor
+from .ops import OpArgError
+from .ops._util import cast_array
+from .types import MLOperandDescriptor, as_descriptor, byte_length_problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import MLContext
@@ -183,7 +185,14 @@ class MLTensor:
         return device_name(self._storage.dlpack_device()) if not self._destroyed else "destroyed"
 
     def destroy(self) -> None:
-        """Release the tensor's memory. Idempotent; the tensor cannot be used afterwards."""
+        """Release the tensor's memory (after dispatches in flight that may use it finish).
+        Idempotent; the tensor cannot be used afterwards."""
+        if self._destroyed:
+            return
+        with self._context._activity.exclusive("MLTensor.destroy"):
+            self._release()
+
+    def _release(self) -> None:
         if not self._destroyed:
             self._destroyed = True
             storage = self._storage
@@ -237,13 +246,22 @@ def tensor_descriptor(descriptor: Any, readable: bool | None, writable: bool | N
     if isinstance(descriptor, dict):
         r, w = descriptor.get("readable"), descriptor.get("writable")
         descriptor = {k: v for k, v in descriptor.items() if k not in ("readable", "writable")}
-    desc = as_descriptor(descriptor, what)
+    desc = checked_descriptor(descriptor, what)
     readable = readable if readable is not None else (True if r is None else r)
     writable = writable if writable is not None else (True if w is None else w)
     for name, v in (("readable", readable), ("writable", writable)):
         if not isinstance(v, (bool, np.bool_)):
             raise ValidationError(f"{what}: {name} must be a bool, got {v!r}")
     return desc, bool(readable), bool(writable)
+
+
+def checked_descriptor(descriptor: Any, what: str) -> MLOperandDescriptor:
+    """A tensor's descriptor, within the spec's maximum byte length (``maxTensorByteLength``)."""
+    desc = as_descriptor(descriptor, what)
+    problem = byte_length_problem(desc)
+    if problem:
+        raise ValidationError(f"{what}: {problem}")
+    return desc
 
 
 def buffer_to_array(data: Any, desc: MLOperandDescriptor, what: str) -> np.ndarray:
@@ -262,14 +280,14 @@ def buffer_to_array(data: Any, desc: MLOperandDescriptor, what: str) -> np.ndarr
             raise ValidationError(f"{what}: buffer has {mv.nbytes} bytes, the tensor ({desc.data_type}{list(desc.shape)}) needs {desc.byte_length}")
         return np.frombuffer(mv.cast("B"), dtype=desc.dtype).reshape(desc.shape)
     elif hasattr(data, "__dlpack__"):
-        arr = host_from_dlpack(data, what)
+        arr = host_array(data, what)
     elif isinstance(data, (list, tuple, int, float, np.generic)):
-        try:
-            arr = np.asarray(data, dtype=desc.dtype)
-        except (TypeError, ValueError) as e:
-            raise ValidationError(f"{what}: data is not numeric ({e})") from None
+        try:  # numbers become typed values by the spec's cast
+            arr = cast_array(data, desc.data_type, "data")
+        except OpArgError as e:
+            raise ValidationError(f"{what}: data is not numeric ({e.detail})") from None
     elif hasattr(data, "__array__"):
-        arr = np.asarray(data)
+        arr = host_array(data, what)
     else:
         raise ValidationError(f"{what}: expected a numpy array, bytes-like buffer or DLPack array, got {type(data).__name__}")
     if arr.dtype != desc.dtype:
@@ -281,19 +299,63 @@ def buffer_to_array(data: Any, desc: MLOperandDescriptor, what: str) -> np.ndarr
     return arr.reshape(desc.shape)
 
 
-def host_from_dlpack(obj: Any, what: str) -> np.ndarray:
-    """A host numpy view (no copy) of a host DLPack producer, or a host copy of a device one."""
+#: Lazy views whose flag DLPack does not carry (torch): (flag test, method that materializes the view).
+_LAZY_VIEWS = (("is_neg", "resolve_neg"), ("is_conj", "resolve_conj"))
+
+
+def resolve_views(obj: Any, what: str) -> Any:
+    """``obj`` with lazy views materialized: a torch tensor with the negative or conjugate bit set
+    (``torch.tensor([1+2j]).conj().imag``) would otherwise hand DLPack its memory without the sign,
+    giving silently wrong values. Other producers are returned as they are."""
+    for flag, resolve in _LAZY_VIEWS:
+        test = getattr(obj, flag, None)
+        if not callable(test):
+            continue
+        try:
+            if test() is True:
+                obj = getattr(obj, resolve)()
+        except Exception as e:  # noqa: BLE001 - any producer failure is the caller's input error
+            raise ValidationError(f"{what}: could not resolve the {type(obj).__name__}'s {flag[3:]} view ({type(e).__name__}: {e})") from None
+    return obj
+
+
+def host_array(obj: Any, what: str) -> np.ndarray:
+    """A host numpy array of a producer: numpy arrays as they are; DLPack producers through
+    :func:`host_from_dlpack`; else the array protocol (``__array__``). Any failure of the
+    producer is a ValidationError naming ``what``."""
+    if isinstance(obj, np.ndarray):
+        return obj
+    if hasattr(obj, "__dlpack__"):
+        return host_from_dlpack(obj, what)
+    obj = resolve_views(obj, what)
     try:
-        dev = tuple(obj.__dlpack_device__())
-    except Exception:  # noqa: BLE001
-        dev = (DLPACK_CPU, 0)
+        arr = np.asarray(obj)
+    except Exception as e:  # noqa: BLE001 - the producer's own failure
+        raise ValidationError(f"{what}: could not read the {type(obj).__name__} as an array ({type(e).__name__}: {e})") from None
+    if arr.dtype == object:
+        raise ValidationError(f"{what}: {type(obj).__name__} is not an array of numbers")
+    return arr
+
+
+def host_from_dlpack(obj: Any, what: str) -> np.ndarray:
+    """A host numpy view (no copy) of a host DLPack producer, or a host copy of a device one
+    (lazy views resolved first: :func:`resolve_views`); failures are ValidationErrors naming ``what``."""
+    obj = resolve_views(obj, what)
+    try:
+        dev = tuple(int(d) for d in obj.__dlpack_device__()) if hasattr(obj, "__dlpack_device__") else (DLPACK_CPU, 0)
+        if len(dev) != 2:
+            raise ValueError(f"__dlpack_device__ returned {dev!r}")
+    except Exception as e:  # noqa: BLE001 - the producer's own failure
+        raise ValidationError(f"{what}: {type(obj).__name__}.__dlpack_device__ failed ({type(e).__name__}: {e})") from None
     try:
         if dev[0] in _HOST_DEVICES:
             return np.from_dlpack(obj)
         return np.from_dlpack(obj, device="cpu", copy=True)
     except Exception as e:  # noqa: BLE001
-        where = device_name(dev)
-        raise ValidationError(f"{what}: could not read the {type(obj).__name__} on {where} through DLPack ({e}); copy it to the host first") from None
+        where = device_name((dev[0], dev[1]))
+        raise ValidationError(
+            f"{what}: could not read the {type(obj).__name__} on {where} through DLPack ({type(e).__name__}: {e}); copy it to the host first"
+        ) from None
 
 
 def dlpack_device_of(obj: Any) -> tuple[int, int] | None:
@@ -309,14 +371,17 @@ def dlpack_device_of(obj: Any) -> tuple[int, int] | None:
 
 def check_dlpack_like(obj: Any, desc: MLOperandDescriptor, what: str) -> None:
     """Check a device array's shape and dtype (from its ``shape``/``dtype`` attributes) against ``desc``."""
-    shape = getattr(obj, "shape", None)
-    if shape is not None and tuple(int(d) for d in shape) != desc.shape:
-        raise ValidationError(f"{what}: has shape {list(shape)}, expected {list(desc.shape)}")
-    dt = getattr(obj, "dtype", None)
-    if dt is not None:
-        name = str(dt).rsplit(".", 1)[-1]
-        if name != desc.data_type:
-            raise ValidationError(f"{what}: has dtype {name}, expected {desc.data_type}")
+    try:
+        shape = getattr(obj, "shape", None)
+        dims = tuple(int(d) for d in shape) if shape is not None else None
+        dt = getattr(obj, "dtype", None)
+        name = str(dt).rsplit(".", 1)[-1] if dt is not None else None
+    except Exception as e:  # noqa: BLE001 - the producer's own failure
+        raise ValidationError(f"{what}: could not read the {type(obj).__name__}'s shape and dtype ({type(e).__name__}: {e})") from None
+    if dims is not None and dims != desc.shape:
+        raise ValidationError(f"{what}: has shape {list(dims)}, expected {list(desc.shape)}")
+    if name is not None and name != desc.data_type:
+        raise ValidationError(f"{what}: has dtype {name}, expected {desc.data_type}")
 
 
-__all__ = ["MLTensor", "TensorStorage", "HostStorage", "device_name", "buffer_to_array", "host_from_dlpack"]
+__all__ = ["MLTensor", "TensorStorage", "HostStorage", "device_name", "buffer_to_array", "host_array", "host_from_dlpack", "resolve_views"]

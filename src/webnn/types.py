@@ -34,6 +34,14 @@ MAX_TENSOR_BYTE_LENGTH = 2**31 - 1
 _LONG_MAX = 2**31 - 1
 
 
+def byte_length_problem(desc: MLOperandDescriptor) -> str | None:
+    """The spec's "check dimensions" byte-length step: why a tensor of ``desc`` is too large (None when it is not)."""
+    n = desc.byte_length
+    if n > MAX_TENSOR_BYTE_LENGTH:
+        return f"{desc.data_type} tensor of shape {list(desc.shape)} has {n} bytes, more than maxTensorByteLength {MAX_TENSOR_BYTE_LENGTH}"
+    return None
+
+
 def check_data_type(data_type: object, what: str = "data_type") -> str:
     """Return ``data_type`` if it names a supported type, else raise ValidationError."""
     if isinstance(data_type, np.dtype) or (isinstance(data_type, type) and issubclass(data_type, np.generic)):

@@ -26,6 +26,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,8 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .builder import MLGraphBuilder
-from .errors import ValidationError
+from .errors import GraphFileError, ValidationError
+from .files import MAX_STRUCTURE_BYTES, check_regular, open_regular, read_regular
 from .ops import load_all
 from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES
 
@@ -55,8 +57,8 @@ _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _ARG_ALIASES = {"cast": {"type": "data_type", "to": "data_type"}}
 
 
-def _error(where: str, message: str) -> ValidationError:
-    return ValidationError(f"webnn-graph {where}: {message}")
+def _error(where: str, message: str) -> GraphFileError:
+    return GraphFileError(f"webnn-graph {where}: {message}")
 
 
 # -- the document --------------------------------------------------------------------------
@@ -418,6 +420,7 @@ _ST_TYPES = {"F32": "float32", "F16": "float16", "I32": "int32", "U32": "uint32"
 def read_safetensors(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """A safetensors file's tensors (BF16 tensors widened exactly to float32)."""
     path = Path(path)
+    check_regular(path, "webnn-graph")  # a FIFO or device is refused, never waited on
     try:
         from safetensors.numpy import load_file  # deferred: only a graph with weights needs it
 
@@ -425,41 +428,57 @@ def read_safetensors(path: str | os.PathLike) -> dict[str, np.ndarray]:
     except TypeError:
         pass  # a BF16 tensor numpy cannot hold: read the file's layout ourselves
     except Exception as e:  # noqa: BLE001 - a damaged file
-        raise ValidationError(f"webnn-graph: {path}: not a safetensors file ({e})") from None
-    raw = path.read_bytes()
+        raise GraphFileError(f"webnn-graph: {path}: not a safetensors file ({e})") from None
+    raw = read_regular(path, "webnn-graph", sys.maxsize)
     try:
         n = int.from_bytes(raw[:8], "little")
+        if not 2 <= n <= min(len(raw) - 8, MAX_STRUCTURE_BYTES):
+            raise ValueError(f"header length {n} does not fit the file")
         header = json.loads(raw[8:8 + n])
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ValidationError(f"webnn-graph: {path}: not a safetensors file ({e})") from None
+        if not isinstance(header, dict):
+            raise ValueError("the header is not an object")
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise GraphFileError(f"webnn-graph: {path}: not a safetensors file ({e})") from None
     base = 8 + n
     out = {}
     for key, entry in header.items():
         if key == "__metadata__":
             continue
-        lo, hi = entry["data_offsets"]
-        data = raw[base + lo: base + hi]
-        if entry["dtype"] == "BF16":
-            arr = (np.frombuffer(data, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
-        elif entry["dtype"] in _ST_TYPES:
-            arr = np.frombuffer(data, dtype=np.dtype(_ST_TYPES[entry["dtype"]]).newbyteorder("<"))
-        else:
-            raise ValidationError(f"webnn-graph: {path}: tensor {key!r} has type {entry['dtype']}, which has no WebNN data type")
-        out[key] = arr.reshape(entry["shape"])
+        try:
+            lo, hi = entry["data_offsets"]
+            if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi <= len(raw) - base):
+                raise ValueError(f"data_offsets {[lo, hi]} lie outside the file")
+            data = raw[base + lo: base + hi]
+            if entry["dtype"] == "BF16":
+                arr = (np.frombuffer(data, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
+            elif entry["dtype"] in _ST_TYPES:
+                arr = np.frombuffer(data, dtype=np.dtype(_ST_TYPES[entry["dtype"]]).newbyteorder("<"))
+            else:
+                raise GraphFileError(f"webnn-graph: {path}: tensor {key!r} has type {entry['dtype']}, which has no WebNN data type")
+            out[key] = arr.reshape(entry["shape"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise GraphFileError(f"webnn-graph: {path}: tensor {key!r}: {type(e).__name__}: {e}") from None
     return out
 
 
 def _read_manifest(manifest: Path, blob: Path) -> dict[str, bytes]:
     try:
-        tensors = json.loads(manifest.read_text()).get("tensors", {})
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValidationError(f"webnn-graph: {manifest}: not a weights manifest ({e})") from None
-    data = blob.read_bytes()
+        tensors = json.loads(read_regular(manifest, "webnn-graph")).get("tensors", {})
+        if not isinstance(tensors, dict):
+            raise ValueError("'tensors' is not an object")
+    except (ValueError, AttributeError, RecursionError) as e:
+        raise GraphFileError(f"webnn-graph: {manifest}: not a weights manifest ({type(e).__name__}: {e})") from None
+    data = read_regular(blob, "webnn-graph", sys.maxsize)
     out = {}
     for key, entry in tensors.items():
-        lo, n = int(entry["byteOffset"]), int(entry["byteLength"])
+        try:
+            lo, n = entry["byteOffset"], entry["byteLength"]
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (lo, n)):
+                raise TypeError(f"byteOffset and byteLength must be integers, got {lo!r}, {n!r}")
+        except (KeyError, TypeError) as e:
+            raise GraphFileError(f"webnn-graph: {manifest}: tensor {key!r}: {type(e).__name__}: {e}") from None
         if lo < 0 or n < 0 or lo + n > len(data):
-            raise ValidationError(f"webnn-graph: {manifest}: tensor {key!r} lies outside {blob.name}")
+            raise GraphFileError(f"webnn-graph: {manifest}: tensor {key!r} lies outside {blob.name}")
         out[key] = data[lo:lo + n]
     return out
 
@@ -481,14 +500,13 @@ def _sanitize(key: str) -> str:
 def load_weights(path: str | os.PathLike) -> dict[str, Any]:
     """Tensors (numpy arrays) of a .safetensors file, or raw bytes of a .weights blob + manifest."""
     p = Path(path)
-    if not p.is_file():
-        raise ValidationError(f"webnn-graph: weights file {p} does not exist")
+    check_regular(p, "webnn-graph: weights file")
     if p.suffix.lower() in (".safetensors", ".safetensor"):
         return read_safetensors(p)
     for cand in (p.with_name(f"{p.stem}.manifest.json"), p.with_name("manifest.json")):
         if cand.is_file():
             return _read_manifest(cand, p)
-    raise ValidationError(f"webnn-graph: {p} is a raw weights blob but no manifest.json / {p.stem}.manifest.json lies next to it")
+    raise GraphFileError(f"webnn-graph: {p} is a raw weights blob but no manifest.json / {p.stem}.manifest.json lies next to it")
 
 
 # -- reading into a builder ---------------------------------------------------------------
@@ -512,8 +530,11 @@ def _const_array(doc_where: str, name: str, dt: str, shape: list[int], init: Any
         raise _error(where, f"constant {name!r}: {dt}{shape} is larger than maxTensorByteLength ({MAX_TENSOR_BYTE_LENGTH} bytes)")
     kind, value = init if init is not None else ("weights", name)
     if kind == "scalar":
-        if isinstance(value, float) and dt not in ("float32", "float16") and not float(value).is_integer():
-            raise _error(where, f"constant {name!r}: @scalar({value}) is not a {dt} value")
+        if dt not in ("float32", "float16"):
+            info = np.iinfo(dtype)
+            if not isinstance(value, (int, float)) or not float(value).is_integer() or not info.min <= value <= info.max:
+                raise _error(where, f"constant {name!r}: @scalar({value}) is not a {dt} value")
+            value = int(value)
         return np.full(shape, value, dtype=dtype)
     if kind == "bytes":
         if len(value) != count * dtype.itemsize:
@@ -667,10 +688,7 @@ def load(path: str | os.PathLike, context: MLContext, *, weights: str | os.PathL
     """Read a webnn-graph file and build it for ``context``; weights from ``weights`` or the file
     found next to it."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ValidationError(f"webnn-graph: {p}: cannot read the file ({e})") from None
+    text = read_text(p)
     doc = parse(text, str(p))
     needs = any(init is None or init[0] == "weights" for *_, init, _ in doc.consts)
     tensors: Mapping[str, Any] = {}
@@ -679,10 +697,18 @@ def load(path: str | os.PathLike, context: MLContext, *, weights: str | os.PathL
     elif needs:
         found = find_weights(p)
         if found is None:
-            raise ValidationError(f"webnn-graph: {p}: the graph has @weights constants but no"
-                                  f" {p.stem}.safetensors, model.safetensors or .weights file lies next to it")
+            raise GraphFileError(f"webnn-graph: {p}: the graph has @weights constants but no"
+                                 f" {p.stem}.safetensors, model.safetensors or .weights file lies next to it")
         tensors = load_weights(found)
     return context._build_graph(read_info(text, tensors, context=context, dims=dims, where=str(p)))
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """A webnn-graph file's text: a regular file of at most :data:`~webnn.files.MAX_STRUCTURE_BYTES`, in UTF-8."""
+    try:
+        return read_regular(path, "webnn-graph").decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise GraphFileError(f"webnn-graph: {path}: not UTF-8 text ({e})") from None
 
 
 def is_webnn_graph_text(head: bytes) -> bool:
@@ -846,11 +872,11 @@ _WRITER = {"writer": "webnn.webnn_graph"}
 def _written_here(path: Path) -> bool:
     """Whether an existing safetensors file carries this writer's metadata."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, "save") as f:
             n = int.from_bytes(f.read(8), "little")
             header = json.loads(f.read(min(n, 1 << 20)))
         return header.get("__metadata__", {}).get("writer") == _WRITER["writer"]
-    except (OSError, ValueError, UnicodeDecodeError, AttributeError):
+    except (OSError, ValueError, UnicodeDecodeError, AttributeError, RecursionError, GraphFileError):
         return False
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import webnn
+from webnn.builder import load_graph_info
 
 
 @pytest.fixture(scope="module")
@@ -31,5 +32,5 @@ def onnx_file(files: Path) -> Path:
     from webnn.converters import default_registry
 
     path = files / "g.onnx"
-    path.write_bytes(default_registry().convert(webnn.GraphInfo.load(files / "g.webnn"), "onnx").data)
+    path.write_bytes(default_registry().convert(load_graph_info(files / "g.webnn"), "onnx").data)
     return path

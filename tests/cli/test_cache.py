@@ -18,27 +18,26 @@ def test_cache_info_and_clear(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     info = json.loads(p.stdout)
     assert info["dir"] == str(tmp_path / "cache") and info["bytes"] == 0
-    from webnn import cache_dir
+    from webnn.backends.trtx.cache import EngineCache
 
-    os.environ["WEBNN_CACHE_DIR"] = env["WEBNN_CACHE_DIR"]
-    try:
-        (cache_dir.ensure_cache_dir("engines") / "a.engine").write_bytes(b"x" * 1000)
-    finally:
-        del os.environ["WEBNN_CACHE_DIR"]
+    key = "ab" * 32
+    EngineCache(tmp_path / "cache").store(key, "engine", b"x" * 1000, {"label": "m"})
+    (tmp_path / "cache" / "engines").mkdir()
+    (tmp_path / "cache" / "engines" / "a.engine").write_bytes(b"y" * 10)  # not webnn's
     p = webnn_cli("cache", "info", env=env)
-    assert p.returncode == 0 and "1000 B" in p.stdout and "engines" in p.stdout
+    assert p.returncode == 0 and "trtx" in p.stdout and "engines" in p.stdout, p.stdout
     p = webnn_cli("cache", "clear", env=env)
-    assert p.returncode == 0 and "cleared" in p.stdout
-    assert not (tmp_path / "cache" / "engines").exists()
-    # In a directory without the marker only webnn's own entries go.
-    other = tmp_path / "home"
-    (other / "trtx" / "locks").mkdir(parents=True)
-    (other / "trtx" / "k.engine").write_bytes(b"e" * 10)
-    (other / "precious.txt").write_text("keep")
-    p = webnn_cli("cache", "clear", env={"WEBNN_CACHE_DIR": str(other)})
-    assert p.returncode == 0, p.stderr
-    assert "kept precious.txt" in p.stdout
-    assert (other / "precious.txt").exists() and not (other / "trtx").exists()
+    assert p.returncode == 0 and "cleared" in p.stdout, p.stderr
+    assert "TensorRT-RTX cache entries removed: 1" in p.stdout and "kept engines/a.engine" in p.stdout
+    assert not (tmp_path / "cache" / "trtx").exists()
+    assert (tmp_path / "cache" / "engines" / "a.engine").read_bytes() == b"y" * 10
+    # A directory others can write is not touched: exit 2, one line naming it and the fix.
+    shared = tmp_path / "shared"
+    EngineCache(shared).store(key, "engine", b"x", {})
+    os.chmod(shared, 0o777)
+    p = webnn_cli("cache", "clear", env={"WEBNN_CACHE_DIR": str(shared)})
+    assert p.returncode == 2 and "writable by group/others" in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert (shared / "trtx" / f"{key}.engine").exists()
 
 
 def test_cache_dir_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -48,3 +48,43 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
     (tmp_path / "junk.webnn").write_bytes(b"PK\x03\x04 not really a zip")
     p = webnn_cli("--debug", "convert", str(tmp_path / "junk.webnn"), "--to", "onnx", "-o", str(tmp_path / "o"))
     assert p.returncode == 2 and "Traceback" in p.stderr
+
+
+def test_hostile_inputs_are_user_errors_and_never_hang(files: Path, tmp_path: Path) -> None:
+    """Issue 11, item 12: every user error exits 2 with one line; FIFOs and stdin are refused, not read."""
+    import json
+    import os
+    import zipfile
+
+    import onnx
+    from onnx import TensorProto, helper
+
+    g = str(files / "g.webnn")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for args in (["run", str(fifo)], ["bench", str(fifo)], ["convert", str(fifo), "--to", "onnx", "-o", str(tmp_path / "o.onnx")]):
+        one_line_error(webnn_cli(*args), 2, "FIFO", "expected a regular file")
+    one_line_error(webnn_cli("run", g, "-i", f"x={fifo}", "--zeros"), 2, "--input x", "FIFO")
+    one_line_error(webnn_cli("run", g, "-i", str(fifo), "--zeros"), 2, "--input", "FIFO")
+    with zipfile.ZipFile(files / "g.webnn") as z:
+        structure, weights = json.loads(z.read("graph.json")), z.read("weights.bin")
+    structure.pop("operands")
+    for name, text in (("noops.webnn", json.dumps(structure)), ("deep.webnn", "[" * 100_000)):
+        with zipfile.ZipFile(tmp_path / name, "w") as z:
+            z.writestr("graph.json", text)
+            z.writestr("weights.bin", weights)
+        one_line_error(webnn_cli("run", str(tmp_path / name), "--zeros"), 2, name)
+        one_line_error(webnn_cli("convert", str(tmp_path / name), "--to", "onnx", "-o", str(tmp_path / "o.onnx")), 2, name)
+    for name, vi in (
+        ("undef.onnx", helper.make_tensor_value_info("a", TensorProto.UNDEFINED, [2])),
+        ("seq.onnx", helper.make_tensor_sequence_value_info("a", TensorProto.FLOAT, [2])),
+    ):
+        out = helper.make_tensor_value_info("b", TensorProto.FLOAT, [2])
+        onnx.save(helper.make_model(helper.make_graph([helper.make_node("Identity", ["a"], ["b"])], "g", [vi], [out])), tmp_path / name)
+        one_line_error(webnn_cli("run", str(tmp_path / name), "--zeros"), 2, "input 'a'")
+    (tmp_path / "afile").write_text("x")
+    one_line_error(webnn_cli("run", g, "--zeros", "-d", str(tmp_path / "afile")), 2, "afile")
+    one_line_error(webnn_cli("run", g, "--zeros", "-d", str(tmp_path / "afile" / "sub")), 2, "Not a directory")
+    one_line_error(webnn_cli("run", g, "--zeros", "-O", "=3"), 2, "--option '=3'")
+    one_line_error(webnn_cli("run", g, "--zeros", "-O", "intra_op_thread=2"), 2, "unknown option 'intra_op_thread'")
+    one_line_error(webnn_cli("run", g, "--zeros", "-O", "intra_op_threads=abc"), 2, "option 'intra_op_threads'")

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import webnn
-from webnn.graph import GraphInfo, Operation
+from webnn.builder import load_graph_info
+from webnn.graph import Operation
 from webnn.ops import L, Node, OpDef, load_all
 
 DATA = Path(__file__).parent / "data"
@@ -154,7 +155,7 @@ def test_load_rejects_malformed_operations(ctx, tmp_path, edit, message):
     g.save(tmp_path / "g.webnn")
     bad = _rewrite(tmp_path / "g.webnn", tmp_path / "bad.webnn", edit)
     with pytest.raises(webnn.ValidationError, match=message):
-        GraphInfo.load(bad)
+        load_graph_info(bad)
 
 
 def test_load_rejects_a_version_1_operation_with_the_wrong_input_count(ctx, tmp_path):
@@ -165,4 +166,4 @@ def test_load_rejects_a_version_1_operation_with_the_wrong_input_count(ctx, tmp_
     g, _ = _conv_graph(ctx, bias=True)
     g.save(tmp_path / "g.webnn")
     with pytest.raises(webnn.ValidationError, match=r"conv2d takes 3 inputs \(input, filter, bias\), the operation has 2"):
-        GraphInfo.load(_rewrite(tmp_path / "g.webnn", tmp_path / "bad.webnn", edit))
+        load_graph_info(_rewrite(tmp_path / "g.webnn", tmp_path / "bad.webnn", edit))

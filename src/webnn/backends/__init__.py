@@ -221,6 +221,139 @@ def call_accepting(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
     return fn(**kwargs)
 
 
+# -- options ------------------------------------------------------------------------------------
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+@dataclass(frozen=True)
+class BackendOption:
+    """One keyword option of a backend (``MLContext(**options)``), declared in the backend's
+    :attr:`Backend.OPTIONS`: its name, what it is, the values it takes, and the environment
+    variable that sets it when it is not given (checked when the backend is chosen).
+
+    ``kind`` is one of ``"bool"``, ``"int"`` (``minimum``/``maximum`` bound it), ``"path"``,
+    ``"str"`` (``choices`` list the values), ``"strs"`` (a sequence of strings),
+    ``"profiles"`` (a sequence of shape-range mappings); ``None`` always means "the default".
+    ``env_kind`` is how ``env``'s text is read (``"bool"`` or ``"int"``).
+    """
+
+    name: str
+    kind: str
+    doc: str
+    env: str | None = None
+    env_kind: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not a value of this option (None when it is)."""
+        if value is None:
+            return None
+        k = self.kind
+        if k == "bool":
+            return None if isinstance(value, (bool, np.bool_)) else f"expected True or False, got {value!r}"
+        if k == "int":
+            if not _is_int(value):
+                return f"expected an integer, got {type(value).__name__} {value!r}"
+            if self.minimum is not None and value < self.minimum:
+                return f"expected an integer >= {self.minimum}, got {value!r}"
+            if self.maximum is not None and value > self.maximum:
+                return f"expected an integer <= {self.maximum}, got {value!r}"
+            return None
+        if k == "path":
+            if isinstance(value, (str, os.PathLike)) and os.fspath(value):
+                return None
+            return f"expected a path (str or os.PathLike), got {type(value).__name__} {value!r}"
+        if k == "str":
+            if not isinstance(value, str):
+                return f"expected a string, got {type(value).__name__} {value!r}"
+            return None if not self.choices or value in self.choices else f"expected one of {', '.join(self.choices)}, got {value!r}"
+        if k == "strs":
+            if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                return f"expected a list of strings, got {value!r}"
+            return None
+        if k == "profiles":
+            if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+                return f"expected a list of optimization profiles ({{input name: (min, opt, max) shapes}}), got {value!r}"
+            for i, item in enumerate(value):
+                if not isinstance(item, Mapping) and not hasattr(item, "shapes"):
+                    return f"profile {i}: expected a mapping of input name -> (min, opt, max) shapes, got {item!r}"
+            return None
+        raise AssertionError(f"option {self.name}: unknown kind {k!r}")  # pragma: no cover - a declaration's bug
+
+    def env_problem(self, text: str) -> str | None:
+        """Why the text of this option's environment variable is not a value (None when it is)."""
+        t = text.strip().lower()
+        if not t:
+            return None
+        if self.env_kind == "bool":
+            return None if t in ("1", "0", "true", "false", "yes", "no", "on", "off") else f"expected 1/0, true/false, yes/no or on/off, got {text!r}"
+        if self.env_kind == "int":
+            return None if t.replace("_", "").isdigit() else f"expected a whole number >= 0, got {text!r}"
+        return None
+
+
+def check_options(cls: type[Backend], options: Mapping[str, Any], what: str = "MLContext") -> None:
+    """ValidationError naming the option for any of ``options`` that ``cls`` declares with a value
+    it does not take, or that it does not declare (the error lists the options it takes)."""
+    declared = {o.name: o for o in cls.OPTIONS}
+    for name, value in options.items():
+        opt = declared.get(name)
+        if opt is None:
+            known = ", ".join(declared) or "none"
+            raise ValidationError(f"{what}: {cls.name} takes no option {name!r} (its options: {known})")
+        why = opt.problem(value)
+        if why:
+            raise ValidationError(f"{what}: option {name!r} of {cls.name}: {why}")
+
+
+def check_environment(cls: type[Backend], environ: Mapping[str, str], what: str = "MLContext") -> None:
+    """ValidationError naming the variable for an environment variable of ``cls``'s options that does not hold a value."""
+    for opt in cls.OPTIONS:
+        if opt.env and opt.env in environ:
+            why = opt.env_problem(environ[opt.env])
+            if why:
+                raise ValidationError(f"{what}: environment variable {opt.env} (option {opt.name!r} of {cls.name}): {why}")
+
+
+def declared_options(classes: Iterable[type[Backend]]) -> dict[str, list[tuple[type[Backend], BackendOption]]]:
+    """Option name -> the backends (and their declarations) that take it."""
+    out: dict[str, list[tuple[type[Backend], BackendOption]]] = {}
+    for cls in classes:
+        for o in cls.OPTIONS:
+            out.setdefault(o.name, []).append((cls, o))
+    return out
+
+
+def check_any_backend_options(options: Mapping[str, Any], probes: Probes | None = None, what: str = "MLContext") -> None:
+    """Every option must be declared by some registered backend (else a ValidationError lists the
+    known options and environment variables), with a value its declaration takes."""
+    if not options:
+        return
+    p = probes or current_probes()
+    classes = []
+    for name in BACKENDS:
+        try:
+            classes.append(p.load_backend(name))
+        except ImportError:
+            continue
+    table = declared_options(classes)
+    for name, value in options.items():
+        decls = table.get(name)
+        if not decls:
+            names = ", ".join(sorted(table))
+            envs = ", ".join(sorted({o.env for ds in table.values() for _, o in ds if o.env} | {"WEBNN_BACKEND", "WEBNN_CACHE_DIR"}))
+            raise ValidationError(f"{what}: unknown option {name!r} (backend options: {names}; environment variables: {envs})")
+        for cls, opt in decls:
+            why = opt.problem(value)
+            if why:
+                raise ValidationError(f"{what}: option {name!r} ({cls.name}): {why}")
+
+
 # -- contracts ----------------------------------------------------------------------------------
 
 
@@ -316,6 +449,9 @@ class Backend:
     """An execution engine. Subclasses set ``name`` (their :data:`BACKENDS` entry) and implement ``compile``."""
 
     name: str = ""
+    #: The keyword options ``__init__`` takes (one :class:`BackendOption` each): the one place that
+    #: says what they are; ``MLContext`` checks every option against them at creation.
+    OPTIONS: tuple[BackendOption, ...] = ()
 
     @classmethod
     def spec(cls) -> BackendSpec | None:
@@ -459,6 +595,7 @@ __all__ = [
     "POWER_PREFERENCES",
     "Availability",
     "Backend",
+    "BackendOption",
     "BackendSpec",
     "CompiledGraph",
     "Probes",
@@ -466,6 +603,9 @@ __all__ = [
     "accelerators",
     "backend_class",
     "call_accepting",
+    "check_any_backend_options",
+    "check_environment",
+    "check_options",
     "current_probes",
     "feed_from",
     "resolve_name",

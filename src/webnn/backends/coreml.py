@@ -34,7 +34,7 @@ import numpy as np
 from ..converters import default_registry
 from ..errors import BackendUnavailable, CoremlRuntimeFailed, ValidationError
 from ..graph import GraphInfo
-from . import BACKENDS, Availability, Backend, CompiledGraph, ModelCache, Probes, current_probes, feed_from, zeroed_inputs
+from . import BACKENDS, Availability, Backend, BackendOption, CompiledGraph, ModelCache, Probes, check_options, current_probes, feed_from, zeroed_inputs
 
 INSTALL_HINT = BACKENDS["coreml"].install_hint
 
@@ -74,10 +74,15 @@ class CoremlBackend(Backend):
     """Runs graphs with CoreML (macOS)."""
 
     name = "coreml"
+    OPTIONS = (
+        BackendOption("power_preference", "str", "the context's power preference (set by MLContext): picks the compute units", choices=tuple(COMPUTE_UNITS)),
+        BackendOption("compute_units", "str", "CoreML compute units, overriding the power preference's", choices=UNITS),
+    )
 
     def __init__(self, power_preference: str = "default", compute_units: str | None = None) -> None:
         if compute_units is not None and compute_units not in UNITS:
             raise ValidationError(f"coreml: compute_units must be one of {', '.join(UNITS)}, got {compute_units!r}")
+        check_options(type(self), {"power_preference": power_preference}, "coreml")
         self.power_preference = power_preference
         self.compute_units = compute_units or compute_units_for(power_preference)
 

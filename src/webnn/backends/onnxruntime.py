@@ -16,7 +16,7 @@ import onnxruntime as ort
 from ..converters import default_registry
 from ..errors import OnnxRuntimeFailed
 from ..graph import GraphInfo
-from . import Backend, CompiledGraph, ModelCache, feed_from, zeroed_inputs
+from . import Backend, BackendOption, CompiledGraph, ModelCache, check_options, feed_from, zeroed_inputs
 
 
 def session_options(intra_op_threads: int = 0) -> ort.SessionOptions:
@@ -64,9 +64,11 @@ class OnnxRuntimeBackend(Backend):
     """Runs graphs with ONNX Runtime's CPU execution provider."""
 
     name = "onnxruntime"
+    OPTIONS = (BackendOption("intra_op_threads", "int", "threads ONNX Runtime uses inside one operator (0: its default)", minimum=0),)
 
     def __init__(self, intra_op_threads: int = 0) -> None:
-        self.intra_op_threads = intra_op_threads
+        check_options(type(self), {"intra_op_threads": intra_op_threads}, "onnxruntime")
+        self.intra_op_threads = int(intra_op_threads)
 
     def compile(self, info: GraphInfo) -> OrtCompiledGraph:
         converted = default_registry().convert(info, "onnx")

@@ -57,6 +57,8 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
         if "=" not in item:
             raise UserError(f"--option {item!r}: expected KEY=VALUE")
         k, v = item.split("=", 1)
+        if not k.strip():
+            raise UserError(f"--option {item!r}: expected KEY=VALUE (the key is empty)")
         opts[k.strip().replace("-", "_")] = parse_value(v.strip())
     if args.simulate:
         opts["simulate"] = True

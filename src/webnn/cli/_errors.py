@@ -20,7 +20,8 @@ _EXIT_CODES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], 
     (BackendUnavailable, EXIT_UNAVAILABLE),
     (ValidationError, EXIT_USAGE),
     (GraphError, EXIT_FAILURE),
-    ((FileNotFoundError, IsADirectoryError, PermissionError), EXIT_USAGE),
+    # A path the user gave that cannot be used as asked (missing, a file where a directory is needed...).
+    ((FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError, PermissionError), EXIT_USAGE),
 )
 
 

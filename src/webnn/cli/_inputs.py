@@ -10,25 +10,41 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import GraphFileError
+from ..files import check_regular, open_regular
+from ..webnn_graph import is_webnn_graph_text
 from ._errors import UserError
 
 #: A model's inputs: name -> (dtype, shape; None where a dimension is symbolic).
 InputSpecs = dict[str, tuple[np.dtype, "tuple[int, ...] | None"]]
 
 
+def _regular(path: Path, what: str) -> None:
+    """UserError unless ``path`` is a regular file (a FIFO, device or stdin is never read: no hang)."""
+    try:
+        check_regular(path, what)
+    except GraphFileError as e:
+        raise UserError(str(e)) from None
+
+
 def model_kind(path: Path) -> str:
-    """``"graph"`` for a graph saved with MLGraph.save, ``"onnx"`` for an ONNX model."""
-    if not path.exists():
-        raise UserError(f"{path}: no such file")
-    if path.is_dir():
-        raise UserError(f"{path}: is a directory, expected a saved graph or an .onnx file")
-    if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as z:
-                if "graph.json" in z.namelist():
-                    return "graph"
-        except zipfile.BadZipFile:
-            pass
+    """``"graph"`` for a graph saved with MLGraph.save (either format), ``"onnx"`` for an ONNX model."""
+    try:
+        f = open_regular(path, "model")
+    except GraphFileError as e:
+        raise UserError(str(e).removeprefix("model: ")) from None
+    with f:
+        head = f.read(4096)
+        if head.startswith(b"PK"):
+            try:
+                f.seek(0)
+                with zipfile.ZipFile(f) as z:
+                    if "graph.json" in z.namelist():
+                        return "graph"
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+                pass
+    if is_webnn_graph_text(head):
+        return "graph"
     if path.suffix.lower() == ".onnx":
         return "onnx"
     import onnx  # deferred: heavy, and only needed for a file that is neither
@@ -42,8 +58,7 @@ def model_kind(path: Path) -> str:
 
 def _load_npy(name: str, file: str) -> np.ndarray:
     path = Path(file)
-    if not path.is_file():
-        raise UserError(f"--input {name}: {file}: no such file")
+    _regular(path, f"--input {name}")
     try:
         arr = np.load(path, allow_pickle=False)
     except Exception as e:  # noqa: BLE001 - any unreadable file is the user's
@@ -55,8 +70,9 @@ def _load_npy(name: str, file: str) -> np.ndarray:
 
 def _load_npz(item: str) -> dict[str, np.ndarray]:
     path = Path(item)
-    if not path.is_file():
+    if not path.exists():
         raise UserError(f"--input {item}: no such file (expected NAME=FILE.npy or FILE.npz)")
+    _regular(path, "--input")
     try:
         with np.load(path, allow_pickle=False) as z:
             if not hasattr(z, "files"):

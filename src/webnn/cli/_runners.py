@@ -72,8 +72,14 @@ def _onnx_specs(model: onnx.ModelProto) -> InputSpecs:
     for vi in model.graph.input:
         if vi.name in inits:
             continue
+        if not vi.type.HasField("tensor_type"):
+            raise UserError(f"input {vi.name!r} is a {vi.type.WhichOneof('value') or 'value of no type'}; webnn runs models whose inputs are tensors")
         tt = vi.type.tensor_type
-        dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(tt.elem_type))
+        try:
+            dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(tt.elem_type))
+        except (KeyError, TypeError, ValueError):
+            name = onnx.TensorProto.DataType.Name(tt.elem_type) if tt.elem_type in onnx.TensorProto.DataType.values() else str(tt.elem_type)
+            raise UserError(f"input {vi.name!r} has ONNX type {name}, which has no numpy dtype to read it from") from None
         known = [int(d.dim_value) for d in tt.shape.dim if d.HasField("dim_value")]
         specs[vi.name] = (dtype, tuple(known) if len(known) == len(tt.shape.dim) else None)
     return specs

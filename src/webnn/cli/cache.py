@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import cache_dir
 from ._args import AddParser, add_json_flag
-from ._errors import EXIT_OK
+from ._errors import EXIT_OK, UserError
 from ._executors import trtx_cache
 from ._output import human_bytes, print_json
 
@@ -62,6 +62,8 @@ def _info(as_json: bool) -> None:
         return
     print(f"cache directory: {info['dir']}" + ("" if info["exists"] else " (not created yet)"))
     print(f"size: {human_bytes(info['bytes'])} in {info['files']} file(s)")
+    if info.get("problem"):
+        print(f"not used: {info['problem']}")
     for name, size in info["entries"].items():
         print(f"  {name:<30} {human_bytes(size)}")
     if "trtx" in info:
@@ -69,23 +71,21 @@ def _info(as_json: bool) -> None:
 
 
 def _clear(as_json: bool) -> None:
-    result: dict[str, Any] = {}
-    base = cache_dir.cache_dir()
-    before = cache_dir.dir_usage(base)
-    tx = trtx_cache()
-    if tx is not None:
-        result["trtx"] = _jsonable(tx.clear_cache())
-    result.update(cache_dir.clear_cache())
-    after = cache_dir.dir_usage(base)
-    result["removed_bytes"], result["removed_files"] = before[0] - after[0], before[1] - after[1]
+    from ..backends.trtx.cache import clear_cache_dir  # deferred: the TensorRT-RTX backend's modules (onnx, onnxruntime)
+
+    result = clear_cache_dir()
+    if result["refused"]:
+        raise UserError(f"not clearing {result['dir']}: {result['refused']}")
     if as_json:
         print_json(result)
         return
     print(f"cleared {result['dir']}: {human_bytes(result['removed_bytes'])} in {result['removed_files']} file(s)")
-    if "trtx" in result:
-        print(f"  TensorRT-RTX cache entries removed: {result['trtx']}")
-    if result["kept"]:
-        print(f"  kept {', '.join(result['kept'])} (not created by webnn; the directory has no {cache_dir.MARKER} marker)")
+    if result["removed_entries"]:
+        print(f"  TensorRT-RTX cache entries removed: {result['removed_entries']}")
+    kept = result["kept"]
+    if kept:
+        shown = ", ".join(kept[:8]) + (f" and {len(kept) - 8} more" if len(kept) > 8 else "")
+        print(f"  kept {shown} (not written by webnn)")
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..builder import load_graph_info
 from ..converters import default_registry
-from ..graph import GraphInfo
 from ._args import AddParser
 from ._errors import EXIT_OK, UserError
 from ._output import human_bytes
@@ -25,7 +25,7 @@ def handle(args: argparse.Namespace) -> int:
     path = Path(args.graph)
     if not path.exists():
         raise UserError(f"{path}: no such file")
-    info = GraphInfo.load(path)
+    info = load_graph_info(path)
     reg = default_registry()
     if args.to not in reg.formats():
         raise UserError(f"no {args.to} converter in this installation (pip install 'webnn[{args.to}]')")

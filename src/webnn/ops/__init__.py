@@ -136,6 +136,18 @@ class OpDef:
 
 OPS: dict[str, OpDef] = {}
 
+#: Attributes an op definition records under another name than the parameter they come from
+#: (op -> attribute -> parameter); every other attribute is named like its parameter.
+ATTRIBUTE_PARAMETERS: dict[str, dict[str, str]] = {"cast": {"to": "data_type"}}
+
+
+def replay_arguments(op_type: str, attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments that make the builder record an operation of ``op_type`` with these
+    (normalised) attributes again: each attribute under its parameter's name, absent ones (None)
+    left out. Replaying saved graphs relies on definitions reproducing their own attributes."""
+    rename = ATTRIBUTE_PARAMETERS.get(op_type, {})
+    return {rename.get(k, k): v for k, v in attributes.items() if v is not None}
+
 
 def camel(name: str) -> str:
     head, *rest = name.split("_")

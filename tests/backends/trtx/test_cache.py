@@ -19,6 +19,7 @@ from webnn.backends.trtx.cache import HEADER_SIZE, EngineCache, EntryInvalid, de
 from webnn.backends.trtx.engines import get_engine
 from webnn.backends.trtx.lib import trt_version
 from webnn.backends.trtx.options import BuildOptions, Profile, cache_key
+from webnn.cache_dir import UntrustedCacheWarning, secret_key
 from webnn.executors.trtx import cache_info, clear_cache
 
 from . import models
@@ -83,9 +84,10 @@ def _corrupt_format_version(p: Path) -> None:
 
 
 def _corrupt_trt_version(p: Path) -> None:
-    meta, payload = unpack(p.read_bytes())
+    secret = secret_key(p.parents[1])
+    meta, payload = unpack(p.read_bytes(), secret)
     meta["trt_version"] = "0.0.1"  # a well-formed entry from another TensorRT-RTX release
-    p.write_bytes(pack(meta, payload))
+    p.write_bytes(pack(meta, payload, secret))
 
 
 def _corrupt_garbage(p: Path) -> None:
@@ -125,14 +127,17 @@ def test_corrupt_entry_is_discarded_and_rebuilt(tmp_path: Path, corrupt, reason:
 
 
 def test_unpack_rejects_key_and_kind_mismatch() -> None:
-    blob = pack({"key": "ab", "kind": "engine", "trt_version": "1"}, b"payload")
-    assert unpack(blob, key="ab", kind="engine", trt_version="1")[1] == b"payload"
+    secret = os.urandom(32)
+    blob = pack({"key": "ab", "kind": "engine", "trt_version": "1"}, b"payload", secret)
+    assert unpack(blob, secret, key="ab", kind="engine", trt_version="1")[1] == b"payload"
     with pytest.raises(EntryInvalid, match="key mismatch"):
-        unpack(blob, key="cd")
+        unpack(blob, secret, key="cd")
     with pytest.raises(EntryInvalid, match="expected 'rtcache'"):
-        unpack(blob, kind="rtcache")
+        unpack(blob, secret, kind="rtcache")
     with pytest.raises(EntryInvalid, match="trailing bytes"):
-        unpack(blob + b"x")
+        unpack(blob + b"x", secret)
+    with pytest.raises(EntryInvalid, match="checksum mismatch"):
+        unpack(blob, os.urandom(32))  # another user's key
 
 
 def test_directory_is_private_and_writes_are_atomic(tmp_path: Path) -> None:
@@ -188,8 +193,23 @@ def test_unwritable_cache_does_not_fail_the_build(tmp_path: Path) -> None:
     ro = tmp_path / "ro"
     ro.mkdir()
     (ro / "trtx").write_text("a file where the directory should be")
-    rec = get_engine(models.tiny(), cache=EngineCache(ro), progress=False)
+    with pytest.warns(UntrustedCacheWarning, match="not a directory"):
+        rec = get_engine(models.tiny(), cache=EngineCache(ro), progress=False)
     assert rec.source == "built" and rec.engine
+    assert (ro / "trtx").read_text() == "a file where the directory should be"
+
+
+def test_tampered_io_table_in_an_authenticated_entry_is_not_trusted(tmp_path: Path) -> None:
+    cache = EngineCache(tmp_path)
+    good = get_engine(models.tiny(), cache=cache, progress=False)
+    path = cache.path(good.key)
+    secret = secret_key(tmp_path)
+    meta, payload = unpack(path.read_bytes(), secret)
+    meta["io"]["inputs"][0]["shape"] = [d + 1 for d in meta["io"]["inputs"][0]["shape"]]
+    path.write_bytes(pack(meta, payload, secret))  # even an entry that verifies: its I/O table must fit the model
+    rec = get_engine(models.tiny(), cache=cache, progress=False)
+    assert rec.source == "built" and rec.meta["io"] == good.meta["io"]
+    assert any("I/O table" in why for _, _, why in cache.discards), cache.discards
 
 
 _WORKER = textwrap.dedent(

@@ -222,3 +222,26 @@ def test_consume_accepts_a_versioned_capsule_too() -> None:
     v.close()
     v.close()
     assert calls == [ctypes.addressof(mv)], "the deleter runs once, with the managed tensor"
+
+
+def test_consume_resolves_torch_negative_views() -> None:
+    """A torch view with the negative bit set gives DLPack its memory without the sign: the consumer
+    must see the resolved values (issue 11, item 11)."""
+    import ctypes
+
+    torch = pytest.importorskip("torch")
+    neg = torch.tensor([1 + 2j, 3 - 4j, 5 + 0.5j], dtype=torch.complex64).conj().imag
+    assert neg.is_neg()
+    with consume(neg, None, "compute: input 'x'") as a:
+        step = a.strides[0] if a.strides else 1
+        got = [ctypes.c_float.from_address(a.ptr + i * step * 4).value for i in range(a.shape[0])]
+    assert got == [-2.0, 4.0, -0.5]
+
+
+def test_consume_names_the_input_when_the_producer_fails() -> None:
+    class Broken:
+        def __dlpack__(self, **kw):
+            raise RuntimeError("boom")
+
+    with pytest.raises(webnn.ValidationError, match=r"compute: input 'x': Broken.__dlpack__ failed \(boom\)"):
+        consume(Broken(), None, "compute: input 'x'")

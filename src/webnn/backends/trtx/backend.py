@@ -18,6 +18,7 @@ executes and copies back. Options (keywords of ``MLContext``/``create_context``)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,8 +30,8 @@ from ...errors import BackendUnavailable, InvalidStateError, ValidationError
 from ...graph import GraphInfo
 from ...tensor import DLPACK_CUDA, HostStorage, TensorStorage, device_name, dlpack_device_of
 from ...types import MLOperandDescriptor
-from .. import Availability, Backend, CompiledGraph, Probes, Runner, current_probes
-from .cache import EngineCache
+from .. import Availability, Backend, BackendOption, CompiledGraph, Probes, Runner, check_environment, check_options, current_probes
+from .cache import MAX_BYTES_ENV, EngineCache
 from .dlpack import consume
 from .engines import EngineRecord
 from .lib import INSTALL_HINT, compute_capabilities, format_compute_capabilities, import_failure, trt_version
@@ -125,6 +126,20 @@ class TrtxBackend(Backend):
     """NVIDIA TensorRT-RTX through its ONNX parser; engines cached on disk."""
 
     name = "trtx"
+    OPTIONS = (
+        BackendOption("simulate", "bool", "run the real AOT build and cache, then execute on ONNX Runtime CPU (labelled)", env=SIMULATE_ENV, env_kind="bool"),
+        BackendOption("cache_dir", "path", "engine cache root (default $WEBNN_CACHE_DIR, $XDG_CACHE_HOME/webnn or ~/.cache/webnn)"),
+        BackendOption("cache", "bool", "False: build without the engine cache"),
+        BackendOption(
+            "cache_max_bytes", "int", "bound of the engine cache in bytes (least recently used entries go)", env=MAX_BYTES_ENV, env_kind="int", minimum=0
+        ),
+        BackendOption("workspace", "int", "workspace memory-pool limit in bytes", minimum=1),
+        BackendOption("profiles", "profiles", 'optimization profiles ([{"x": (min, opt, max)}]), for models with dynamic inputs'),
+        BackendOption("compute_capabilities", "strs", 'GPUs to build for, e.g. ["SM86"] or ["current"] (default: portable)'),
+        BackendOption("optimization_level", "int", "builder optimization level", minimum=0, maximum=5),
+        BackendOption("progress", "bool", "show build progress (bar on a terminal, lines otherwise)"),
+        BackendOption("device", "int", "CUDA device index", minimum=0),
+    )
 
     def __init__(
         self,
@@ -140,18 +155,27 @@ class TrtxBackend(Backend):
         progress: bool | None = None,
         device: int = 0,
     ) -> None:
+        given = dict(simulate=simulate, cache_dir=cache_dir, cache=cache, cache_max_bytes=cache_max_bytes, workspace=workspace, profiles=profiles,
+                     compute_capabilities=compute_capabilities, optimization_level=optimization_level, progress=progress, device=device)
+        check_options(type(self), given, "trtx")
+        check_environment(type(self), os.environ, "trtx")
         self.simulated = simulate_requested(simulate)
         avail = self.availability(simulate=self.simulated, device=device)
         if not avail.ok:
             raise BackendUnavailable(f"TensorRT-RTX backend unavailable: {avail.reason}")
         #: The GPU the engines run on (None when simulated).
         self.gpu = avail.gpu
-        self.options = BuildOptions(
-            workspace=workspace,
-            profiles=tuple(profiles or ()),
-            compute_capabilities=tuple(compute_capabilities or ()),
-            optimization_level=optimization_level,
-        )
+        try:
+            self.options = BuildOptions(
+                workspace=workspace,
+                profiles=tuple(profiles or ()),
+                compute_capabilities=tuple(compute_capabilities or ()),
+                optimization_level=optimization_level,
+            )
+        except ValidationError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError) as e:  # e.g. a profile that is not shape ranges
+            raise ValidationError(f"trtx: option 'profiles': {type(e).__name__}: {e}") from None
         self.cache = EngineCache(cache_dir, cache_max_bytes) if cache else None
         self.progress = progress
         self.device = device

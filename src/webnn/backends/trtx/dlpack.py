@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import ValidationError
-from ...tensor import device_name
+from ...tensor import device_name, resolve_views
 
 # -- structs (dlpack.h) ---------------------------------------------------------------------------
 
@@ -221,7 +221,9 @@ class DeviceArray:
 
 
 def consume(obj: Any, stream: int | None, what: str) -> DeviceArray:
-    """Take ``obj.__dlpack__`` (ordered on ``stream``, a CUDA stream handle) without copying."""
+    """Take ``obj.__dlpack__`` (ordered on ``stream``, a CUDA stream handle) without copying
+    (a torch negative/conjugate view is materialized first: :func:`webnn.tensor.resolve_views`)."""
+    obj = resolve_views(obj, what)
     try:
         try:
             cap = obj.__dlpack__(stream=stream) if stream is not None else obj.__dlpack__()

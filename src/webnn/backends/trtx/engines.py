@@ -91,6 +91,8 @@ def get_engine(
     options = options or BuildOptions()
     onnx_bytes = bytes(onnx_bytes)
     info = info or inspect_onnx(onnx_bytes)
+    if cache is not None and not cache.usable():  # not the user's, or writable by others: warned once
+        cache = None
     version = trt_version()
     label = label or f"onnx:{info.sha256[:12]}"
     family = _family(info, version, options)
@@ -105,14 +107,14 @@ def get_engine(
                 except Exception:  # noqa: BLE001 - unreadable metadata: not a candidate
                     continue
                 if all(opts.profiles[0].contains(n, s) for n, s in hints.items() if n in dyn):
-                    rec = _load(cache, key, version, onnx_bytes, opts)
+                    rec = _load(cache, key, version, onnx_bytes, opts, info)
                     if rec is not None:
                         return rec
         options = options.with_profiles([default_profile(dyn, hints)])
     key = cache_key(info.sha256, version, options)
     if cache is None:
         return _build(onnx_bytes, info, options, key, version, family, auto_profile, label, progress, None)
-    rec = _load(cache, key, version, onnx_bytes, options)
+    rec = _load(cache, key, version, onnx_bytes, options, info)
     if rec is not None:
         return rec
     with contextlib.ExitStack() as stack:
@@ -121,7 +123,7 @@ def get_engine(
         except OSError as e:  # a read-only or broken cache directory must not stop the graph
             log.warning("webnn trtx cache: %s is unusable (%s); building without the cache", cache.dir, e)
             return _build(onnx_bytes, info, options, key, version, family, auto_profile, label, progress, None)
-        rec = _load(cache, key, version, onnx_bytes, options)  # another process may have built it meanwhile
+        rec = _load(cache, key, version, onnx_bytes, options, info)  # another process may have built it meanwhile
         if rec is not None:
             return rec
         return _build(onnx_bytes, info, options, key, version, family, auto_profile, label, progress, cache)
@@ -136,12 +138,42 @@ def _options_kwargs(d: dict) -> dict:
     }
 
 
-def _load(cache: EngineCache, key: str, version: str, onnx_bytes: bytes, options: BuildOptions) -> EngineRecord | None:
+def io_problem(meta: Mapping, info: OnnxInfo) -> str | None:
+    """Why an engine's recorded I/O table cannot be the one TensorRT-RTX parsed from the model
+    ``info`` describes (names, order of outputs, ranks, static dimensions, data types); None when
+    it fits. A cache entry whose table does not fit is not trusted."""
+    try:
+        ins = [TensorSpec.from_json(d) for d in meta["io"]["inputs"]]
+        outs = [TensorSpec.from_json(d) for d in meta["io"]["outputs"]]
+        # An engine may hold an input or output in another type of the same width than the model
+        # (emulated types); the table then records the model's type as "model_dtype".
+        model_types = {d["name"]: d.get("model_dtype") or d["dtype"] for d in meta["io"]["inputs"] + meta["io"]["outputs"]}
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        return f"unreadable I/O table ({type(e).__name__}: {e})"
+    if [s.name for s in outs] != [s.name for s in info.outputs]:
+        return f"outputs {[s.name for s in outs]} are not the model's {[s.name for s in info.outputs]}"
+    model_inputs = {s.name: s for s in info.inputs}
+    if len({s.name for s in ins}) != len(ins) or any(s.name not in model_inputs for s in ins):
+        return f"inputs {[s.name for s in ins]} are not inputs of the model ({', '.join(model_inputs)})"
+    for s, m in [(s, model_inputs[s.name]) for s in ins] + list(zip(outs, info.outputs, strict=True)):
+        recorded = model_types.get(s.name, s.dtype)
+        if not m.dtype.startswith("onnx:") and not recorded.startswith("trt:") and recorded != m.dtype:
+            return f"{s.name!r} is recorded as {recorded}, the model says {m.dtype}"
+        if m.shape and (len(s.shape) != len(m.shape) or any(a >= 0 and b >= 0 and a != b for a, b in zip(s.shape, m.shape, strict=True))):
+            return f"{s.name!r} is recorded with shape {list(s.shape)}, the model says {list(m.shape)}"
+    return None
+
+
+def _load(cache: EngineCache, key: str, version: str, onnx_bytes: bytes, options: BuildOptions, info: OnnxInfo) -> EngineRecord | None:
     entry = cache.load(key, "engine", trt_version=version)
     if entry is None:
         return None
     if entry.meta.get("onnx_sha256") != hashlib.sha256(onnx_bytes).hexdigest():
         cache.discard(key, reason="entry belongs to another model")
+        return None
+    problem = io_problem(entry.meta, info)
+    if problem is not None:
+        cache.discard(key, reason=f"its I/O table does not fit the model: {problem}")
         return None
     return EngineRecord(key, entry.payload, onnx_bytes, entry.meta, options, "cache", entry.seconds, cache)
 

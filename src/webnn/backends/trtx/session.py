@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from ...devices import GpuInfo, detect
+from ...errors import TrtxRuntimeFailed
 from .cache import EngineCache
 from .engines import EngineRecord, get_engine
 from .lib import compute_capabilities, trt_version
@@ -31,7 +32,7 @@ PORTABLE_MIN_COMPUTE_CAPABILITY = (8, 0)
 
 def runtime_cache_io(cache: EngineCache | None, record: EngineRecord, gpu: str = "") -> RuntimeCacheIO | None:
     """Load/save the runtime cache next to the engine entry."""
-    if cache is None:
+    if cache is None or not cache.usable():
         return None
     version = trt_version()
 
@@ -96,7 +97,6 @@ def open_runner(
         )
         try:
             runner.activate()
-            return runner, record
         except EngineInvalid as e:
             runner.close()
             # A build for the current GPU helps only a GPU TensorRT-RTX supports (never e.g. 9.0).
@@ -108,4 +108,22 @@ def open_runner(
             if fixable_cc:
                 log.warning("webnn trtx: the portable engine does not cover %s; rebuilding for the current GPU", gpu_name or "this GPU")
                 opts = replace(opts, compute_capabilities=("current",))
+            continue
+        mismatch = io_mismatch(runner, record)
+        if mismatch is None:
+            return runner, record
+        runner.close()  # the recorded I/O table is not the deserialized engine's: never trusted
+        if attempt or record.source != "cache" or cache is None:
+            raise TrtxRuntimeFailed(f"{record.label}: the engine's I/O table {mismatch}")
+        cache.discard(record.key, reason=f"the recorded I/O table {mismatch}")
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def io_mismatch(runner: SimulatedRunner | TrtxRunner, record: EngineRecord) -> str | None:
+    """How the I/O names the activated runner has (a GPU runner's come from the deserialized
+    engine) differ from the engine record's; None when they agree."""
+    got_in, got_out = list(runner.input_names), list(runner.output_names)
+    want_in, want_out = [s.name for s in record.inputs], [s.name for s in record.outputs]
+    if sorted(got_in) != sorted(want_in) or sorted(got_out) != sorted(want_out):
+        return f"differs from the engine's own: recorded inputs {want_in} / outputs {want_out}, the engine has {got_in} / {got_out}"
+    return None
