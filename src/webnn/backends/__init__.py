@@ -9,7 +9,8 @@ Everything webnn knows about its engines lives here or in the backend's own modu
   whether and why it can run on this machine (platform, packages, GPU, compute capability),
   ``configure()`` settles its options, ``compile()`` turns a graph into a :class:`CompiledGraph`.
 - :class:`Probes` is everything an availability check looks at (platform, GPUs from
-  :mod:`webnn.devices`, installed packages, environment); :func:`use_probes` fakes a machine.
+  :mod:`webnn.devices`, installed packages and distributions, environment); :func:`use_probes`
+  fakes a machine.
 - :class:`Runner` is the protocol of the objects that execute one engine (TensorRT-RTX's GPU
   runner and its simulated stand-in).
 
@@ -23,6 +24,7 @@ stay in device memory between dispatches (see docs/tensors.md).
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -68,13 +70,20 @@ class BackendSpec:
     order: Mapping[str, int] = field(default_factory=dict)
 
 
-#: Every backend, by name. A new one (e.g. ONNX Runtime on CUDA) is one entry here and one module.
+#: Every backend, by name. A new one is one entry here and one module. An entry may be a route of
+#: another's engine: ``onnxruntime-cuda`` is ONNX Runtime with ``device="cuda"`` (its class sets
+#: that option), tried after TensorRT-RTX for NVIDIA GPUs TensorRT-RTX cannot use.
 BACKENDS: dict[str, BackendSpec] = {
     s.name: s
     for s in (
         BackendSpec(
             "onnxruntime", "webnn.backends.onnxruntime:OnnxRuntimeBackend", "ONNX Runtime", "onnxruntime", "onnxruntime",
             "pip install onnxruntime", aliases=("ort", "onnx"),
+        ),
+        BackendSpec(
+            "onnxruntime-cuda", "webnn.backends.onnxruntime:OnnxRuntimeCudaBackend", "ONNX Runtime (CUDA)", "onnxruntime", "onnxruntime-gpu",
+            'pip install "webnn[cuda]", then replace the CPU wheel (docs/backends.md)', aliases=("ort-cuda", "onnxruntime-gpu"),
+            order={"high-performance": 20, "default": 15},
         ),
         BackendSpec(
             "trtx", "webnn.backends.trtx:TrtxBackend", "TensorRT-RTX", "tensorrt_rtx", "TensorRT-RTX",
@@ -135,6 +144,30 @@ def _import_module(name: str) -> ModuleType:
     return sys.modules[name]
 
 
+class Distribution(NamedTuple):
+    """An installed distribution (wheel): its name, version and the directory it is installed in."""
+
+    name: str
+    version: str
+    location: str
+
+
+@functools.lru_cache(maxsize=None)
+def _distributions(module: str) -> tuple[Distribution, ...]:
+    """Installed distributions whose ``top_level.txt`` names ``module`` (importlib.metadata; cached)."""
+    from importlib import metadata  # deferred: ~25 ms, needed only to say which wheel is installed
+
+    out = []
+    for d in metadata.distributions():
+        try:
+            top = (d.read_text("top_level.txt") or "").split()
+        except Exception:  # noqa: BLE001 - unreadable metadata: not a match
+            continue
+        if module in top:
+            out.append(Distribution(d.metadata["Name"] or "?", d.version, str(d.locate_file(""))))
+    return tuple(out)
+
+
 @dataclass
 class Probes:
     """What availability checks look at. Replace fields (or use :func:`use_probes`) to fake a machine.
@@ -149,6 +182,8 @@ class Probes:
     import_module: Callable[[str], ModuleType] = _import_module
     load_backend: Callable[[str], "type[Backend]"] = backend_class
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    #: Installed distributions providing a top-level module (e.g. which ONNX Runtime wheels).
+    distributions: Callable[[str], tuple[Distribution, ...]] = _distributions
 
 
 _override: Probes | None = None
@@ -458,6 +493,7 @@ __all__ = [
     "Availability",
     "Backend",
     "BackendSpec",
+    "Distribution",
     "CompiledGraph",
     "Probes",
     "Runner",
