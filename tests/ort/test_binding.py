@@ -16,7 +16,7 @@ import pytest
 
 import webnn
 from webnn import selection
-from webnn.backends.onnxruntime import OnnxRuntimeBackend, OrtCompiledGraph, open_session
+from webnn.backends.onnxruntime import OnnxRuntimeBackend, OrtCompiledGraph, open_session, session_providers
 from webnn.backends.ort_binding import OrtDeviceStorage, OrtHostStorage, ort_type_to_numpy
 from webnn.backends.ort_cuda import CPU, Placement
 from webnn.converters import default_registry
@@ -271,3 +271,8 @@ def test_minilm_layer_through_device_style_binding(tmp_path: Path) -> None:
     host = webnn.MLContext(backend="onnxruntime")
     x = rng.standard_normal((4, 16)).astype(np.float32)
     np.testing.assert_allclose(dev.compute(build(dev), {"x": x})["y"], host.compute(build(host), {"x": x})["y"], rtol=1e-6, atol=1e-6)
+
+
+def test_session_providers() -> None:
+    assert session_providers(CPU) == ["CPUExecutionProvider"]
+    assert session_providers(Placement("cuda", 1)) == [("CUDAExecutionProvider", {"device_id": 1, "use_tf32": "0"}), "CPUExecutionProvider"]

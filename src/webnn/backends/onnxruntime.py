@@ -49,9 +49,13 @@ def create_session(model_bytes: bytes, providers: list[str] | None = None, intra
 
 
 def session_providers(placement: Placement) -> list[Any]:
-    """The execution providers of a session on ``placement``: CUDA first (then the CPU for what CUDA lacks), or the CPU."""
+    """The execution providers of a session on ``placement``: CUDA first (then the CPU for what CUDA lacks), or the CPU.
+
+    CUDA computes float32 in float32: ``use_tf32=0`` turns off the TF32 tensor-core mode ONNX Runtime
+    enables by default (10-bit mantissas in matrix products and convolutions, outside WebNN's float32
+    tolerances)."""
     if placement.is_cuda:
-        return [(CUDA_EP, {"device_id": placement.index}), CPU_EP]
+        return [(CUDA_EP, {"device_id": placement.index, "use_tf32": "0"}), CPU_EP]
     return [CPU_EP]
 
 
