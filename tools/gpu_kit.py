@@ -113,7 +113,16 @@ def pack(wheels: list[Path], out_dir: Path, part_bytes: int, origins: dict[str, 
     entries, offset = [], 0
     for w in wheels:
         size = w.stat().st_size
-        entries.append({"file": w.name, "role": role_of(w.name), "offset": offset, "size": size, "sha256": sha256_file(w), "origin": (origins or {}).get(w.name, "package index")})
+        entries.append(
+            {
+                "file": w.name,
+                "role": role_of(w.name),
+                "offset": offset,
+                "size": size,
+                "sha256": sha256_file(w),
+                "origin": (origins or {}).get(w.name, "package index"),
+            }
+        )
         offset += size
     total = offset
     parts: list[dict] = []
@@ -121,7 +130,14 @@ def pack(wheels: list[Path], out_dir: Path, part_bytes: int, origins: dict[str, 
         name = f"part-{index:02d}"
         (parts_dir / name).write_bytes(chunk)
         parts.append({"file": name, "offset": index * part_bytes, "size": len(chunk), "sha256": hashlib.sha256(chunk).hexdigest()})
-    manifest = {"kit": KIT_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "part_bytes": part_bytes, "total_bytes": total, "wheels": entries, "parts": parts}
+    manifest = {
+        "kit": KIT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "part_bytes": part_bytes,
+        "total_bytes": total,
+        "wheels": entries,
+        "parts": parts,
+    }
     manifest["id"] = hashlib.sha256(json.dumps([entries, part_bytes], sort_keys=True).encode()).hexdigest()[:12]
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return manifest
@@ -186,7 +202,14 @@ def stage(kit_dir: Path, store: Path) -> dict:
             copied.append(p["file"])
     present = [p["file"] for p in manifest["parts"] if (store / "parts" / p["file"]).is_file() and (store / "parts" / p["file"]).stat().st_size == p["size"]]
     missing = [p["file"] for p in manifest["parts"] if p["file"] not in present]
-    status = {"manifest": manifest["id"], "carried_now": copied, "staged": present, "missing": missing, "bad": bad, "wheels": _wheel_coverage(manifest, set(present))}
+    status = {
+        "manifest": manifest["id"],
+        "carried_now": copied,
+        "staged": present,
+        "missing": missing,
+        "bad": bad,
+        "wheels": _wheel_coverage(manifest, set(present)),
+    }
     log(f"staged {len(present)}/{len(manifest['parts'])} parts (this call: {', '.join(copied) or 'none'}); missing: {', '.join(missing) or 'none'}")
     if bad:
         log("BAD PARTS: " + "; ".join(bad))
@@ -245,7 +268,20 @@ def install(wheels: list[dict], store: Path, manifest_id: str) -> dict:
     if not wheels:
         return {"site": None, "reused": False, "wheels": []}
     t0 = time.perf_counter()
-    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--no-compile", "--no-cache-dir", "--disable-pip-version-check", "--target", str(site)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--no-index",
+        "--no-deps",
+        "--no-compile",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+        "--target",
+        str(site),
+    ]
     proc = subprocess.run(cmd + [w["path"] for w in wheels], capture_output=True, text=True)
     if proc.returncode != 0:
         return {"site": None, "error": (proc.stdout + proc.stderr)[-2000:], "wheels": [w["file"] for w in wheels]}
@@ -306,7 +342,9 @@ def check_env(c: Check) -> dict:
     out: dict[str, Any] = {"python": sys.version.split()[0], "platform": platform.platform()}
     smi = shutil.which("nvidia-smi")
     if smi:
-        q = subprocess.run([smi, "--query-gpu=name,driver_version,memory.total,compute_cap,pci.bus_id", "--format=csv,noheader"], capture_output=True, text=True, timeout=20)
+        q = subprocess.run(
+            [smi, "--query-gpu=name,driver_version,memory.total,compute_cap,pci.bus_id", "--format=csv,noheader"], capture_output=True, text=True, timeout=20
+        )
         out["nvidia_smi"] = q.stdout.strip() or q.stderr.strip()
         head = subprocess.run([smi], capture_output=True, text=True, timeout=20).stdout
         m = re.search(r"CUDA Version:\s*([\d.]+)", head)
@@ -323,13 +361,17 @@ def check_env(c: Check) -> dict:
     try:
         import onnxruntime as ort
 
-        mods["onnxruntime"].update(providers=ort.get_available_providers(), package_name=getattr(ort, "package_name", None), cuda_version=getattr(ort, "cuda_version", None))
+        mods["onnxruntime"].update(
+            providers=ort.get_available_providers(), package_name=getattr(ort, "package_name", None), cuda_version=getattr(ort, "cuda_version", None)
+        )
     except Exception:  # noqa: BLE001
         pass
     try:
         import torch
 
-        mods["torch"].update(cuda=torch.version.cuda, cuda_available=torch.cuda.is_available(), device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
+        mods["torch"].update(
+            cuda=torch.version.cuda, cuda_available=torch.cuda.is_available(), device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+        )
     except Exception:  # noqa: BLE001
         pass
     out["modules"] = mods
@@ -351,7 +393,11 @@ def check_gpu_tests(c: Check) -> dict:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=max(10, c.seconds - 5))
         rc, output = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as e:
-        return {"files": files, "status": "timeout", "output_tail": ((e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or ""))[-3000:]}
+        return {
+            "files": files,
+            "status": "timeout",
+            "output_tail": ((e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or ""))[-3000:],
+        }
     res: dict[str, Any] = {"files": files, "returncode": rc, "passed": [], "failed": [], "skipped": {}}
     if xml.is_file():
         for tc in ET.parse(xml).getroot().iter("testcase"):
@@ -470,7 +516,15 @@ def _conformance(ctx, limit: int | None, seconds: float) -> dict:
             if graph is not None:
                 graph.destroy()
     ran = sum(counts.values())
-    return {"cases": ran, "of": len(cases), "stopped": stopped, **counts, "failures": failures, "seconds": round(time.perf_counter() - t0, 1), "backend": ctx.describe().splitlines()[-1]}
+    return {
+        "cases": ran,
+        "of": len(cases),
+        "stopped": stopped,
+        **counts,
+        "failures": failures,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "backend": ctx.describe().splitlines()[-1],
+    }
 
 
 def check_conformance(c: Check) -> dict:
@@ -556,7 +610,12 @@ def check_minilm(c: Check) -> dict:
         if c.dry:
             raise RuntimeError("dry run: synthetic weights, random tokens")
         tok = minilm.load_tokenizer(seq)
-        sents = ["A man is eating food.", "A man is eating a piece of bread.", "A man is riding a horse.", "The quick brown fox jumps over the lazy dog, twice, and then sleeps."][:batch]
+        sents = [
+            "A man is eating food.",
+            "A man is eating a piece of bread.",
+            "A man is riding a horse.",
+            "The quick brown fox jumps over the lazy dog, twice, and then sleeps.",
+        ][:batch]
         ids, mask = minilm.tokenize(tok, sents)
         text = "tokenized sentences"
     except Exception:  # noqa: BLE001 - no tokenizer without the weights package
@@ -593,17 +652,9 @@ def _median_ms(fn: Callable[[], Any], seconds: float, sync: Callable[[], None] |
 def check_bench(c: Check) -> dict:
     """compute and dispatch against raw ONNX Runtime with IOBinding and torch eager, same weights:
     MiniLM batch 1 and 32 (sequence 128) and a ResNet-50-sized convolution stack."""
-    import numpy as np
-    import onnxruntime as ort
-
-    import webnn
-    from webnn.backends.onnxruntime import open_session
     from webnn.backends.ort_cuda import parse_device
-    from webnn.converters import default_registry
-    from webnn.models import minilm
 
     place = parse_device(c.device)
-    kind, index = place.ort_device
     per = 0.02 if c.dry else max(0.5, min(2.5, c.seconds / 40))
     torch_error = ""
     try:
@@ -620,78 +671,100 @@ def check_bench(c: Check) -> dict:
     rows = []
     w, source = minilm_weights(c.dry)
     cases: list[tuple[str, Any]] = []
-    for batch in ((1,) if c.dry else (1, 32)):
+    for batch in (1,) if c.dry else (1, 32):
         seq = 8 if c.dry else 128
         cases.append((f"MiniLM batch {batch} seq {seq}", ("minilm", batch, seq)))
     layers, ch, hw = (2, 8, 16) if c.dry else (50, 64, 56)
     cases.append((f"{layers}x conv3x3 {ch}ch {hw}x{hw} (ResNet-50-sized)" if not c.dry else f"{layers}x conv3x3 {ch}ch {hw}x{hw}", ("conv", layers, ch, hw)))
     for label, spec in cases:
-        row: dict[str, Any] = {"case": label}
-        b = webnn.MLGraphBuilder(ctx)
-        conv_weights: list[Any] = []
-        if spec[0] == "minilm":
-            _, batch, seq = spec
-            g = b.build({"e": minilm.build_encoder(b, w, batch, seq)})
-            ids, mask = tokens(batch, seq, w["embeddings.word_embeddings.weight"].shape[0])
-            feeds = {"input_ids": ids, "attention_mask": mask}
-            row["items_per_call"] = batch
-        else:
-            _, layers, ch, hw = spec
-            rng = np.random.default_rng(0)
-            x = b.input("x", [1, ch, hw, hw], "float32")
-            h = x
-            for _ in range(layers):
-                wt = (rng.standard_normal((ch, ch, 3, 3)) * 0.05).astype(np.float32)
-                conv_weights.append(wt)
-                h = b.relu(b.conv2d(h, b.constant(wt), padding=[1, 1, 1, 1]))
-            g = b.build({"y": h})
-            feeds = {"x": rng.standard_normal((1, ch, hw, hw)).astype(np.float32)}
-            row["items_per_call"] = 1
-        # torch eager on the same weights (first: no ONNX Runtime thread pool of this row spins beside it)
-        if torch is None:
-            row["torch eager"] = {"error": torch_error}
-        else:
-            try:
-                row["torch eager"] = _median_ms(_torch_runner(torch, tdev, spec, w, feeds, conv_weights), per, tsync)
-                row["torch device"] = str(tdev)
-            except Exception as e:  # noqa: BLE001
-                row["torch eager"] = {"error": _first_line(e)}
-        # webnn compute: host arrays in, host arrays out
-        row["webnn compute"] = _median_ms(lambda: ctx.compute(g, feeds), per)
-        # webnn dispatch: MLTensors on the device, written once
-        ins = {n: ctx.create_tensor(g.input_descriptors[n]) for n in feeds}
-        for n, t in ins.items():
-            ctx.write_tensor(t, feeds[n])
-        outs = {n: ctx.create_tensor(d) for n, d in g.output_descriptors.items()}
-        row["webnn dispatch"] = _median_ms(lambda: ctx.dispatch(g, ins, outs), per)
-        # raw ONNX Runtime: the same ONNX bytes, session options and providers; device inputs and outputs bound once
-        model = default_registry().convert(g.info, "onnx")
-        sess = open_session(model.data, place)
-        io = sess.io_binding()
-        for n, a in feeds.items():
-            io.bind_ortvalue_input(n, ort.OrtValue.ortvalue_from_numpy(a, kind, index))
-        for o in sess.get_outputs():
-            io.bind_output(o.name, kind, index)
-        row["raw ORT IOBinding"] = _median_ms(lambda: sess.run_with_iobinding(io), per)
-        if place.is_cuda:  # ONNX Runtime's own CUDA defaults (TF32 on): what webnn gives up for float32 precision
-            sess2 = ort.InferenceSession(model.data, providers=[("CUDAExecutionProvider", {"device_id": index}), "CPUExecutionProvider"])
-            io2 = sess2.io_binding()
-            for n, a in feeds.items():
-                io2.bind_ortvalue_input(n, ort.OrtValue.ortvalue_from_numpy(a, kind, index))
-            for o in sess2.get_outputs():
-                io2.bind_output(o.name, kind, index)
-            row["raw ORT IOBinding, ORT defaults (TF32)"] = _median_ms(lambda: sess2.run_with_iobinding(io2), per)
-        g.destroy()
-        del sess, io
-        rows.append(row)
+        rows.append(_bench_row(ctx, place, label, spec, w, per, (torch, tdev, tsync, torch_error)))
     return {"device": str(place), "weights": source, "seconds_per_measurement": per, "rows": rows}
+
+
+def _bench_row(ctx, place, label: str, spec: tuple, w: dict, per: float, torch_env: tuple) -> dict:
+    """One benchmark row: torch eager, webnn compute and dispatch, raw ONNX Runtime, on one graph."""
+    import numpy as np
+    import onnxruntime as ort
+
+    import webnn
+    from webnn.backends.onnxruntime import open_session
+    from webnn.converters import default_registry
+    from webnn.models import minilm
+
+    torch, tdev, tsync, torch_error = torch_env
+    kind, index = place.ort_device
+    row: dict[str, Any] = {"case": label}
+    b = webnn.MLGraphBuilder(ctx)
+    conv_weights: list[Any] = []
+    if spec[0] == "minilm":
+        _, batch, seq = spec
+        g = b.build({"e": minilm.build_encoder(b, w, batch, seq)})
+        ids, mask = tokens(batch, seq, w["embeddings.word_embeddings.weight"].shape[0])
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        row["items_per_call"] = batch
+    else:
+        _, layers, ch, hw = spec
+        rng = np.random.default_rng(0)
+        x = b.input("x", [1, ch, hw, hw], "float32")
+        h = x
+        for _ in range(layers):
+            wt = (rng.standard_normal((ch, ch, 3, 3)) * 0.05).astype(np.float32)
+            conv_weights.append(wt)
+            h = b.relu(b.conv2d(h, b.constant(wt), padding=[1, 1, 1, 1]))
+        g = b.build({"y": h})
+        feeds = {"x": rng.standard_normal((1, ch, hw, hw)).astype(np.float32)}
+        row["items_per_call"] = 1
+    # torch eager on the same weights (first: no ONNX Runtime thread pool of this row spins beside it)
+    if torch is None:
+        row["torch eager"] = {"error": torch_error}
+    else:
+        try:
+            row["torch eager"] = _median_ms(_torch_runner(torch, tdev, spec, w, feeds, conv_weights), per, tsync)
+            row["torch device"] = str(tdev)
+        except Exception as e:  # noqa: BLE001
+            row["torch eager"] = {"error": _first_line(e)}
+    # webnn compute: host arrays in, host arrays out
+    row["webnn compute"] = _median_ms(lambda: ctx.compute(g, feeds), per)
+    # webnn dispatch: MLTensors on the device, written once
+    ins = {n: ctx.create_tensor(g.input_descriptors[n]) for n in feeds}
+    for n, t in ins.items():
+        ctx.write_tensor(t, feeds[n])
+    outs = {n: ctx.create_tensor(d) for n, d in g.output_descriptors.items()}
+    row["webnn dispatch"] = _median_ms(lambda: ctx.dispatch(g, ins, outs), per)
+    # raw ONNX Runtime: the same ONNX bytes, session options and providers; device inputs and outputs bound once
+    model = default_registry().convert(g.info, "onnx")
+    sess = open_session(model.data, place)
+    io = sess.io_binding()
+    for n, a in feeds.items():
+        io.bind_ortvalue_input(n, ort.OrtValue.ortvalue_from_numpy(a, kind, index))
+    for o in sess.get_outputs():
+        io.bind_output(o.name, kind, index)
+    row["raw ORT IOBinding"] = _median_ms(lambda: sess.run_with_iobinding(io), per)
+    if place.is_cuda:  # ONNX Runtime's own CUDA defaults (TF32 on): what webnn gives up for float32 precision
+        sess2 = ort.InferenceSession(model.data, providers=[("CUDAExecutionProvider", {"device_id": index}), "CPUExecutionProvider"])
+        io2 = sess2.io_binding()
+        for n, a in feeds.items():
+            io2.bind_ortvalue_input(n, ort.OrtValue.ortvalue_from_numpy(a, kind, index))
+        for o in sess2.get_outputs():
+            io2.bind_output(o.name, kind, index)
+        row["raw ORT IOBinding, ORT defaults (TF32)"] = _median_ms(lambda: sess2.run_with_iobinding(io2), per)
+    g.destroy()
+    return row
 
 
 def _torch_runner(torch, dev, spec, w, feeds, conv_weights):
     if spec[0] == "minilm":
         from transformers import BertConfig, BertModel
 
-        cfg = BertConfig(vocab_size=w["embeddings.word_embeddings.weight"].shape[0], hidden_size=384, num_hidden_layers=6, num_attention_heads=12, intermediate_size=1536, max_position_embeddings=512, layer_norm_eps=1e-12)
+        cfg = BertConfig(
+            vocab_size=w["embeddings.word_embeddings.weight"].shape[0],
+            hidden_size=384,
+            num_hidden_layers=6,
+            num_attention_heads=12,
+            intermediate_size=1536,
+            max_position_embeddings=512,
+            layer_norm_eps=1e-12,
+        )
         model = BertModel(cfg, add_pooling_layer=False)
         missing, unexpected = model.load_state_dict({k: torch.from_numpy(v) for k, v in w.items() if not k.startswith("pooler")}, strict=False)
         missing = [m for m in missing if "position_ids" not in m and "token_type_ids" not in m]
@@ -801,7 +874,9 @@ def run_steps(names: list[str], dry: bool, seconds: float, work: Path) -> int:
 
 
 def _step_cmd(names: list[str], seconds: float, work: Path, dry: bool) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), "step", ",".join(names), "--seconds", str(seconds), "--work", str(work)] + (["--dry-run"] if dry else [])
+    return [sys.executable, str(Path(__file__).resolve()), "step", ",".join(names), "--seconds", str(seconds), "--work", str(work)] + (
+        ["--dry-run"] if dry else []
+    )
 
 
 # -- the run ----------------------------------------------------------------------------------------
@@ -854,7 +929,12 @@ def run(out: Path, store: Path, budget: float, dry: bool, kit_dir: Path, only: l
         probe = subprocess.run([sys.executable, "-c", "import webnn_gpu_kit_probe as m; print(m.VALUE, m.__file__)"], env=env, capture_output=True, text=True)
         report["install"]["import_check"] = (probe.stdout + probe.stderr).strip()
     else:
-        probe = subprocess.run([sys.executable, "-c", "import onnxruntime as o; print(o.__version__, o.__file__, o.get_available_providers())"], env=env, capture_output=True, text=True)
+        probe = subprocess.run(
+            [sys.executable, "-c", "import onnxruntime as o; print(o.__version__, o.__file__, o.get_available_providers())"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         report["install"]["import_check"] = (probe.stdout + probe.stderr).strip()[-600:]
     log(f"installed: {report['install']}")
     logs: list[str] = []
@@ -934,7 +1014,11 @@ def _one_step(name: str, seconds: float, env: dict[str, str], work: Path, dry: b
         return {"status": "timeout", "error": f"did not finish within {seconds:.0f} s", "seconds": round(time.perf_counter() - t0, 1)}
     logs.append(f"===== {name} =====\n{output[-20000:]}")
     if not res_file.is_file():
-        return {"status": "crashed", "error": f"exit status {proc.returncode}: {output.strip().splitlines()[-1] if output.strip() else ''}"[:600], "seconds": round(time.perf_counter() - t0, 1)}
+        return {
+            "status": "crashed",
+            "error": f"exit status {proc.returncode}: {output.strip().splitlines()[-1] if output.strip() else ''}"[:600],
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
     return json.loads(res_file.read_text())
 
 
@@ -946,20 +1030,23 @@ def markdown(r: dict) -> str:
     lines = [f"# webnn GPU check ({r['mode']}, {r['started']}, {r.get('seconds', '?')} s)", ""]
     env = (s.get("env") or {}).get("result") or {}
     mods = env.get("modules", {})
-    ort_m = mods.get("onnxruntime", {})
+    ort_m, torch_m, trt_m = mods.get("onnxruntime", {}), mods.get("torch", {}), mods.get("tensorrt_rtx", {})
+    st, inst, asm = r["stage"], r["install"], r["assemble"]
     lines += [
         "## Machine",
         "",
         f"- GPU (nvidia-smi: name, driver, memory, compute capability, bus): `{env.get('nvidia_smi', '?')}`",
         f"- driver's CUDA version: {env.get('driver_cuda_version')}; Python {env.get('python')}; {env.get('platform')}",
-        f"- onnxruntime {ort_m.get('version')} ({ort_m.get('package_name')}, CUDA {ort_m.get('cuda_version')}) from `{ort_m.get('file')}`; providers: {ort_m.get('providers')}",
-        f"- torch {mods.get('torch', {}).get('version')} (CUDA {mods.get('torch', {}).get('cuda')}, {mods.get('torch', {}).get('device')}); tensorrt_rtx: {mods.get('tensorrt_rtx', {}).get('version') or mods.get('tensorrt_rtx', {}).get('error')}",
+        f"- onnxruntime {ort_m.get('version')} ({ort_m.get('package_name')}, CUDA {ort_m.get('cuda_version')}) from `{ort_m.get('file')}`",
+        f"  providers: {ort_m.get('providers')}",
+        f"- torch {torch_m.get('version')} (CUDA {torch_m.get('cuda')}, {torch_m.get('device')}); tensorrt_rtx: {trt_m.get('version') or trt_m.get('error')}",
         "",
         "## Staging and installation",
         "",
-        f"- parts staged: {len(r['stage']['staged'])} of {len(r['stage']['staged']) + len(r['stage']['missing'])} (missing: {', '.join(r['stage']['missing']) or 'none'}; bad: {', '.join(r['stage']['bad']) or 'none'})",
-        f"- wheels installed: {', '.join(r['install'].get('wheels', [])) or 'none'} into `{r['install'].get('site')}`; missing: {', '.join(r['assemble']['missing']) or 'none'}",
-        f"- import check: `{r['install'].get('import_check', '')}`",
+        f"- parts staged: {len(st['staged'])} of {len(st['staged']) + len(st['missing'])}",
+        f"  (missing: {', '.join(st['missing']) or 'none'}; bad: {', '.join(st['bad']) or 'none'})",
+        f"- wheels installed: {', '.join(inst.get('wheels', [])) or 'none'} into `{inst.get('site')}`; missing: {', '.join(asm['missing']) or 'none'}",
+        f"- import check: `{inst.get('import_check', '')}`",
         "",
         "## Checks",
         "",
@@ -981,13 +1068,21 @@ def markdown(r: dict) -> str:
             lines.append(f"- TensorRT-RTX {tr['version']}; compute capabilities it knows: {', '.join(tr['compute_capabilities'])}")
             lines.append(f"- webnn's availability: {tr['webnn_availability']}")
             for a in tr["attempts"]:
-                lines.append(f"- {a['build']}: engine {a.get('engine_bytes', 'not built')} bytes; validity {a.get('validity')} {a.get('diagnostics', '')}; deserialized: {a.get('deserialized')}; ran: {a.get('ran', False)}")
+                validity = f"validity {a.get('validity')} {a.get('diagnostics', '')}"
+                built = f"engine {a.get('engine_bytes', 'not built')} bytes"
+                lines.append(f"- {a['build']}: {built}; {validity}; deserialized: {a.get('deserialized')}; ran: {a.get('ran', False)}")
                 if a.get("error"):
                     lines.append(f"  - error (verbatim): `{a['error']}`")
                 lines += [f"  - TensorRT-RTX log: `{m}`" for m in a.get("tensorrt_log", [])[:8]]
     cc, cp = (s.get("conformance") or {}).get("result"), (s.get("conformance_cpu") or {}).get("result")
     if cc or cp:
-        lines += ["", "## Conformance (WPT-derived cases)", "", "| provider | cases | pass | expected failure | fail | seconds |", "|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "## Conformance (WPT-derived cases)",
+            "",
+            "| provider | cases | pass | expected failure | fail | seconds |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         for label, c in (("ONNX Runtime CUDA" if r["mode"] == "GPU" else "ONNX Runtime (dry run: CPU)", cc), ("ONNX Runtime CPU", cp)):
             if c:
                 ran = f"{c['cases']}" + (f" of {c['of']} ({c['stopped']})" if c.get("stopped") else "")
@@ -998,14 +1093,26 @@ def markdown(r: dict) -> str:
             lines += ["", f"Failing on CUDA but not on the CPU: {len(only)}", ""] + [f"- `{f['case']}`: {f['error']}" for f in only[:40]]
     mm = (s.get("minilm") or {}).get("result")
     if mm:
-        lines += ["", "## MiniLM parity with the float64 reference", "", f"Weights: {mm['weights']}; {mm['inputs']}, batch {mm['batch']}, sequence {mm['seq_len']}; tolerance {mm['tolerance']}", ""]
+        lines += [
+            "",
+            "## MiniLM parity with the float64 reference",
+            "",
+            f"Weights: {mm['weights']}; {mm['inputs']}, batch {mm['batch']}, sequence {mm['seq_len']}; tolerance {mm['tolerance']}",
+            "",
+        ]
         lines += [f"- {k}: max abs error {v['max_abs_err']:.3g} ({'pass' if v['pass'] else 'FAIL'})" for k, v in mm.items() if isinstance(v, dict)]
     bn = (s.get("bench") or {}).get("result")
     if bn:
         impls = []
         for row in bn["rows"]:
             impls += [k for k in row if isinstance(row[k], dict) and k not in impls]
-        lines += ["", f"## Benchmarks (median ms per call, {bn['device']}; weights: {bn['weights']})", "", "| case | " + " | ".join(impls) + " |", "|---|" + "---:|" * len(impls)]
+        lines += [
+            "",
+            f"## Benchmarks (median ms per call, {bn['device']}; weights: {bn['weights']})",
+            "",
+            "| case | " + " | ".join(impls) + " |",
+            "|---|" + "---:|" * len(impls),
+        ]
         for row in bn["rows"]:
             cells = [f"{row[k]['ms']:.3f}" if "ms" in row.get(k, {}) else str(row.get(k, {}).get("error", "")) for k in impls]
             lines.append(f"| {row['case']} | " + " | ".join(cells) + " |")
@@ -1013,7 +1120,13 @@ def markdown(r: dict) -> str:
     if pl:
         lines += ["", "## Node placement (ONNX Runtime profiling)", ""]
         for label, p in pl.items():
-            lines.append(f"- {label}: " + "; ".join(f"{prov}: {sum(ops.values())} nodes ({', '.join(f'{o} {n}' for o, n in sorted(ops.items()))})" for prov, ops in p["nodes_by_provider"].items()))
+            lines.append(
+                f"- {label}: "
+                + "; ".join(
+                    f"{prov}: {sum(ops.values())} nodes ({', '.join(f'{o} {n}' for o, n in sorted(ops.items()))})"
+                    for prov, ops in p["nodes_by_provider"].items()
+                )
+            )
     return "\n".join(lines) + "\n"
 
 

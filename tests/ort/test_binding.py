@@ -62,7 +62,7 @@ def two_outputs(ctx: webnn.MLContext) -> webnn.MLGraph:
 
 
 def binder(graph: webnn.MLGraph):
-    (b,) = graph._compiled.binders._free  # the one binder a single caller reuses
+    (b,) = graph._compiled.binders.free  # the one binder a single caller reuses
     return b
 
 
@@ -74,7 +74,8 @@ def test_compute_results_are_fresh_arrays(ctx: webnn.MLContext) -> None:
     np.testing.assert_array_equal(r1, a * 2 + 1)  # not overwritten by the second call's buffers
     np.testing.assert_array_equal(r2, (a + 10) * 2 + 1)
     assert not np.shares_memory(r1, r2)
-    assert g._compiled.binders.created == 1
+    # on the CPU compute is InferenceSession.run; staged (the CUDA path) it is one reused binder
+    assert g._compiled.binders.created == (1 if g._compiled.stage else 0)
 
 
 def test_compute_matches_session_run_on_every_output(ctx: webnn.MLContext) -> None:
@@ -170,7 +171,7 @@ def test_concurrent_compute_on_one_graph(ctx: webnn.MLContext) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert 1 <= g._compiled.binders.created <= 4
+    assert (1 <= g._compiled.binders.created <= 4) if g._compiled.stage else g._compiled.binders.created == 0
 
 
 def test_destroyed_graph_and_failed_run(ctx: webnn.MLContext) -> None:

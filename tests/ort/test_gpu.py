@@ -63,7 +63,7 @@ def test_tensors_live_on_the_gpu_and_dispatch_binds_them(ctx: webnn.MLContext) -
     ctx.write_tensor(a, x)
     ctx.dispatch(g, {"x": a}, {"y": b_})
     ctx.dispatch(g, {"x": b_}, {"y": c})
-    (binder,) = g._compiled.binders._free
+    (binder,) = g._compiled.binders.free
     binds = binder.binds
     ctx.dispatch(g, {"x": b_}, {"y": c})
     assert binder.binds == binds  # the same device tensors: nothing bound again
@@ -88,7 +88,7 @@ def test_torch_cuda_input_is_bound_without_a_copy(ctx: webnn.MLContext, torch) -
     g, w = mm_graph(ctx)
     x = torch.randn(64, 64, device="cuda")
     got = ctx.compute(g, {"x": x})["y"]
-    (binder,) = g._compiled.binders._free
+    (binder,) = g._compiled.binders.free
     assert binder._bound_in["x"].data_ptr() == x.data_ptr()
     np.testing.assert_allclose(got, ref(x.cpu().numpy(), w), rtol=1e-5, atol=1e-5)
 

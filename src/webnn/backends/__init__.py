@@ -152,7 +152,7 @@ class Distribution(NamedTuple):
     location: str
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _distributions(module: str) -> tuple[Distribution, ...]:
     """Installed distributions whose ``top_level.txt`` names ``module`` (importlib.metadata; cached)."""
     from importlib import metadata  # deferred: ~25 ms, needed only to say which wheel is installed

@@ -24,14 +24,14 @@ producers of bound inputs may still be writing them on their own streams) and af
 
 from __future__ import annotations
 
-import threading
-from typing import Any, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import onnxruntime as ort
 
 from ..errors import InvalidStateError, OnnxRuntimeFailed, ValidationError
-from ..tensor import DLPACK_CUDA, HostStorage, TensorStorage, device_name
+from ..tensor import DLPACK_CUDA, HostStorage, TensorStorage, device_name, dlpack_device_of
 from ..types import MLOperandDescriptor
 from .ort_cuda import CPU, Placement, device_sync
 
@@ -90,7 +90,7 @@ class OrtDeviceStorage(TensorStorage):
         try:
             value = ort.OrtValue.ortvalue_from_shape_and_type(list(descriptor.shape), descriptor.dtype, kind, index)
             value.update_inplace(np.zeros(descriptor.shape, descriptor.dtype))
-        except Exception as e:  # noqa: BLE001 - out of device memory, no such device...
+        except Exception as e:
             raise OnnxRuntimeFailed(f"create_tensor: ONNX Runtime could not allocate {descriptor.data_type}{list(descriptor.shape)} on {placement}: {e}") from e
         self.ortvalue: ort.OrtValue | None = value
 
@@ -116,14 +116,14 @@ class OrtDeviceStorage(TensorStorage):
         """One device-to-device copy from a DLPack producer on this storage's device."""
         if tuple(dl_device) != self.placement.dlpack:
             if int(dl_device[0]) == DLPACK_CUDA:  # never a silent trip through the host
-                raise ValidationError(f"write_tensor: data lives on {device_name(tuple(dl_device))}, the tensor on {self.placement}; move it there first")
+                raise ValidationError(f"write_tensor: data lives on {device_name(dl_device)}, the tensor on {self.placement}; move it there first")
             return False  # host memory: the context goes through write()
         src = value_from_dlpack(obj, self.descriptor, self.placement, "write_tensor: data")
         try:
             if self.placement.is_cuda:
                 device_sync(ort, self.placement.index)  # the producer may still be writing it on its own stream
             self._value().update_inplace(src)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise OnnxRuntimeFailed(f"write_tensor: ONNX Runtime could not copy the data on {self.placement}: {e}") from e
         return True
 
@@ -156,12 +156,9 @@ def value_from_dlpack(obj: Any, desc: MLOperandDescriptor, placement: Placement,
     The producer is asked for its capsule ordered on the legacy default stream (``stream=1``);
     copies ONNX Runtime makes from it run there, and runs synchronise the device first.
     """
-    try:
-        dev = tuple(int(d) for d in obj.__dlpack_device__())
-    except Exception:  # noqa: BLE001
-        dev = None
+    dev = (1, 0) if isinstance(obj, np.ndarray) else dlpack_device_of(obj)
     if dev != placement.dlpack:
-        where = device_name(dev) if dev else type(obj).__name__  # type: ignore[arg-type]
+        where = device_name(dev) if dev else type(obj).__name__
         raise ValidationError(f"{what} lives on {where}, the graph runs on {placement}; move it there first")
     try:
         try:
@@ -203,6 +200,7 @@ class IoBinder:
         self.session = session
         self.placement = placement
         self.stage = stage
+        self._cuda = placement.is_cuda
         self.binding = session.io_binding()
         self._inputs = dict(inputs)
         self._outputs = list(outputs)
@@ -217,6 +215,8 @@ class IoBinder:
         self.binds = 0
         for name, _ in self._outputs:  # every output bound once, in model order (results' order)
             self._bind_host_output(name)
+        #: Every output is bound for a host result (False after a dispatch bound some elsewhere).
+        self._host_outputs = True
 
     # -- what gets bound ------------------------------------------------------------------
     def _buffer(self, buffers: dict[str, ort.OrtValue], name: str, desc: MLOperandDescriptor) -> ort.OrtValue:
@@ -265,10 +265,10 @@ class IoBinder:
     # -- running --------------------------------------------------------------------------
     def run(self) -> None:
         try:
-            if self.placement.is_cuda:
+            if self._cuda:
                 self.binding.synchronize_inputs()  # producers of bound inputs may still be writing them
             self.session.run_with_iobinding(self.binding)
-            if self.placement.is_cuda:
+            if self._cuda:
                 self.binding.synchronize_outputs()
         except Exception as e:
             raise OnnxRuntimeFailed(f"ONNX Runtime failed to run the graph: {e}") from e
@@ -276,12 +276,14 @@ class IoBinder:
     def compute(self, inputs: Mapping[str, Any]) -> list[np.ndarray]:
         """Run on host arrays (or ``OrtValue``s on this device); every output as a new host array, in output order."""
         for name, a in inputs.items():
-            if isinstance(a, np.ndarray):
+            if type(a) is np.ndarray:
                 self.bind_input_array(name, a)
             else:
                 self.bind_input_value(name, a)
-        for name, _ in self._outputs:
-            self._bind_host_output(name)
+        if not self._host_outputs:
+            for name, _ in self._outputs:
+                self._bind_host_output(name)
+            self._host_outputs = True
         self.run()
         try:
             return list(self.binding.copy_outputs_to_cpu())
@@ -304,6 +306,7 @@ class IoBinder:
             value = storage_value(s, self.placement)
             if value is not None:
                 self.bind_output_value(name, value)
+                self._host_outputs = False
             else:
                 self._bind_host_output(name)
                 foreign.append((self._index[name], s))
@@ -315,28 +318,29 @@ class IoBinder:
 
 
 class BinderPool:
-    """Binders of one graph: each caller takes one (the last one returned, else a new one) and gives it back."""
+    """Binders of one graph: each caller takes one (the last one returned, else a new one) and gives it back.
 
-    def __init__(self, make: Any) -> None:
+    (``list.pop`` and ``list.append`` are atomic, so concurrent callers never share a binder.)
+    """
+
+    def __init__(self, make: Callable[[], IoBinder]) -> None:
         self._make = make
-        self._free: list[IoBinder] = []
-        self._lock = threading.Lock()
+        #: Binders not in use (the last one given back is taken first).
+        self.free: list[IoBinder] = []
         self.created = 0
 
     def take(self) -> IoBinder:
-        with self._lock:
-            if self._free:
-                return self._free.pop()
+        try:
+            return self.free.pop()
+        except IndexError:
             self.created += 1
-        return self._make()
+            return self._make()
 
     def give(self, binder: IoBinder) -> None:
-        with self._lock:
-            self._free.append(binder)
+        self.free.append(binder)
 
     def clear(self) -> None:
-        with self._lock:
-            self._free.clear()
+        self.free.clear()
 
 
 __all__ = ["BinderPool", "IoBinder", "OrtDeviceStorage", "OrtHostStorage", "ort_type_to_numpy", "storage_value", "value_from_dlpack"]

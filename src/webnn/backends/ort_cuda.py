@@ -23,9 +23,10 @@ import contextlib
 import io
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from ..devices import GpuInfo
 from ..errors import ValidationError
@@ -327,7 +328,8 @@ def cuda_availability(p: Probes, place: Placement) -> Availability:
     inst = installation(module, p.distributions("onnxruntime"))
     notes.append(f"{inst.summary()}: {CUDA_EP} on {place}; nodes it has no kernel for run on {CPU_EP} inside the same session")
     if inst.conflict:
-        notes.append(f"{_both(inst)} are both installed in {inst.here[0].location}: CUDA works now, but reinstalling either wheel can break it ({replace_cpu_wheel(_gpu_version(inst))})")
+        fix = replace_cpu_wheel(_gpu_version(inst))
+        notes.append(f"{_both(inst)} are both installed in {inst.here[0].location}: CUDA works now, but reinstalling either wheel can break it ({fix})")
     return Availability([], gpu, notes)
 
 
