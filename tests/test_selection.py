@@ -18,9 +18,9 @@ import pytest
 
 import webnn
 from webnn import devices, selection
-from webnn.backends import Backend, CompiledGraph
+from webnn.backends import Backend, CompiledGraph, Distribution
 from webnn.backends.coreml import CoremlBackend
-from webnn.backends.onnxruntime import OnnxRuntimeBackend
+from webnn.backends.onnxruntime import OnnxRuntimeBackend, OnnxRuntimeCudaBackend
 from webnn.backends.trtx import TrtxBackend
 
 # -- fake machines ------------------------------------------------------------------------------
@@ -221,53 +221,120 @@ class FakeCoreml(FakeAccel):
     OPTIONS = CoremlBackend.OPTIONS
 
 
+class FakeOrtCuda(FakeAccel):
+    """Compiles on ONNX Runtime's CPU provider, but is checked like ONNX Runtime on CUDA (on the fake machine)."""
+
+    name = "onnxruntime"
+    availability = OnnxRuntimeCudaBackend.availability
+    configure = OnnxRuntimeCudaBackend.configure
+    OPTIONS = OnnxRuntimeCudaBackend.OPTIONS  # takes what the real backend takes, no more
+
+
+class FakeOrt(types.ModuleType):
+    """What the ONNX Runtime CUDA checks read from onnxruntime: version, wheel, providers, and a probe session
+    that gets the CUDA provider only when its libraries "load" (ONNX Runtime drops a provider it cannot load)."""
+
+    def __init__(self, *, gpu_wheel: bool, cuda_loads: bool = True, version: str = "1.31.1") -> None:
+        super().__init__("onnxruntime")
+        self.__version__ = version
+        self.package_name = "onnxruntime-gpu" if gpu_wheel else "onnxruntime"
+        self.cuda_version = "13.0" if gpu_wheel else ""
+        gpu = ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
+        self._providers = gpu if gpu_wheel else ["AzureExecutionProvider", "CPUExecutionProvider"]
+        self.cuda_loads = cuda_loads
+        self.sessions: list[list[str]] = []
+
+    def get_available_providers(self) -> list[str]:
+        return list(self._providers)
+
+    class SessionOptions:
+        log_severity_level = 2
+
+    def InferenceSession(self, model: bytes, so: object, providers: list) -> types.SimpleNamespace:
+        assert isinstance(model, bytes) and model, "the probe passes a serialized model"
+        names = [p[0] if isinstance(p, tuple) else p for p in providers]
+        got = [n for n in names if n in self._providers and (n != "CUDAExecutionProvider" or self.cuda_loads)]
+        self.sessions.append(got)
+        return types.SimpleNamespace(get_providers=lambda: list(got))
+
+
+def ort_distributions(*names: str, version: str = "1.31.1") -> tuple[Distribution, ...]:
+    return tuple(Distribution(n, version, "/site-packages") for n in names)
+
+
 #: What the TensorRT-RTX availability check reads from the library: 1.7's compute capabilities (no SM90).
 FAKE_TRT = types.SimpleNamespace(__version__="1.7.1.116", ComputeCapability=enum.Enum("ComputeCapability", "NONE CURRENT SM75 SM80 SM86 SM89 SM120 SM121"))
 
 
+CLASSES = {"onnxruntime": OnnxRuntimeBackend, "onnxruntime-cuda": FakeOrtCuda, "trtx": FakeTrtx, "coreml": FakeCoreml}
+
+
 def machine(
-    tmp_path: Path, *, gpu: bool, trt: bool, cc: tuple[int, int] = (8, 9), macos: bool = False, coreml: bool = True, env: dict | None = None
+    tmp_path: Path,
+    *,
+    gpu: bool,
+    trt: bool,
+    cc: tuple[int, int] = (8, 9),
+    macos: bool = False,
+    coreml: bool = True,
+    env: dict | None = None,
+    ort_gpu: bool = False,
+    cuda_loads: bool = True,
+    dists: tuple[Distribution, ...] | None = None,
 ) -> selection.Probes:
-    """A fake machine: detection runs on fake nvidia-smi output; packages/backends are faked."""
+    """A fake machine: detection runs on fake nvidia-smi output; packages/backends are faked.
+
+    ``ort_gpu``: the installed onnxruntime is the GPU wheel (else the CPU one); ``cuda_loads``:
+    its CUDA provider's libraries load; ``dists``: the ONNX Runtime distributions installed.
+    """
     out = f"0, NVIDIA Test GPU, {cc[0]}.{cc[1]}, 8192, 560.1, 00000000:01:00.0, GPU-test\n" if gpu and not macos else None
     dp = probes(tmp_path, smi_out=out, platform="darwin" if macos else "linux")
     installed = {"onnxruntime", *(["tensorrt_rtx", "cuda"] if trt else []), *(["coremltools"] if coreml else [])}
-    classes = {"onnxruntime": OnnxRuntimeBackend, "trtx": FakeTrtx, "coreml": FakeCoreml}
+    fake_ort = FakeOrt(gpu_wheel=ort_gpu, cuda_loads=cuda_loads)
+    if dists is None:
+        dists = ort_distributions("onnxruntime-gpu" if ort_gpu else "onnxruntime")
 
     def import_module(name: str):
         if name.split(".")[0] not in installed:
             raise ImportError(f"No module named {name!r}")
-        return FAKE_TRT if name == "tensorrt_rtx" else types.ModuleType(name)
+        return {"tensorrt_rtx": FAKE_TRT, "onnxruntime": fake_ort}.get(name) or types.ModuleType(name)
 
     return selection.Probes(
         platform="darwin" if macos else "linux",
         devices=lambda: devices.detect(dp),
         module_available=lambda m: m.split(".")[0] in installed,
         import_module=import_module,
-        load_backend=classes.__getitem__,
+        load_backend=CLASSES.__getitem__,
         environ=env or {},
+        distributions=lambda m: dists if m == "onnxruntime" else (),
     )
 
 
-def expected(accelerated: bool, pref: str, gpu: bool, trt: bool, cc_ok: bool, macos: bool) -> str:
+def expected(accelerated: bool, pref: str, gpu: bool, trt: bool, cc_ok: bool, macos: bool, ort_gpu: bool = False) -> str:
     trtx_ok = gpu and trt and cc_ok and not macos
+    ort_cuda_ok = gpu and ort_gpu and not macos
     coreml_ok = macos
     if not accelerated:
         return "onnxruntime"
-    order = {"high-performance": [("trtx", trtx_ok)], "low-power": [("coreml", coreml_ok)], "default": [("trtx", trtx_ok), ("coreml", coreml_ok)]}[pref]
+    order = {
+        "high-performance": [("trtx", trtx_ok), ("onnxruntime-cuda", ort_cuda_ok)],
+        "low-power": [("coreml", coreml_ok)],
+        "default": [("trtx", trtx_ok), ("onnxruntime-cuda", ort_cuda_ok), ("coreml", coreml_ok)],
+    }[pref]
     return next((n for n, ok in order if ok), "onnxruntime")
 
 
-MATRIX = list(itertools.product([True, False], ["default", "high-performance", "low-power"], [True, False], [True, False], [True, False], [True, False]))
+BOOL = [True, False]
+MATRIX = list(itertools.product(BOOL, ["default", "high-performance", "low-power"], BOOL, BOOL, BOOL, BOOL, BOOL))
 
 
-@pytest.mark.parametrize("accelerated,pref,gpu,trt,cc_ok,macos", MATRIX)
-def test_selection_matrix(tmp_path: Path, accelerated: bool, pref: str, gpu: bool, trt: bool, cc_ok: bool, macos: bool) -> None:
-    p = machine(tmp_path, gpu=gpu, trt=trt, cc=(8, 6) if cc_ok else (6, 1), macos=macos)
+@pytest.mark.parametrize("accelerated,pref,gpu,trt,cc_ok,macos,ort_gpu", MATRIX)
+def test_selection_matrix(tmp_path: Path, accelerated: bool, pref: str, gpu: bool, trt: bool, cc_ok: bool, macos: bool, ort_gpu: bool) -> None:
+    p = machine(tmp_path, gpu=gpu, trt=trt, cc=(8, 6) if cc_ok else (6, 1), macos=macos, ort_gpu=ort_gpu)
     s = selection.select_backend(accelerated, pref, probes=p)
-    want = expected(accelerated, pref, gpu, trt, cc_ok, macos)
+    want = expected(accelerated, pref, gpu, trt, cc_ok, macos, ort_gpu)
     assert s.name == want, s.explain()
-    assert s.backend_class is {"onnxruntime": OnnxRuntimeBackend, "trtx": FakeTrtx, "coreml": FakeCoreml}[want]
+    assert s.backend_class is CLASSES[want]
     text = s.explain()
     if want == "onnxruntime" and accelerated:
         rejected = dict(s.rejected)
@@ -283,7 +350,18 @@ def test_selection_matrix(tmp_path: Path, accelerated: bool, pref: str, gpu: boo
                 assert "compute capability 6.1" in why and "7.5" in why
         if "coreml" in rejected:
             assert "CoreML needs macOS" in rejected["coreml"]
+        if "onnxruntime-cuda" in rejected:
+            why = rejected["onnxruntime-cuda"]
+            if macos:
+                assert "does not run on macOS" in why
+            elif not gpu:
+                assert "no NVIDIA GPU" in why
+            elif not ort_gpu:
+                assert "CPU wheel" in why and "no CUDAExecutionProvider" in why and "webnn[cuda]" in why
         assert "cannot run here" in s.reason or "can run here" in s.reason
+    if want == "onnxruntime-cuda":
+        assert s.options["device"] == "cuda" and s.gpu is not None and s.gpu.name == "NVIDIA Test GPU"
+        assert "trtx" in dict(s.rejected) and "CUDAExecutionProvider on cuda:0" in text
     if want == "trtx":
         assert s.gpu is not None and s.gpu.compute_capability == (8, 6)
         assert "NVIDIA Test GPU" in text
@@ -323,7 +401,7 @@ def test_explicit_backend_and_environment_variable(tmp_path: Path) -> None:
 
 def test_backend_module_missing_and_availability_false(tmp_path: Path) -> None:
     p = machine(tmp_path, gpu=True, trt=True)
-    p.load_backend = lambda name: (_ for _ in ()).throw(ImportError("No module named 'webnn.backends.trtx'")) if name == "trtx" else OnnxRuntimeBackend
+    p.load_backend = lambda name: (_ for _ in ()).throw(ImportError("No module named 'webnn.backends.trtx'")) if name == "trtx" else CLASSES[name]
     s = selection.select_backend(True, "high-performance", probes=p)
     assert s.name == "onnxruntime" and "backend is not installed" in dict(s.rejected)["trtx"]
 
@@ -333,7 +411,7 @@ def test_backend_module_missing_and_availability_false(tmp_path: Path) -> None:
             return False, "CUDA driver 470 is too old for CUDA 13"
 
     p = machine(tmp_path, gpu=True, trt=True)
-    p.load_backend = lambda name: Broken if name == "trtx" else OnnxRuntimeBackend
+    p.load_backend = lambda name: Broken if name == "trtx" else CLASSES[name]
     with pytest.raises(webnn.BackendUnavailable, match="too old") as ei:
         selection.select_backend(True, "default", "trtx", probes=p)
     assert ei.value.missing == "unavailable"
@@ -472,7 +550,7 @@ class FakeTrtxSim(FakeTrtx):
 @pytest.mark.parametrize("pref", ["low-power", "default"])
 def test_power_preference_reaches_backends_that_take_it(tmp_path: Path, pref: str) -> None:
     p = machine(tmp_path, gpu=False, trt=False, macos=True)
-    p.load_backend = lambda name: {"onnxruntime": OnnxRuntimeBackend, "trtx": FakeTrtx, "coreml": FakeCoremlUnits}[name]
+    p.load_backend = lambda name: {**CLASSES, "coreml": FakeCoremlUnits}[name]
     with selection.use_probes(p):
         ctx = webnn.MLContext(power_preference=pref)
     assert ctx.backend == "coreml" and ctx._backend.power_preference == pref
@@ -481,9 +559,144 @@ def test_power_preference_reaches_backends_that_take_it(tmp_path: Path, pref: st
 def test_simulation_env_is_ignored_when_trtx_is_chosen_automatically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBNN_TRTX_SIMULATE", "1")
     p = machine(tmp_path, gpu=True, trt=True, env={"WEBNN_TRTX_SIMULATE": "1"})  # the environment selection reads
-    p.load_backend = lambda name: {"onnxruntime": OnnxRuntimeBackend, "trtx": FakeTrtxSim}[name]
+    p.load_backend = lambda name: {**CLASSES, "trtx": FakeTrtxSim}[name]
     with selection.use_probes(p):
         auto = webnn.MLContext(power_preference="high-performance")
         named = webnn.MLContext(backend="trtx")
     assert auto.backend == "trtx" and auto._backend.simulate is False
     assert named._backend.simulate is True
+
+
+# -- ONNX Runtime on CUDA: the route for NVIDIA GPUs TensorRT-RTX cannot use -----------------------
+
+
+@pytest.mark.parametrize(
+    "kw,want,why",
+    [
+        (dict(gpu=False, trt=True, ort_gpu=True), "onnxruntime", {"trtx": "no NVIDIA GPU", "onnxruntime-cuda": "no NVIDIA GPU"}),
+        (dict(gpu=True, trt=False, ort_gpu=True), "onnxruntime-cuda", {"trtx": "TensorRT-RTX is not installed"}),
+        (dict(gpu=True, trt=True, cc=(9, 0), ort_gpu=True), "onnxruntime-cuda", {"trtx": "NVIDIA Test GPU has compute capability 9.0"}),
+        (dict(gpu=True, trt=True, cc=(8, 9), ort_gpu=True), "trtx", {}),
+        (
+            dict(gpu=True, trt=True, cc=(9, 0), ort_gpu=False),
+            "onnxruntime",
+            {"onnxruntime-cuda": "is the CPU wheel ('onnxruntime'), whose providers are AzureExecutionProvider, CPUExecutionProvider"},
+        ),
+        (dict(gpu=True, trt=False, ort_gpu=True, cuda_loads=False), "onnxruntime", {"onnxruntime-cuda": "without CUDAExecutionProvider"}),
+    ],
+    ids=["no-gpu", "gpu-without-trtx", "h200-sm90", "gpu-with-trtx", "cpu-wheel-only", "cuda-libraries-missing"],
+)
+@pytest.mark.parametrize("pref", ["high-performance", "default"])
+def test_cuda_route_every_branch(tmp_path: Path, kw: dict, want: str, why: dict, pref: str) -> None:
+    p = machine(tmp_path, **kw)
+    s = selection.select_backend(True, pref, probes=p)
+    assert s.name == want, s.explain()
+    rejected = dict(s.rejected)
+    for name, words in why.items():
+        assert words in rejected[name], rejected[name]
+    text = s.explain()
+    if want == "onnxruntime-cuda":
+        assert f"power_preference={pref!r}: ONNX Runtime (CUDA) can run here" in s.reason
+        assert "device: GPU 0: NVIDIA Test GPU" in text and "onnxruntime-gpu 1.31.1 (CUDA 13.0): CUDAExecutionProvider on cuda:0" in text
+    if want == "onnxruntime":
+        assert "using the CPU" in s.reason and s.options.get("device", "cpu") == "cpu"
+    # low-power never tries a GPU route; accelerated=False is the CPU
+    assert selection.select_backend(True, "low-power", probes=p).name == "onnxruntime"
+    assert selection.select_backend(False, pref, probes=p).name == "onnxruntime"
+
+
+def test_cuda_route_probe_session_runs_once_per_process(tmp_path: Path) -> None:
+    p = machine(tmp_path, gpu=True, trt=False, ort_gpu=True)
+    fake = p.import_module("onnxruntime")
+    for _ in range(3):
+        assert selection.select_backend(True, "high-performance", probes=p).name == "onnxruntime-cuda"
+    assert fake.sessions == [["CUDAExecutionProvider", "CPUExecutionProvider"]]
+
+
+@pytest.mark.parametrize(
+    "kw,missing,words",
+    [
+        (dict(gpu=False, trt=False, ort_gpu=True), "gpu", "no NVIDIA GPU detected"),
+        (dict(gpu=True, trt=False, ort_gpu=False), "package", "CPU wheel ('onnxruntime')"),
+        (dict(gpu=True, trt=False, ort_gpu=True, cuda_loads=False), "unavailable", "without CUDAExecutionProvider"),
+        (dict(gpu=True, trt=False, ort_gpu=True, macos=True), "platform", "does not run on macOS"),
+    ],
+)
+@pytest.mark.parametrize("how", [dict(backend="onnxruntime", device="cuda"), dict(backend="onnxruntime-cuda"), dict(backend="ort-cuda", device=0)])
+def test_explicit_cuda_that_cannot_run_says_what_is_missing(tmp_path: Path, kw: dict, missing: str, words: str, how: dict) -> None:
+    how = dict(how)
+    name = how.pop("backend")
+    with pytest.raises(webnn.BackendUnavailable) as ei:
+        selection.select_backend(False, "default", name, options=how, probes=machine(tmp_path, **kw))
+    assert ei.value.missing == missing and words in str(ei.value), str(ei.value)
+
+
+def test_cpu_wheel_message_names_installed_wheel_providers_and_fix(tmp_path: Path) -> None:
+    with pytest.raises(webnn.BackendUnavailable) as ei:
+        selection.select_backend(True, "default", "onnxruntime", options={"device": "cuda"}, probes=machine(tmp_path, gpu=True, trt=False, ort_gpu=False))
+    msg = str(ei.value)
+    assert "onnxruntime 1.31.1 is the CPU wheel" in msg and "AzureExecutionProvider, CPUExecutionProvider" in msg
+    assert 'pip install "webnn[cuda]"' in msg and "pip uninstall -y onnxruntime onnxruntime-gpu" in msg
+
+
+def test_both_wheels_installed_is_reported(tmp_path: Path) -> None:
+    dists = ort_distributions("onnxruntime", "onnxruntime-gpu")
+    with pytest.raises(webnn.BackendUnavailable) as ei:  # the CPU wheel's files won
+        p = machine(tmp_path, gpu=True, trt=False, ort_gpu=False, dists=dists)
+        selection.select_backend(True, "default", "onnxruntime", options={"device": "cuda"}, probes=p)
+    msg = str(ei.value)
+    assert "onnxruntime 1.31.1 and onnxruntime-gpu 1.31.1 are both installed in /site-packages" in msg
+    assert "pip uninstall -y onnxruntime onnxruntime-gpu && pip install --no-deps onnxruntime-gpu==1.31.1" in msg
+    # the GPU wheel's files won
+    s = selection.select_backend(True, "high-performance", probes=machine(tmp_path, gpu=True, trt=False, ort_gpu=True, dists=dists))
+    assert s.name == "onnxruntime-cuda" and any("both installed" in n and "can break" in n for n in s.notes)
+
+
+def test_device_option_picks_the_gpu_and_the_cpu_fallback_stays_on_the_cpu(tmp_path: Path) -> None:
+    p = machine(tmp_path, gpu=True, trt=False, ort_gpu=True)
+    s = selection.select_backend(True, "high-performance", options={"device": 0}, probes=p)
+    assert s.name == "onnxruntime-cuda" and s.options["device"] == 0
+    s = selection.select_backend(True, "high-performance", options={"device": 1}, probes=p)
+    assert s.name == "onnxruntime" and s.options["device"] == "cpu"  # GPU 1 does not exist: the CPU, not GPU 1
+    assert "GPU 1 does not exist" in dict(s.rejected)["onnxruntime-cuda"]
+    assert selection.select_backend(False, "default", options={"device": "cuda"}, probes=p).options["device"] == "cpu"
+    with pytest.raises(webnn.BackendUnavailable, match="asks for the CPU"):
+        selection.select_backend(True, "default", "onnxruntime-cuda", options={"device": "cpu"}, probes=p)
+
+
+@pytest.mark.parametrize(
+    "device,words",
+    [("gpu", "'cpu', 'cuda', 'cuda:N' or a GPU index"), (True, "got True"), (-1, "GPU index .*>= 0"), ("cuda:x", "'cuda:x'"), (1.5, "got 1.5")],
+)
+def test_invalid_device_is_a_validation_error(device: object, words: str) -> None:
+    with pytest.raises(webnn.ValidationError, match=words):
+        webnn.MLContext(backend="onnxruntime", device=device)
+    ctx = webnn.MLContext(backend="onnxruntime", device="CPU")  # the context stays usable; case does not matter
+    assert ctx.backend == "onnxruntime" and ctx._backend.placement.kind == "cpu"
+
+
+def test_context_on_the_cuda_route(tmp_path: Path) -> None:
+    with selection.use_probes(machine(tmp_path, gpu=True, trt=True, cc=(9, 0), ort_gpu=True)):
+        ctx = webnn.MLContext(power_preference="high-performance")
+        text = ctx.describe()
+    assert ctx.backend == "onnxruntime" and ctx.selection.name == "onnxruntime-cuda"
+    assert ctx._backend.options == {"device": "cuda"}
+    assert "backend: onnxruntime-cuda" in text and "rejected trtx: NVIDIA Test GPU has compute capability 9.0" in text
+    assert "engine: onnxruntime" in text
+    x = np.array([[1, 2], [3, 4]], np.float32)
+    np.testing.assert_array_equal(ctx.compute(graph_with(ctx, "add"), {"x": x})["y"], x + 2)
+
+
+def test_named_cuda_backend_describes_its_engine(tmp_path: Path) -> None:
+    with selection.use_probes(machine(tmp_path, gpu=True, trt=False, ort_gpu=True)):
+        ctx = webnn.MLContext(backend="onnxruntime", device="cuda:0")
+        text = ctx.describe()
+    assert ctx._backend.placement.is_cuda and ctx._backend.gpu.name == "NVIDIA Test GPU"
+    assert "engine: onnxruntime-gpu 1.31.1 (CUDA 13.0): CUDAExecutionProvider on cuda:0 (NVIDIA Test GPU)" in text
+    assert "CPUExecutionProvider for the nodes CUDA has no kernel for" in text
+
+
+def test_preview_shows_the_cuda_route(tmp_path: Path) -> None:
+    out = selection.preview(machine(tmp_path, gpu=True, trt=True, cc=(9, 0), ort_gpu=True))
+    want = {"accelerated=False": "onnxruntime", "default": "onnxruntime-cuda", "high-performance": "onnxruntime-cuda", "low-power": "onnxruntime"}
+    assert {k: v.name for k, v in out.items()} == want

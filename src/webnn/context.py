@@ -193,8 +193,8 @@ class MLContext:
         return self.power_preference
 
     def describe(self) -> str:
-        """Why this backend was chosen and what was rejected."""
-        return self._selection.explain()
+        """Why this backend was chosen, what was rejected, and what the engine runs on."""
+        return f"{self._selection.explain()}\nengine: {self._backend.describe()}"
 
     def create_graph_builder(self) -> MLGraphBuilder:
         return MLGraphBuilder(self)

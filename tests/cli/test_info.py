@@ -31,3 +31,16 @@ def test_info_text() -> None:
     assert p.returncode == 0, p.stderr
     for word in ("backends:", "onnxruntime", "GPUs:", "selection here:", "high-performance", "cache:"):
         assert word in p.stdout
+
+
+def test_info_shows_the_onnxruntime_cuda_route_and_the_installed_wheel(tmp_path: Path) -> None:
+    p = webnn_cli("info", "--json", env={"WEBNN_CACHE_DIR": str(tmp_path / "c")})
+    assert p.returncode == 0, p.stderr
+    b = json.loads(p.stdout)["backends"]["onnxruntime-cuda"]
+    import onnxruntime
+
+    assert b["wheel"]["version"] == onnxruntime.__version__ and b["wheel"]["providers"] == onnxruntime.get_available_providers()
+    if "CUDAExecutionProvider" not in b["wheel"]["providers"]:
+        assert not b["usable"] and b["reason"]
+    text = webnn_cli("info", env={"WEBNN_CACHE_DIR": str(tmp_path / "c")}).stdout
+    assert "onnxruntime-cuda" in text and f"wheel: {b['wheel']['wheel']} {b['wheel']['version']}; providers: " in text

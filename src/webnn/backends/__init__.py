@@ -9,7 +9,8 @@ Everything webnn knows about its engines lives here or in the backend's own modu
   whether and why it can run on this machine (platform, packages, GPU, compute capability),
   ``configure()`` settles its options, ``compile()`` turns a graph into a :class:`CompiledGraph`.
 - :class:`Probes` is everything an availability check looks at (platform, GPUs from
-  :mod:`webnn.devices`, installed packages, environment); :func:`use_probes` fakes a machine.
+  :mod:`webnn.devices`, installed packages and distributions, environment); :func:`use_probes`
+  fakes a machine.
 - :class:`Runner` is the protocol of the objects that execute one engine (TensorRT-RTX's GPU
   runner and its simulated stand-in).
 
@@ -23,10 +24,12 @@ stay in device memory between dispatches (see docs/tensors.md).
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import importlib.util
 import inspect
 import os
+import re
 import sys
 import threading
 from collections import OrderedDict
@@ -69,13 +72,20 @@ class BackendSpec:
     order: Mapping[str, int] = field(default_factory=dict)
 
 
-#: Every backend, by name. A new one (e.g. ONNX Runtime on CUDA) is one entry here and one module.
+#: Every backend, by name. A new one is one entry here and one module. An entry may be a route of
+#: another's engine: ``onnxruntime-cuda`` is ONNX Runtime with ``device="cuda"`` (its class sets
+#: that option), tried after TensorRT-RTX for NVIDIA GPUs TensorRT-RTX cannot use.
 BACKENDS: dict[str, BackendSpec] = {
     s.name: s
     for s in (
         BackendSpec(
             "onnxruntime", "webnn.backends.onnxruntime:OnnxRuntimeBackend", "ONNX Runtime", "onnxruntime", "onnxruntime",
             "pip install onnxruntime", aliases=("ort", "onnx"),
+        ),
+        BackendSpec(
+            "onnxruntime-cuda", "webnn.backends.onnxruntime:OnnxRuntimeCudaBackend", "ONNX Runtime (CUDA)", "onnxruntime", "onnxruntime-gpu",
+            'pip install "webnn[cuda]", then replace the CPU wheel (docs/backends.md)', aliases=("ort-cuda", "onnxruntime-gpu"),
+            order={"high-performance": 20, "default": 15},
         ),
         BackendSpec(
             "trtx", "webnn.backends.trtx:TrtxBackend", "TensorRT-RTX", "tensorrt_rtx", "TensorRT-RTX",
@@ -136,6 +146,30 @@ def _import_module(name: str) -> ModuleType:
     return sys.modules[name]
 
 
+class Distribution(NamedTuple):
+    """An installed distribution (wheel): its name, version and the directory it is installed in."""
+
+    name: str
+    version: str
+    location: str
+
+
+@functools.cache
+def _distributions(module: str) -> tuple[Distribution, ...]:
+    """Installed distributions whose ``top_level.txt`` names ``module`` (importlib.metadata; cached)."""
+    from importlib import metadata  # deferred: ~25 ms, needed only to say which wheel is installed
+
+    out = []
+    for d in metadata.distributions():
+        try:
+            top = (d.read_text("top_level.txt") or "").split()
+        except Exception:  # noqa: BLE001 - unreadable metadata: not a match
+            continue
+        if module in top:
+            out.append(Distribution(d.metadata["Name"] or "?", d.version, str(d.locate_file(""))))
+    return tuple(out)
+
+
 @dataclass
 class Probes:
     """What availability checks look at. Replace fields (or use :func:`use_probes`) to fake a machine.
@@ -150,6 +184,8 @@ class Probes:
     import_module: Callable[[str], ModuleType] = _import_module
     load_backend: Callable[[str], type[Backend]] = backend_class
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    #: Installed distributions providing a top-level module (e.g. which ONNX Runtime wheels).
+    distributions: Callable[[str], tuple[Distribution, ...]] = _distributions
 
 
 _override: Probes | None = None
@@ -175,7 +211,7 @@ class Availability(tuple):
     """Whether a backend can run here: unpacks as ``(ok, reason)``; ``problems`` says what is missing.
 
     ``problems`` holds ``(what is missing, explanation)`` pairs; what is missing is one of
-    ``platform``, ``gpu``, ``package``, ``compute_capability``, ``backend``, ``unavailable``.
+    ``platform``, ``gpu``, ``package``, ``compute_capability``, ``backend``, ``unavailable``, ``device``.
     ``gpu`` is the GPU the backend would run on, ``notes`` what else is worth saying.
     """
 
@@ -228,6 +264,26 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
+#: A CUDA device as a ``device`` option spells it: ``cuda`` (GPU 0) or ``cuda:N``.
+CUDA_DEVICE_RE = re.compile(r"cuda(?::(\d+))?")
+
+
+def gpu_index(device: Any, what: str) -> int | None:
+    """The GPU a ``device`` option names (``"cuda"`` -> 0, ``"cuda:N"`` / ``N`` -> N), None for ``"cpu"``."""
+    if _is_int(device):
+        if device < 0:
+            raise ValidationError(f"{what}: a GPU index must be >= 0, got {device}")
+        return int(device)
+    if isinstance(device, str):
+        text = device.strip().lower()
+        if text == "cpu":
+            return None
+        m = CUDA_DEVICE_RE.fullmatch(text)
+        if m:
+            return int(m.group(1) or 0)
+    raise ValidationError(f"{what} must be 'cpu', 'cuda', 'cuda:N' or a GPU index N >= 0, got {device!r}")
+
+
 @dataclass(frozen=True)
 class BackendOption:
     """One keyword option of a backend (``MLContext(**options)``), declared in the backend's
@@ -236,7 +292,8 @@ class BackendOption:
 
     ``kind`` is one of ``"bool"``, ``"int"`` (``minimum``/``maximum`` bound it), ``"path"``,
     ``"str"`` (``choices`` list the values), ``"strs"`` (a sequence of strings),
-    ``"profiles"`` (a sequence of shape-range mappings); ``None`` always means "the default".
+    ``"profiles"`` (a sequence of shape-range mappings), ``"device"`` (``"cpu"``, ``"cuda"``,
+    ``"cuda:N"`` or a GPU index ``N``); ``None`` always means "the default".
     ``env_kind`` is how ``env``'s text is read (``"bool"`` or ``"int"``).
     """
 
@@ -276,6 +333,12 @@ class BackendOption:
             if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
                 return f"expected a list of strings, got {value!r}"
             return None
+        if k == "device":
+            if _is_int(value):
+                return None if value >= 0 else f"expected a GPU index >= 0, got {value!r}"
+            if isinstance(value, str) and (value.strip().lower() == "cpu" or CUDA_DEVICE_RE.fullmatch(value.strip().lower())):
+                return None
+            return f"expected 'cpu', 'cuda', 'cuda:N' or a GPU index N >= 0, got {value!r}"
         if k == "profiles":
             if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
                 return f"expected a list of optimization profiles ({{input name: (min, opt, max) shapes}}), got {value!r}"
@@ -597,6 +660,7 @@ __all__ = [
     "Backend",
     "BackendOption",
     "BackendSpec",
+    "Distribution",
     "CompiledGraph",
     "Probes",
     "Runner",

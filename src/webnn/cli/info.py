@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import __version__, cache_dir, devices, selection
 from ..backends import BACKENDS
+from ..backends.ort_cuda import installation
 from ._args import AddParser, add_json_flag
 from ._errors import EXIT_OK
 from ._output import human_bytes, print_json
@@ -41,11 +42,13 @@ def _backend(name: str) -> dict[str, Any]:
     module = BACKENDS[name].engine_module
     dist, version = _dist_version(module) if module else (None, None)
     entry = {"engine": module, "package": dist, "version": version, "installed": version is not None, **selection.check_backend(name).to_json()}
-    if name == "onnxruntime" and version:
+    if module == "onnxruntime" and version:
         try:
             import onnxruntime  # deferred: heavy, and only to list its execution providers
 
             entry["providers"] = onnxruntime.get_available_providers()
+            # which wheel the imported files came from (CPU or GPU), and every ONNX Runtime wheel installed
+            entry["wheel"] = installation(onnxruntime, selection.current_probes().distributions("onnxruntime")).to_json()
         except Exception:  # noqa: BLE001 - an installed but broken onnxruntime shows no providers
             pass
     return entry
@@ -75,9 +78,12 @@ def _backend_lines(info: dict[str, Any]) -> list[str]:
     for name, b in info["backends"].items():
         pkg = f"{b['package']} {b['version']}" if b["version"] else "not installed"
         state = "usable" if b["usable"] else f"not usable: {b['reason']}"
-        out.append(f"  {name:<12} {pkg:<30} {state}")
+        out.append(f"  {name:<16} {pkg:<30} {state}")
+        if name == "onnxruntime-cuda" and b.get("wheel"):
+            w = b["wheel"]
+            out.append(f"  {'':<16} wheel: {w['wheel']} {w['version']}; providers: {', '.join(w['providers'])}")
         for n in b.get("notes", []):
-            out.append(f"  {'':<12} note: {n}")
+            out.append(f"  {'':<16} note: {n}")
     return out
 
 

@@ -12,6 +12,7 @@ import types
 
 import pytest
 
+import webnn
 from webnn import devices
 from webnn.backends import Probes
 from webnn.backends.trtx import TrtxBackend, lib
@@ -92,6 +93,18 @@ def test_no_gpu_reason() -> None:
 def test_supported_gpu() -> None:
     a = TrtxBackend.availability(machine(RTX4090))
     assert a == (True, "") and a.gpu is RTX4090 and not a.problems
+
+
+def test_device_option_spellings() -> None:
+    """``device`` takes the spellings the ONNX Runtime route takes: an index, 'cuda', 'cuda:N'; 'cpu' rules it out."""
+    assert TrtxBackend.availability(machine(RTX4090), device="cuda").gpu is RTX4090
+    assert TrtxBackend.availability(machine(RTX4090), device="cuda:0").gpu is RTX4090
+    a = TrtxBackend.availability(machine(RTX4090), device="cuda:1")
+    assert not a.ok and "GPU 1 does not exist" in a.reason
+    a = TrtxBackend.availability(machine(RTX4090), device="cpu")
+    assert not a.ok and a.missing == "device" and "device='cpu'" in a.reason
+    with pytest.raises(webnn.ValidationError, match="'cpu', 'cuda', 'cuda:N' or a GPU index"):
+        TrtxBackend.availability(machine(RTX4090), device="gpu0")
 
 
 @pytest.mark.parametrize("gpu", [H200, devices.GpuInfo(0, "Tesla V100", (7, 0))])

@@ -30,7 +30,7 @@ from ...errors import BackendUnavailable, InvalidStateError, ValidationError
 from ...graph import GraphInfo
 from ...tensor import DLPACK_CUDA, HostStorage, TensorStorage, device_name, dlpack_device_of
 from ...types import MLOperandDescriptor
-from .. import Availability, Backend, BackendOption, CompiledGraph, Probes, Runner, check_environment, check_options, current_probes
+from .. import Availability, Backend, BackendOption, CompiledGraph, Probes, Runner, check_environment, check_options, current_probes, gpu_index
 from .cache import MAX_BYTES_ENV, EngineCache
 from .dlpack import consume
 from .engines import EngineRecord
@@ -138,7 +138,7 @@ class TrtxBackend(Backend):
         BackendOption("compute_capabilities", "strs", 'GPUs to build for, e.g. ["SM86"] or ["current"] (default: portable)'),
         BackendOption("optimization_level", "int", "builder optimization level", minimum=0, maximum=5),
         BackendOption("progress", "bool", "show build progress (bar on a terminal, lines otherwise)"),
-        BackendOption("device", "int", "CUDA device index", minimum=0),
+        BackendOption("device", "device", "the GPU: an index N, 'cuda' (GPU 0) or 'cuda:N' ('cpu' rules TensorRT-RTX out)"),
     )
 
     def __init__(
@@ -153,12 +153,16 @@ class TrtxBackend(Backend):
         compute_capabilities: Sequence[str] | None = None,
         optimization_level: int | None = None,
         progress: bool | None = None,
-        device: int = 0,
+        device: int | str = 0,
     ) -> None:
         given = dict(simulate=simulate, cache_dir=cache_dir, cache=cache, cache_max_bytes=cache_max_bytes, workspace=workspace, profiles=profiles,
                      compute_capabilities=compute_capabilities, optimization_level=optimization_level, progress=progress, device=device)
         check_options(type(self), given, "trtx")
         check_environment(type(self), os.environ, "trtx")
+        index = gpu_index(device, "trtx: device")
+        if index is None:
+            raise BackendUnavailable("TensorRT-RTX backend unavailable: device='cpu' asks for the CPU (backend='onnxruntime' runs there)")
+        device = index
         self.simulated = simulate_requested(simulate)
         avail = self.availability(simulate=self.simulated, device=device)
         if not avail.ok:
@@ -201,8 +205,12 @@ class TrtxBackend(Backend):
         return False, f"TensorRT-RTX {version} supports compute capability {format_compute_capabilities(ccs)}"
 
     @classmethod
-    def availability(cls, probes: Probes | None = None, *, simulate: bool | None = None, device: int = 0, **_: Any) -> Availability:
+    def availability(cls, probes: Probes | None = None, *, simulate: bool | None = None, device: int | str = 0, **_: Any) -> Availability:
         """Runs with the package, cuda-python and a supported NVIDIA GPU; simulated, with the package alone."""
+        index = gpu_index(device, "trtx: device")
+        if index is None:
+            return Availability([("device", "device='cpu' asks for the CPU")])
+        device = index
         p = probes or current_probes()
         simulate = simulate_requested(simulate, p.environ)
         problems: list[tuple[str, str]] = []
