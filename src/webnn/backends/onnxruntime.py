@@ -35,13 +35,37 @@ def create_session(model_bytes: bytes, providers: list[str] | None = None, intra
         raise OnnxRuntimeFailed(f"ONNX Runtime could not load the model: {e}") from e
 
 
+def create_graph_session(
+    model_bytes: bytes, external_initializers: Mapping[str, np.ndarray], providers: list[str] | None = None, intra_op_threads: int = 0
+) -> tuple[ort.InferenceSession, list[ort.OrtValue]]:
+    """A session on a converted graph whose large constants are not in ``model_bytes``
+    (the ``"onnxruntime"`` converter format): they are handed over as OrtValues on the
+    graph's own arrays, never serialized. ONNX Runtime reads them as external initializers
+    (for its graph optimizations) and, where it keeps them unchanged, uses the graph's arrays
+    in place as shared initializers, so the weights are held once. Returns the session and
+    the OrtValues, which must live as long as the session."""
+    so = session_options(intra_op_threads)
+    names = list(external_initializers)
+    values = [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(external_initializers[n])) for n in names]
+    if names:
+        so.add_external_initializers(names, values)
+        for n, v in zip(names, values):
+            so.add_initializer(n, v)
+    try:
+        session = ort.InferenceSession(model_bytes, so, providers=providers or ["CPUExecutionProvider"])
+    except Exception as e:
+        raise OnnxRuntimeFailed(f"ONNX Runtime could not load the model: {e}") from e
+    return session, values
+
+
 class OrtCompiledGraph(CompiledGraph):
     """One InferenceSession per graph, created once; ``run`` is thread-safe."""
 
     backend = "onnxruntime"
 
-    def __init__(self, session: ort.InferenceSession, output_names: dict[str, str]) -> None:
+    def __init__(self, session: ort.InferenceSession, output_names: dict[str, str], keep_alive: Iterable[Any] = ()) -> None:
         self._session: ort.InferenceSession | None = session
+        self._keep_alive = list(keep_alive)  # OrtValues the session shares memory with
         self._names = list(output_names)  # WebNN output names
         self._onnx_names = list(output_names.values())  # the model's output names, same order
 
@@ -57,6 +81,7 @@ class OrtCompiledGraph(CompiledGraph):
 
     def close(self) -> None:
         self._session = None
+        self._keep_alive = []
 
 
 class OnnxRuntimeBackend(Backend):
@@ -68,9 +93,9 @@ class OnnxRuntimeBackend(Backend):
         self.intra_op_threads = intra_op_threads
 
     def compile(self, info: GraphInfo) -> OrtCompiledGraph:
-        converted = default_registry().convert(info, "onnx")
-        session = create_session(converted.data, intra_op_threads=self.intra_op_threads)
-        return OrtCompiledGraph(session, converted.metadata["output_names"])
+        converted = default_registry().convert(info, "onnxruntime")
+        session, values = create_graph_session(converted.data, converted.metadata["external_initializers"], intra_op_threads=self.intra_op_threads)
+        return OrtCompiledGraph(session, converted.metadata["output_names"], values)
 
     def describe(self) -> str:
         return f"onnxruntime {ort.__version__} (CPUExecutionProvider)"

@@ -72,6 +72,7 @@ def default_registry() -> ConverterRegistry:
 
         reg = ConverterRegistry()
         reg.register(OnnxConverter())
+        reg.register(OnnxConverter("onnxruntime"))
         try:
             from .coreml import CoremlMlProgramConverter
         except ImportError:
