@@ -105,3 +105,20 @@ def test_matches_reference_on_simulated_tensorrt_rtx(weights, inputs, tmp_path) 
     err = np.abs(got.astype(np.float64) - reference_embeddings(weights, ids, mask)).max()
     assert err <= 1e-4, f"max abs error {err}"
     assert any(tmp_path.rglob("*")), "the engine was not cached"
+
+
+def test_buckets_match_unbucketed_and_keep_order() -> None:
+    """Mixed lengths: bucketed embeddings equal the unbucketed (one 64-token graph) ones, in
+    input order; graphs are built only for the buckets used."""
+    ctx = webnn.MLContext(accelerated=False)
+    sentences = [SENTENCES[3] * 2, "Hi.", SENTENCES[0], "A dog runs.", SENTENCES[1] + " " + SENTENCES[2], "Ok"]
+    bucketed = minilm.MiniLM.load(ctx, batch=2, seq_len=64, buckets=(8, 16, 32, 64))
+    plain = minilm.MiniLM.load(ctx, batch=2, seq_len=64, buckets=())
+    got, want = bucketed.encode(sentences), plain.encode(sentences)
+    assert got.shape == (6, 384)
+    np.testing.assert_allclose(got, want, atol=2e-6, rtol=0)
+    assert set(plain.graphs) == {(2, 64)}
+    assert {k[1] for k in bucketed.graphs} < {8, 16, 32, 64} and len(bucketed.graphs) >= 2
+    one = bucketed.encode(sentences[2:3])  # its own bucket, with a filler row
+    np.testing.assert_allclose(one[0], got[2], atol=2e-6, rtol=0)
+    assert bucketed.encode([]).shape == (0, 384)

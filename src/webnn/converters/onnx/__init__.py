@@ -101,6 +101,8 @@ class Emitter:
             else:
                 self._names[i] = onnx_name
         self._const_cache: dict[tuple, str] = {}
+        #: Tensors fused patterns share (e.g. one expanded attention bias for every layer).
+        self.fusion_cache: dict[tuple, str] = {}
         self.current: Operation | None = None
 
     # -- names ---------------------------------------------------------------------------
@@ -196,14 +198,27 @@ def to_onnx_model(info: GraphInfo) -> "onnx.ModelProto":
     return onnx.ModelProto.FromString(_to_onnx(info)[0])
 
 
-def _to_onnx(info: GraphInfo, target: str = "onnx") -> tuple[bytes, dict[str, str], dict[str, np.ndarray]]:
-    """(model bytes, WebNN output name -> ONNX output name, external initializers)."""
+def _to_onnx(info: GraphInfo, target: str = "onnx", fuse: bool = True) -> tuple[bytes, dict[str, str], dict[str, np.ndarray]]:
+    """(model bytes, WebNN output name -> ONNX output name, external initializers).
+    ``fuse``: for the ``"onnxruntime"`` target, emit matched patterns as contrib operators."""
     if not RULES:
         _load_rules()
     e = Emitter(info, target)
     for i, arr in info.constants.items():
         e.initializer(e.name(i), arr)
-    for op in info.operations:
+    fused: dict[int, Any] = {}
+    covered: set[int] = set()
+    if target == "onnxruntime" and fuse:
+        from ._fusion import emit_attention, find_attention
+
+        fused = find_attention(info)
+        covered = set().union(*(m.covered for m in fused.values())) if fused else set()
+    for idx, op in enumerate(info.operations):
+        if idx in covered:
+            if idx in fused:
+                e.current = op
+                emit_attention(e, fused[idx])
+            continue
         fn = RULES.get(op.type)
         if fn is None:
             raise ConversionError(f"ONNX converter: no rule for operator {op.type!r}")
@@ -245,14 +260,15 @@ class OnnxConverter:
     ``external_initializers`` (name -> the graph's own constant array, not a copy).
     """
 
-    def __init__(self, target: str = "onnx") -> None:
+    def __init__(self, target: str = "onnx", *, fuse: bool = True, format: str | None = None) -> None:
         if target not in TARGETS:
             raise ValueError(f"OnnxConverter: unknown target {target!r} (expected one of {', '.join(TARGETS)})")
-        self.format = target
+        self.format = format or target
         self.target = target
+        self.fuse = fuse
 
     def convert(self, graph_info: GraphInfo) -> ConvertedGraph:
-        data, output_names, external = _to_onnx(graph_info, self.target)
+        data, output_names, external = _to_onnx(graph_info, self.target, self.fuse)
         meta: dict[str, Any] = {"opset": OPSET, "output_names": output_names}
         if self.target == "onnxruntime":
             meta["external_initializers"] = external
