@@ -122,3 +122,24 @@ def test_buckets_match_unbucketed_and_keep_order() -> None:
     one = bucketed.encode(sentences[2:3])  # its own bucket, with a filler row
     np.testing.assert_allclose(one[0], got[2], atol=2e-6, rtol=0)
     assert bucketed.encode([]).shape == (0, 384)
+
+
+def test_fused_attention_matches_unfused_on_minilm(weights, inputs) -> None:
+    """The ONNX Runtime backend's graph (attention fused into MultiHeadAttention) computes what
+    the unfused standard graph computes, on real weights with padding."""
+    import onnx
+
+    from webnn.backends.onnxruntime import create_graph_session
+    from webnn.converters.onnx import OnnxConverter
+
+    b = webnn.MLGraphBuilder(webnn.MLContext(accelerated=False))
+    info = b._graph_info({"e": minilm.build_encoder(b, weights, len(SENTENCES), SEQ)})
+    ids, mask = inputs
+    got = {}
+    for fuse in (True, False):
+        c = OnnxConverter("onnxruntime", fuse=fuse).convert(info)
+        n_mha = sum(n.op_type == "MultiHeadAttention" for n in onnx.ModelProto.FromString(c.data).graph.node)
+        assert n_mha == (6 if fuse else 0)
+        session, _ = create_graph_session(c.data, c.metadata["external_initializers"])
+        got[fuse] = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+    np.testing.assert_allclose(got[True], got[False], atol=1e-6, rtol=0)
