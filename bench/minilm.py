@@ -36,8 +36,9 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import onnxruntime as ort
@@ -48,7 +49,7 @@ from webnn.converters import default_registry
 from webnn.models import minilm
 
 RESULTS = Path(__file__).parent / "results"
-WORDS = "the a man woman is eating riding playing food bread horse violin quickly slowly near far".split()
+WORDS = ["the", "a", "man", "woman", "is", "eating", "riding", "playing", "food", "bread", "horse", "violin", "quickly", "slowly", "near", "far"]
 Runner = Callable[[], Any]
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -176,7 +177,7 @@ class MiniLM:
     @classmethod
     def load(
         cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128, buckets: Sequence[int] | None = None
-    ) -> "MiniLM":
+    ) -> MiniLM:
         """A model for ``context``; ``buckets`` default to :data:`BUCKETS` up to ``seq_len``."""
         if batch < 1 or seq_len < 2:
             raise webnn.GraphError(f"MiniLM: batch must be >= 1 and seq_len >= 2, got {batch} and {seq_len}")

@@ -191,7 +191,7 @@ def _load_rules() -> None:
             importlib.import_module(f"{__name__}.{mod.name}")
 
 
-def to_onnx_model(info: GraphInfo) -> "onnx.ModelProto":
+def to_onnx_model(info: GraphInfo) -> onnx.ModelProto:
     """The ONNX ModelProto for a graph (standard target; imports the ``onnx`` package)."""
     import onnx
 

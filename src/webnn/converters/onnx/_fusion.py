@@ -195,7 +195,7 @@ def find_attention(info: GraphInfo) -> dict[int, Attention]:
     return found
 
 
-def emit_attention(e: "Emitter", m: Attention) -> None:
+def emit_attention(e: Emitter, m: Attention) -> None:
     """Emit ``com.microsoft.MultiHeadAttention`` for a match (bias expanded to [b, n, S, L] once)."""
     from . import MS_DOMAIN
 

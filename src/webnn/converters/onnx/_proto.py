@@ -10,7 +10,8 @@ copies every initializer into Python protobuf objects. Field numbers are those o
 from __future__ import annotations
 
 import struct
-from typing import Any, Iterable, NamedTuple, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -148,7 +149,7 @@ def tensor(name: str, array: np.ndarray, external: bool = False) -> list[bytes |
         a = np.ascontiguousarray(array)
         if a.dtype.byteorder == ">":
             a = a.astype(a.dtype.newbyteorder("<"))
-        data = memoryview(a).cast("B") if a.nbytes else b""
+        data = a.data.cast("B") if a.nbytes else b""
         parts += _message(9, [data])
     return parts
 
