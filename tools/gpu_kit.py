@@ -733,7 +733,7 @@ def _bench_row(ctx, place, label: str, spec: tuple, w: dict, per: float, torch_e
     row["webnn dispatch"] = _median_ms(lambda: ctx.dispatch(g, ins, outs), per)
     # raw ONNX Runtime: the same ONNX bytes, session options and providers; device inputs and outputs bound once
     model = default_registry().convert(g.info, "onnx")
-    sess = open_session(model.data, place)
+    sess, _ = open_session(model.data, place)
     io = sess.io_binding()
     for n, a in feeds.items():
         io.bind_ortvalue_input(n, ort.OrtValue.ortvalue_from_numpy(a, kind, index))

@@ -108,3 +108,41 @@ def test_matches_reference_on_simulated_tensorrt_rtx(weights, inputs, tmp_path) 
     err = np.abs(got.astype(np.float64) - reference_embeddings(weights, ids, mask)).max()
     assert err <= 1e-4, f"max abs error {err}"
     assert any(tmp_path.rglob("*")), "the engine was not cached"
+
+
+def test_buckets_match_unbucketed_and_keep_order() -> None:
+    """Mixed lengths: bucketed embeddings equal the unbucketed (one 64-token graph) ones, in
+    input order; graphs are built only for the buckets used."""
+    ctx = webnn.MLContext(accelerated=False)
+    sentences = [SENTENCES[3] * 2, "Hi.", SENTENCES[0], "A dog runs.", SENTENCES[1] + " " + SENTENCES[2], "Ok"]
+    bucketed = minilm.MiniLM.load(ctx, batch=2, seq_len=64, buckets=(8, 16, 32, 64))
+    plain = minilm.MiniLM.load(ctx, batch=2, seq_len=64, buckets=())
+    got, want = bucketed.encode(sentences), plain.encode(sentences)
+    assert got.shape == (6, 384)
+    np.testing.assert_allclose(got, want, atol=2e-6, rtol=0)
+    assert set(plain.graphs) == {(2, 64)}
+    assert {k[1] for k in bucketed.graphs} < {8, 16, 32, 64} and len(bucketed.graphs) >= 2
+    one = bucketed.encode(sentences[2:3])  # its own bucket, with a filler row
+    np.testing.assert_allclose(one[0], got[2], atol=2e-6, rtol=0)
+    assert bucketed.encode([]).shape == (0, 384)
+
+
+def test_fused_attention_matches_unfused_on_minilm(weights, inputs) -> None:
+    """The ONNX Runtime backend's graph (attention fused into MultiHeadAttention) computes what
+    the unfused standard graph computes, on real weights with padding."""
+    import onnx
+
+    from webnn.backends.onnxruntime import open_session
+    from webnn.converters.onnx import OnnxConverter
+
+    b = webnn.MLGraphBuilder(webnn.MLContext(accelerated=False))
+    info = b._graph_info({"e": minilm.build_encoder(b, weights, len(SENTENCES), SEQ)})
+    ids, mask = inputs
+    got = {}
+    for fuse in (True, False):
+        c = OnnxConverter("onnxruntime", fuse=fuse).convert(info)
+        n_mha = sum(n.op_type == "MultiHeadAttention" for n in onnx.ModelProto.FromString(c.data).graph.node)
+        assert n_mha == (6 if fuse else 0)
+        session, _ = open_session(c.data, external_initializers=c.metadata["external_initializers"])
+        got[fuse] = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+    np.testing.assert_allclose(got[True], got[False], atol=1e-6, rtol=0)

@@ -60,15 +60,34 @@ def session_providers(placement: Placement) -> list[Any]:
     return [CPU_EP]
 
 
-def open_session(model_bytes: bytes, placement: Placement = CPU, intra_op_threads: int = 0) -> ort.InferenceSession:
+def open_session(
+    model_bytes: bytes, placement: Placement = CPU, intra_op_threads: int = 0, external_initializers: Mapping[str, np.ndarray] | None = None
+) -> tuple[ort.InferenceSession, list[ort.OrtValue]]:
     """A graph's session on ``placement`` (the one place it is created); a CUDA session that did not get
-    the CUDA provider raises OnnxRuntimeFailed instead of running on the CPU unnoticed."""
+    the CUDA provider raises OnnxRuntimeFailed instead of running on the CPU unnoticed.
+
+    ``external_initializers`` are the large constants not in ``model_bytes`` (the ``"onnxruntime"``
+    converter format): they are handed over as OrtValues on the graph's own arrays, never
+    serialized. ONNX Runtime reads them as external initializers (for its graph optimizations)
+    and, where it keeps them unchanged on the CPU, uses the graph's arrays in place as shared
+    initializers, so the weights are held once. Returns the session and the OrtValues, which
+    must live as long as the session."""
     if placement.is_cuda:
         prepare_cuda(ort)
-    session = create_session(model_bytes, session_providers(placement), intra_op_threads)
+    so = session_options(intra_op_threads)
+    names = list(external_initializers or {})
+    values = [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(external_initializers[n])) for n in names] if external_initializers else []
+    if names:
+        so.add_external_initializers(names, values)
+        for n, v in zip(names, values, strict=True):
+            so.add_initializer(n, v)
+    try:
+        session = ort.InferenceSession(model_bytes, so, providers=session_providers(placement))
+    except Exception as e:
+        raise OnnxRuntimeFailed(f"ONNX Runtime could not load the model: {e}") from e
     if placement.is_cuda and CUDA_EP not in session.get_providers():
         raise OnnxRuntimeFailed(f"ONNX Runtime created the session without {CUDA_EP} on {placement} (see its error log: a CUDA or cuDNN library did not load)")
-    return session
+    return session, values
 
 
 class OrtCompiledGraph(CompiledGraph):
@@ -82,9 +101,17 @@ class OrtCompiledGraph(CompiledGraph):
     backend = "onnxruntime"
 
     def __init__(
-        self, session: ort.InferenceSession, output_names: Mapping[str, str], info: GraphInfo, placement: Placement = CPU, *, stage: bool | None = None
+        self,
+        session: ort.InferenceSession,
+        output_names: Mapping[str, str],
+        info: GraphInfo,
+        placement: Placement = CPU,
+        *,
+        stage: bool | None = None,
+        keep_alive: Iterable[Any] = (),
     ) -> None:
         self._session: ort.InferenceSession | None = session
+        self._keep_alive = list(keep_alive)  # OrtValues the session shares memory with
         self.placement = placement
         self._names = list(output_names)  # WebNN output names
         self._onnx_names = dict(output_names)  # WebNN output name -> the model's output name
@@ -155,6 +182,7 @@ class OrtCompiledGraph(CompiledGraph):
     def close(self) -> None:
         self._session = None
         self._binders.clear()
+        self._keep_alive = []
 
 
 class OnnxRuntimeBackend(Backend):
@@ -205,9 +233,9 @@ class OnnxRuntimeBackend(Backend):
         return cuda_availability(p, placement) if placement.is_cuda else base
 
     def compile(self, info: GraphInfo) -> OrtCompiledGraph:
-        converted = default_registry().convert(info, "onnx")
-        session = open_session(converted.data, self.placement, self.intra_op_threads)
-        return OrtCompiledGraph(session, converted.metadata["output_names"], info, self.placement)
+        converted = default_registry().convert(info, "onnxruntime")
+        session, values = open_session(converted.data, self.placement, self.intra_op_threads, converted.metadata["external_initializers"])
+        return OrtCompiledGraph(session, converted.metadata["output_names"], info, self.placement, keep_alive=values)
 
     def create_tensor_storage(self, descriptor: MLOperandDescriptor) -> TensorStorage:
         """Host memory bound in place on the CPU; an OrtValue in device memory on CUDA."""

@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
 
 from ..errors import ConversionError
 from ..graph import GraphInfo
-
-
-@dataclass(frozen=True)
-class ConvertedGraph:
-    """A converted graph: its format name, serialized bytes and format-specific metadata."""
-
-    format: str
-    data: bytes
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-
-@runtime_checkable
-class GraphConverter(Protocol):
-    """Converts a GraphInfo to one format."""
-
-    format: str
-
-    def convert(self, graph_info: GraphInfo) -> ConvertedGraph: ...
+from .base import ConvertedGraph, GraphConverter
+from .onnx import OnnxConverter
 
 
 class ConverterRegistry:
@@ -68,10 +50,9 @@ def default_registry() -> ConverterRegistry:
     """The process-wide registry with every converter this installation provides."""
     global _default
     if _default is None:
-        from .onnx import OnnxConverter  # imports onnx: only when a conversion is first asked for
-
         reg = ConverterRegistry()
         reg.register(OnnxConverter())
+        reg.register(OnnxConverter("onnxruntime"))
         try:
             from .coreml import CoremlMlProgramConverter  # optional: needs coremltools
         except ImportError:

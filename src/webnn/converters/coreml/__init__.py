@@ -29,7 +29,7 @@ from typing import Any
 
 from ...errors import ConversionError
 from ...graph import GraphInfo
-from .. import ConvertedGraph
+from ..base import ConvertedGraph
 
 INSTALL_HINT = 'pip install "webnn[coreml]"'
 

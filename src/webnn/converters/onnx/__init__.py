@@ -7,6 +7,13 @@ that write the op's outputs.
 Ops ONNX lacks are decomposed exactly inside their rule. After all rules ran, a
 float16 pass (:mod:`.fp16`) wraps nodes ONNX Runtime has no float16 CPU kernel for in
 casts to float32.
+
+Two targets share the rules: ``"onnx"`` (standard ONNX, self-contained bytes: what
+TensorRT-RTX parses and ``webnn convert`` writes) and ``"onnxruntime"`` (for the ONNX
+Runtime backend only: large constants are left out of the bytes and handed over as
+``metadata["external_initializers"]``, and rules may emit ONNX Runtime's contrib operators,
+checked with ``e.target``). The bytes are written by :mod:`._proto`, without the ``onnx``
+package (imported only for graphs with float16 operands).
 """
 
 from __future__ import annotations
@@ -15,20 +22,29 @@ import importlib
 import itertools
 import pkgutil
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import onnx
-from onnx import helper, numpy_helper
 
 from ...errors import ConversionError
 from ...graph import GraphInfo, Operation
 from ...types import MLOperandDescriptor
-from .. import ConvertedGraph
-from .fp16 import legalize_float16
+from ..base import ConvertedGraph
+from . import _proto
+from ._fusion import MS_DOMAIN, emit_attention, find_attention
+from ._proto import Initializer, Node
+
+if TYPE_CHECKING:
+    import onnx
 
 OPSET = 21
 IR_VERSION = 10
+#: Conversion targets: standard ONNX, and ONNX for the ONNX Runtime backend.
+TARGETS = ("onnx", "onnxruntime")
+#: ONNX Runtime's contrib operator domain (``"onnxruntime"`` target only).
+#: Constants at least this large are external initializers for the ``"onnxruntime"`` target
+#: (smaller ones stay in the bytes: ONNX Runtime's shape inference and folding read them).
+EXTERNAL_MIN_BYTES = 1024
 
 Rule = Callable[["Emitter", Operation], None]
 RULES: dict[str, Rule] = {}
@@ -48,16 +64,21 @@ def rule(*names: str) -> Callable[[Rule], Rule]:
 
 
 def onnx_dtype(data_type: str | np.dtype) -> int:
-    return helper.np_dtype_to_tensor_dtype(np.dtype(data_type))
+    """The ONNX TensorProto data type of a WebNN data type or numpy dtype."""
+    return _proto.data_type(data_type)
 
 
 class Emitter:
-    """Accumulates ONNX nodes and initializers for one graph."""
+    """Accumulates ONNX nodes and initializers for one graph and target (see :data:`TARGETS`)."""
 
-    def __init__(self, info: GraphInfo) -> None:
+    def __init__(self, info: GraphInfo, target: str = "onnx") -> None:
+        if target not in TARGETS:
+            raise ValueError(f"ONNX converter: unknown target {target!r} (expected one of {', '.join(TARGETS)})")
         self.info = info
-        self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
+        self.target = target
+        self.nodes: list[Node] = []
+        self.initializers: list[Initializer] = []
+        self.opsets: dict[str, int] = {"": OPSET}
         reserved = set(info.inputs) | set(info.outputs)
         self._counter = itertools.count()
         self._reserved = reserved
@@ -81,6 +102,8 @@ class Emitter:
             else:
                 self._names[i] = onnx_name
         self._const_cache: dict[tuple, str] = {}
+        #: Tensors fused patterns share (e.g. one expanded attention bias for every layer).
+        self.fusion_cache: dict[tuple, str] = {}
         self.current: Operation | None = None
 
     # -- names ---------------------------------------------------------------------------
@@ -132,7 +155,9 @@ class Emitter:
             ins.pop()
         attrs = {k: v for k, v in attrs.items() if v is not None}
         label = self.current.type if self.current else "graph"
-        self.nodes.append(helper.make_node(op_type, ins, outs, name=f"{label}_{len(self.nodes)}", domain=domain, **attrs))
+        if domain and domain not in self.opsets:
+            self.opsets[domain] = 1
+        self.nodes.append(Node(op_type, tuple(ins), tuple(outs), f"{label}_{len(self.nodes)}", domain, attrs))
         return outs[0] if len(outs) == 1 else outs
 
     def const(self, value: Any, data_type: str | np.dtype | None = None, name: str | None = None) -> str:
@@ -144,10 +169,15 @@ class Emitter:
             if key in self._const_cache:
                 return self._const_cache[key]
         n = name or self.tmp("c")
-        self.initializers.append(numpy_helper.from_array(np.asarray(arr, order="C"), n))
+        self.initializer(n, arr)
         if key is not None:
             self._const_cache[key] = n
         return n
+
+    def initializer(self, name: str, arr: np.ndarray) -> None:
+        """Add initializer ``name`` (external for the ``"onnxruntime"`` target when large)."""
+        external = self.target == "onnxruntime" and arr.nbytes >= EXTERNAL_MIN_BYTES
+        self.initializers.append(Initializer(name, arr, external))
 
     def i64(self, values: Iterable[int] | int) -> str:
         """An int64 1-D initializer (shapes, axes, pads) or a scalar if given an int."""
@@ -170,17 +200,31 @@ def _load_rules() -> None:
 
 
 def to_onnx_model(info: GraphInfo) -> onnx.ModelProto:
-    """Build the ONNX ModelProto for a graph (float16 legalisation included)."""
-    return _to_onnx(info)[0]
+    """The ONNX ModelProto for a graph (standard target; imports the ``onnx`` package)."""
+    import onnx  # deferred: only callers that want a ModelProto need the onnx package
+
+    return onnx.ModelProto.FromString(_to_onnx(info)[0])
 
 
-def _to_onnx(info: GraphInfo) -> tuple[onnx.ModelProto, dict[str, str]]:
+def _to_onnx(info: GraphInfo, target: str = "onnx", fuse: bool = True) -> tuple[bytes, dict[str, str], dict[str, np.ndarray]]:
+    """(model bytes, WebNN output name -> ONNX output name, external initializers).
+    ``fuse``: for the ``"onnxruntime"`` target, emit matched patterns as contrib operators."""
     if not RULES:
         _load_rules()
-    e = Emitter(info)
+    e = Emitter(info, target)
     for i, arr in info.constants.items():
-        e.initializers.append(numpy_helper.from_array(np.asarray(arr, order="C"), e.name(i)))
-    for op in info.operations:
+        e.initializer(e.name(i), arr)
+    fused: dict[int, Any] = {}
+    covered: set[int] = set()
+    if target == "onnxruntime" and fuse:
+        fused = find_attention(info)
+        covered = set().union(*(m.covered for m in fused.values())) if fused else set()
+    for idx, op in enumerate(info.operations):
+        if idx in covered:
+            if idx in fused:
+                e.current = op
+                emit_attention(e, fused[idx])
+            continue
         fn = RULES.get(op.type)
         if fn is None:
             raise ConversionError(f"ONNX converter: no rule for operator {op.type!r}")
@@ -195,29 +239,46 @@ def _to_onnx(info: GraphInfo) -> tuple[onnx.ModelProto, dict[str, str]]:
     for name, oid in e._extra_outputs:
         e.node("Identity", [e.name(oid)], name)
 
-    def vi(name: str, d: MLOperandDescriptor) -> onnx.ValueInfoProto:
-        return helper.make_tensor_value_info(name, onnx_dtype(d.data_type), list(d.shape))
+    def vi(name: str, d: MLOperandDescriptor) -> tuple[str, int, Sequence[int]]:
+        return name, onnx_dtype(d.data_type), d.shape
 
-    graph = helper.make_graph(
+    data = _proto.model(
         e.nodes,
-        "webnn",
+        e.initializers,
         [vi(n, info.operands[i]) for n, i in info.inputs.items()],
         [vi(e.output_names[n], info.operands[i]) for n, i in info.outputs.items()],
-        initializer=e.initializers,
+        opsets=e.opsets,
+        ir_version=IR_VERSION,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="webnn")
-    model.ir_version = IR_VERSION
-    return legalize_float16(model), e.output_names
+    if any(d.data_type == "float16" for d in info.operands):
+        from .fp16 import legalize_float16_bytes  # deferred: it imports onnx, which only float16 graphs need
+
+        data = legalize_float16_bytes(data)
+    external = {t.name: t.array for t in e.initializers if t.external}
+    return data, e.output_names, external
 
 
 class OnnxConverter:
-    """The ``"onnx"`` converter: GraphInfo -> ONNX model bytes (opset 21)."""
+    """GraphInfo -> ONNX model bytes (opset 21) for one target.
 
-    format = "onnx"
+    ``OnnxConverter()`` is the ``"onnx"`` format (standard, self-contained);
+    ``OnnxConverter("onnxruntime")`` the ``"onnxruntime"`` format, whose metadata carries the
+    ``external_initializers`` (name -> the graph's own constant array, not a copy).
+    """
+
+    def __init__(self, target: str = "onnx", *, fuse: bool = True, format: str | None = None) -> None:
+        if target not in TARGETS:
+            raise ValueError(f"OnnxConverter: unknown target {target!r} (expected one of {', '.join(TARGETS)})")
+        self.format = format or target
+        self.target = target
+        self.fuse = fuse
 
     def convert(self, graph_info: GraphInfo) -> ConvertedGraph:
-        model, output_names = _to_onnx(graph_info)
-        return ConvertedGraph("onnx", model.SerializeToString(), {"opset": OPSET, "output_names": output_names})
+        data, output_names, external = _to_onnx(graph_info, self.target, self.fuse)
+        meta: dict[str, Any] = {"opset": OPSET, "output_names": output_names}
+        if self.target == "onnxruntime":
+            meta["external_initializers"] = external
+        return ConvertedGraph(self.format, data, meta)
 
 
-__all__ = ["OnnxConverter", "Emitter", "rule", "RULES", "to_onnx_model", "onnx_dtype", "OPSET"]
+__all__ = ["OnnxConverter", "Emitter", "rule", "RULES", "to_onnx_model", "onnx_dtype", "OPSET", "TARGETS", "MS_DOMAIN"]

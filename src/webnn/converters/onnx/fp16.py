@@ -59,6 +59,14 @@ def _has_float16(model: onnx.ModelProto) -> bool:
     return False
 
 
+def legalize_float16_bytes(data: bytes, supported: frozenset[str] | None = None) -> bytes:
+    """:func:`legalize_float16` on model bytes (the bytes unchanged when nothing is float16)."""
+    model = onnx.ModelProto.FromString(data)
+    if not _has_float16(model):
+        return data
+    return legalize_float16(model, supported).SerializeToString()
+
+
 def legalize_float16(model: onnx.ModelProto, supported: frozenset[str] | None = None) -> onnx.ModelProto:
     """Wrap nodes without a float16 kernel in Cast(float32) ... Cast(float16)."""
     if not _has_float16(model):
