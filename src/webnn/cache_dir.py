@@ -75,7 +75,7 @@ def cache_info() -> dict:
 
 
 #: Entries webnn itself creates in the cache directory (deleted even without the marker).
-KNOWN_ENTRIES = ("trtx", "coreml", "onnx", "engines")
+KNOWN_ENTRIES = ("trtx", "coreml", "onnx", "engines", "models")
 
 
 def clear_cache() -> dict:

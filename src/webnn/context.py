@@ -129,7 +129,9 @@ class MLContext:
     # -- MLTensor -----------------------------------------------------------------------
     def create_tensor(self, descriptor: Any, readable: bool | None = None, writable: bool | None = None) -> MLTensor:
         """A zero-filled tensor for ``dispatch``. ``descriptor``: MLOperandDescriptor or dict
-        (``{"dataType", "shape"}``, optionally ``readable``/``writable``). Both flags default to True."""
+        (``{"dataType", "shape"}``, optionally ``readable``/``writable``, the spec's
+        MLTensorDescriptor). Both flags default to False, as in the spec: ``write_tensor`` needs
+        ``writable=True``, ``read_tensor`` and DLPack export need ``readable=True``."""
         self._check_live("create_tensor")
         desc, r, w = tensor_descriptor(descriptor, readable, writable, "create_tensor")
         t = MLTensor._create(self, desc, self._backend.create_tensor_storage(desc), readable=r, writable=w)
@@ -407,9 +409,15 @@ class MLGraph:
         return self._compiled.run(self._check_inputs(inputs))
 
     def __repr__(self) -> str:
-        ins = ", ".join(f"{n}: {d.data_type}{list(d.shape)}" for n, d in self.input_descriptors.items())
-        outs = ", ".join(f"{n}: {d.data_type}{list(d.shape)}" for n, d in self.output_descriptors.items())
-        return f"<MLGraph ({ins}) -> ({outs}) on {self.backend}>"
+        from .viz import short_repr  # deferred: pictures and summaries, not needed to compute
+
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: a compact summary table, with the backend and any fallback (:mod:`webnn.viz`)."""
+        from .viz import summary_html  # deferred: pictures and summaries, not needed to compute
+
+        return summary_html(self)
 
 
 def _as_array(value: Any, name: str) -> np.ndarray:

@@ -151,6 +151,17 @@ class GraphInfo:
     #: Per-format conversion results, filled by converters so each graph converts once.
     conversions: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        from .viz import short_repr  # deferred: viz imports this module
+
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: a compact summary table (:func:`webnn.viz.summary_html`)."""
+        from .viz import summary_html  # deferred: viz imports this module
+
+        return summary_html(self)
+
     # -- descriptors -------------------------------------------------------------------
     def input_descriptors(self) -> dict[str, MLOperandDescriptor]:
         return {name: self.operands[i] for name, i in self.inputs.items()}

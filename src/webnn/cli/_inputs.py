@@ -4,7 +4,6 @@ from ``--input`` checked against the model's inputs (missing ones filled when as
 from __future__ import annotations
 
 import math
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,27 +16,10 @@ InputSpecs = dict[str, tuple[np.dtype, "tuple[int, ...] | None"]]
 
 
 def model_kind(path: Path) -> str:
-    """``"graph"`` for a graph saved with MLGraph.save, ``"onnx"`` for an ONNX model."""
-    if not path.exists():
-        raise UserError(f"{path}: no such file")
-    if path.is_dir():
-        raise UserError(f"{path}: is a directory, expected a saved graph or an .onnx file")
-    if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as z:
-                if "graph.json" in z.namelist():
-                    return "graph"
-        except zipfile.BadZipFile:
-            pass
-    if path.suffix.lower() == ".onnx":
-        return "onnx"
-    import onnx  # deferred: heavy, and only needed for a file that is neither
+    """``"webnn"`` (MLGraph.save), ``"webnn-graph"`` (text format) or ``"onnx"``, from the content."""
+    from ..model_files import sniff  # deferred: model_files imports the converters
 
-    try:
-        onnx.load(str(path), load_external_data=False)
-        return "onnx"
-    except Exception:  # noqa: BLE001 - whatever onnx rejects is not a model
-        raise UserError(f"{path}: not a saved webnn graph (MLGraph.save) or an ONNX model") from None
+    return sniff(path)
 
 
 def _load_npy(name: str, file: str) -> np.ndarray:
@@ -80,9 +62,10 @@ def load_inputs(items: Sequence[str]) -> dict[str, np.ndarray]:
     return inputs
 
 
-def fill_inputs(given: dict[str, np.ndarray], specs: InputSpecs, fill: str | None) -> dict[str, np.ndarray]:
+def fill_inputs(given: dict[str, np.ndarray], specs: InputSpecs, fill: str | None, seed: int = 0) -> dict[str, np.ndarray]:
     """Check ``given`` against the model's inputs; fill missing ones with ``"zeros"`` or
-    ``"random"`` (seeded floats; zeros for other types) if asked, else name them in the error."""
+    ``"random"`` (floats uniform in [0, 1) drawn with ``seed``; zeros for other types) if asked,
+    else name them in the error."""
 
     def fmt(n: str) -> str:
         dt, shape = specs[n]
@@ -92,6 +75,7 @@ def fill_inputs(given: dict[str, np.ndarray], specs: InputSpecs, fill: str | Non
     if unknown:
         raise UserError(f"unknown input {', '.join(map(repr, unknown))} (model inputs: {'; '.join(fmt(n) for n in specs)})")
     out = {}
+    rng = np.random.default_rng(seed)
     for name, (dtype, shape) in specs.items():
         if name in given:
             a = given[name]
@@ -109,7 +93,7 @@ def fill_inputs(given: dict[str, np.ndarray], specs: InputSpecs, fill: str | Non
         if shape is None:
             raise UserError(f"input {name!r} has a symbolic shape; give it with --input {name}=FILE.npy")
         if fill == "random" and np.dtype(dtype).kind == "f":
-            out[name] = np.random.default_rng(0).random(shape).astype(dtype)
+            out[name] = rng.random(shape).astype(dtype)
         else:
             out[name] = np.zeros(shape, dtype)
     return out

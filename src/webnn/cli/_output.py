@@ -40,6 +40,16 @@ def array_summary(a: np.ndarray) -> str:
     return f"{a.dtype.name}{list(a.shape)}{stats}"
 
 
+def array_stats(a: np.ndarray) -> dict[str, Any]:
+    """``{"dtype", "shape", "min", "max", "mean"}`` of an output (statistics None for empty or non-numeric arrays)."""
+    stats: dict[str, Any] = {"dtype": a.dtype.name, "shape": list(a.shape), "min": None, "max": None, "mean": None}
+    if a.size and a.dtype.kind in "biuf":
+        af = a.astype(np.float64)
+        for k, v in (("min", af.min()), ("max", af.max()), ("mean", af.mean())):
+            stats[k] = float(v) if np.isfinite(v) else str(v)
+    return stats
+
+
 def _safe_name(name: str) -> str:
     return re.sub(r"[^\w.-]", "_", name) or "output"
 

