@@ -50,7 +50,10 @@ def torch_runner(ids: np.ndarray, mask: np.ndarray):
         from sentence_transformers import SentenceTransformer
     except Exception as e:  # noqa: BLE001
         return None, f"torch eager unavailable: {e}"
-    bert = SentenceTransformer(str(minilm.model_dir()), device="cpu")[0].auto_model.eval()
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="webnn-minilm-") as d:  # the verified files, as a folder for sentence-transformers
+        bert = SentenceTransformer(str(minilm.model_files().extract(d)), device="cpu")[0].auto_model.eval()
     t_ids = torch.from_numpy(ids.astype(np.int64))
     t_mask = torch.from_numpy(mask)
 

@@ -1,9 +1,11 @@
 """Where webnn keeps caches (TensorRT-RTX engines, runtime caches, ...), shared by every module.
 
-The directory is ``$WEBNN_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/webnn``, else
-``~/.cache/webnn``. :func:`ensure_cache_dir` creates it (or a sub-directory) and drops a
-marker file in it; :func:`clear_cache` empties only a directory carrying that marker, so
-pointing ``WEBNN_CACHE_DIR`` at a directory with other content never loses files (only the
+The directory is ``$WEBNN_CACHE_DIR`` if set, else the platform's user cache folder from
+:mod:`platformdirs` (Linux: ``$XDG_CACHE_HOME/webnn``, else ``~/.cache/webnn``; macOS:
+``~/Library/Caches/webnn``; Windows: ``%LOCALAPPDATA%\\webnn\\Cache``).
+:func:`ensure_cache_dir` creates it (or a sub-directory) and drops a marker file in it;
+:func:`clear_cache` empties only a directory carrying that marker, so pointing
+``WEBNN_CACHE_DIR`` at a directory with other content never loses files (only the
 sub-directories webnn creates, such as ``trtx/``, are removed there).
 """
 
@@ -24,8 +26,11 @@ def cache_dir(sub: str | None = None) -> Path:
     if env:
         base = Path(env).expanduser()
     else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "webnn"
+        import platformdirs  # deferred: only when the cache is used
+
+        # Linux: $XDG_CACHE_HOME/webnn or ~/.cache/webnn; macOS: ~/Library/Caches/webnn;
+        # Windows: %LOCALAPPDATA%\webnn\Cache.
+        base = Path(platformdirs.user_cache_dir("webnn", appauthor=False))
     return base / sub if sub else base
 
 

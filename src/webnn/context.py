@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import threading
+import time
 import warnings
 import weakref
 from typing import Any, Mapping
 
 import numpy as np
 
+from . import summary
 from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, backend_class
 from .builder import MLGraphBuilder
 from .errors import ConversionError, CoremlRuntimeFailed, InvalidStateError, TrtxRuntimeFailed, UnsupportedError, ValidationError
@@ -20,6 +23,8 @@ from .selection import Selection, select_backend
 from .tensor import MLTensor, buffer_to_array, check_dlpack_like, dlpack_device_of, host_from_dlpack, tensor_descriptor
 from .types import MLOperandDescriptor, as_descriptor
 from . import webnn_graph
+
+log = logging.getLogger("webnn.context")
 
 __all__ = ["BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning", "MLContext", "MLGraph", "backend_class", "load_graph"]
 
@@ -312,6 +317,7 @@ class MLGraph:
         g._descs = info.input_descriptors()
         g._names = frozenset(info.inputs)
         g.fallback_reason = None
+        t0 = time.perf_counter()
         try:
             g._compiled = context._backend.compile(info)
         except FALLBACK_ERRORS as e:
@@ -329,6 +335,7 @@ class MLGraph:
             except Exception as e2:
                 raise e2 from e
             g.fallback_reason = f"{context._backend.name}: {reason}"
+        log.debug("built %d operations for %s in %.2f s", len(info.operations), g._compiled.backend, time.perf_counter() - t0)
         return g
 
     @property
@@ -408,16 +415,18 @@ class MLGraph:
             raise InvalidStateError("compute: the graph's MLContext was destroyed")
         return self._compiled.run(self._check_inputs(inputs))
 
-    def __repr__(self) -> str:
-        from .viz import short_repr  # deferred: pictures and summaries, not needed to compute
+    def summary(self) -> dict[str, Any]:
+        """:meth:`GraphInfo.summary` plus where the graph runs: backend, simulated, the fallback
+        reason (None without a fallback) and the context's backend."""
+        return {**self.info.summary(), "backend": self.backend, "simulated": self.simulated,
+                "fallback_reason": self.fallback_reason, "context_backend": self._context.backend}
 
-        return short_repr(self)
+    def __repr__(self) -> str:
+        return summary.short_repr("MLGraph", self.summary())
 
     def _repr_html_(self) -> str:
-        """The notebook view: a compact summary table, with the backend and any fallback (:mod:`webnn.viz`)."""
-        from .viz import summary_html  # deferred: pictures and summaries, not needed to compute
-
-        return summary_html(self)
+        """The notebook view: a compact summary table, with the backend and any fallback."""
+        return summary.html_table("MLGraph", self.summary())
 
 
 def _as_array(value: Any, name: str) -> np.ndarray:

@@ -22,16 +22,15 @@ import html
 import json
 import os
 import re
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import summary as _summary
 from .graph import GraphInfo, Operation
+from .summary import human_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz  # type: ignore[import-untyped]
-
-    from .context import MLGraph
 
 __all__ = ["FORMATS", "DotUnavailable", "html_page", "human_bytes", "render", "short_repr", "summary", "summary_html", "to_dot"]
 
@@ -50,25 +49,13 @@ class DotUnavailable(RuntimeError):
     """Graphviz's ``dot`` program is not installed (or does not run), so no drawing can be made."""
 
 
-def human_bytes(n: float) -> str:
-    """``1000 B``, ``1.5 KiB``, ``2.0 GiB``..."""
-    n = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"
-
-
-def _info_and_graph(model: Any) -> tuple[GraphInfo, MLGraph | None]:
-    from .context import (
-        MLGraph,  # deferred: context imports graph, not the other way round
-    )
-
-    if isinstance(model, MLGraph):
-        return model.info, model
+def _info_and_graph(model: Any) -> tuple[GraphInfo, Any]:
+    """(the IR, the built MLGraph or None) of an MLGraph or a GraphInfo."""
     if isinstance(model, GraphInfo):
         return model, None
+    info = getattr(model, "info", None)
+    if isinstance(info, GraphInfo) and hasattr(model, "fallback_reason"):
+        return info, model
     raise TypeError(f"expected an MLGraph or GraphInfo, got {type(model).__name__}")
 
 
@@ -77,64 +64,21 @@ def _desc(d: Any) -> str:
 
 
 def summary(model: Any) -> dict[str, Any]:
-    """Counts and descriptors of a graph (and, for an MLGraph, where it runs), as JSON-ready data."""
+    """``model.summary()``: counts and descriptors of a graph (and, for an MLGraph, where it runs)."""
     info, graph = _info_and_graph(model)
-    const_bytes = sum(int(a.nbytes) for a in info.constants.values())
-    out: dict[str, Any] = {
-        "operations": len(info.operations),
-        "op_types": dict(Counter(op.type for op in info.operations).most_common()),
-        "inputs": {n: _desc(d) for n, d in info.input_descriptors().items()},
-        "outputs": {n: _desc(d) for n, d in info.output_descriptors().items()},
-        "constants": len(info.constants),
-        "constant_bytes": const_bytes,
-    }
-    if graph is not None:
-        out.update(backend=graph.backend, simulated=graph.simulated, fallback_reason=graph.fallback_reason,
-                   context_backend=graph.context.backend)
-    return out
+    return (graph if graph is not None else info).summary()
 
 
 def short_repr(model: Any) -> str:
-    """``<GraphInfo: 2 inputs, 5 operations, 1 output, 3 constants (1.2 KiB)>`` (and the backend of an MLGraph)."""
-    s = summary(model)
-    kind = "MLGraph" if "backend" in s else "GraphInfo"
-    ins = ", ".join(f"{n}: {d}" for n, d in s["inputs"].items())
-    outs = ", ".join(f"{n}: {d}" for n, d in s["outputs"].items())
-    where = ""
-    if "backend" in s:
-        where = f" on {s['backend']}" + (" (simulated)" if s["simulated"] else "") + (" after a fallback" if s["fallback_reason"] else "")
-    return (f"<{kind} ({ins}) -> ({outs}): {_count(s['operations'], 'operation')}, {_count(s['constants'], 'constant')} "
-            f"({human_bytes(s['constant_bytes'])}){where}>")
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _rows(s: dict[str, Any]) -> list[tuple[str, str]]:
-    types = s["op_types"]
-    shown = ", ".join(f"{t} &times;{n}" for t, n in list(types.items())[:8]) + (", &hellip;" if len(types) > 8 else "")
-    rows = []
-    if "backend" in s:
-        where = html.escape(s["backend"]) + (" (simulated)" if s["simulated"] else "")
-        rows.append(("runs on", where))
-        if s["fallback_reason"]:
-            rows.append(("fell back", f"from {html.escape(s['context_backend'])}: {html.escape(s['fallback_reason'])}"))
-    rows += [
-        ("operations", f'<span class="webnn-op-count">{s["operations"]}</span> ({shown})'),
-        ("inputs", "<br>".join(f"{html.escape(n)}: {html.escape(d)}" for n, d in s["inputs"].items()) or "none"),
-        ("outputs", "<br>".join(f"{html.escape(n)}: {html.escape(d)}" for n, d in s["outputs"].items())),
-        ("constants", f"{s['constants']} ({human_bytes(s['constant_bytes'])})"),
-    ]
-    return rows
+    """The one-line ``repr`` of an MLGraph or GraphInfo."""
+    _, graph = _info_and_graph(model)
+    return _summary.short_repr("MLGraph" if graph is not None else "GraphInfo", summary(model))
 
 
 def summary_html(model: Any) -> str:
     """A compact HTML table: operation count and kinds, inputs, outputs, constants, backend."""
-    s = summary(model)
-    kind = "MLGraph" if "backend" in s else "GraphInfo"
-    body = "".join(f'<tr><th style="text-align:left;padding-right:1em">{k}</th><td style="text-align:left">{v}</td></tr>' for k, v in _rows(s))
-    return f'<table class="webnn-summary"><caption style="text-align:left"><b>{kind}</b></caption>{body}</table>'
+    _, graph = _info_and_graph(model)
+    return _summary.html_table("MLGraph" if graph is not None else "GraphInfo", summary(model))
 
 
 # -- Graphviz ----------------------------------------------------------------------------------

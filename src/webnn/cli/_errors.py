@@ -23,6 +23,8 @@ FLAG_SPELLINGS: tuple[tuple[str, str], ...] = (
     (r"\bbackend= argument\b", "--backend"),
     (r"\bMLContext\(backend=(['\"]?)(\w+)\1\)", r"--backend \2"),
     (r"\bbackend=(['\"])(\w+)\1", r"--backend \2"),
+    (r"\binput_shapes=\{'([^']*)': \[[^\]]*\]\}", r"--input-shape \1=D0,D1,..."),
+    (r"\bdims=\{'([^']*)': N\}", r"--dim \1=N"),
     (r"\binput_shapes=", "--input-shape "),
     (r"\bdims=", "--dim "),
 )

@@ -10,15 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from ..summary import human_bytes
 
-def human_bytes(n: int | float) -> str:
-    """``1000 B``, ``1.5 KiB``, ``2.0 GiB``..."""
-    n = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"  # pragma: no cover
+__all__ = ["human_bytes", "ms", "print_json", "array_summary", "array_stats", "save_arrays"]
 
 
 def ms(seconds: float) -> str:

@@ -2,8 +2,8 @@
 
 Layout: ``<cache dir>/trtx/<key>.engine`` and ``<key>.rtcache`` (the runtime cache built
 by the JIT phase on a GPU), lock files in ``trtx/locks/``. ``<cache dir>`` is the
-``cache_dir`` option, else ``$WEBNN_CACHE_DIR``, else ``$XDG_CACHE_HOME/webnn``, else
-``~/.cache/webnn``; directories are created private (0700).
+``cache_dir`` option, else :func:`webnn.cache_dir.cache_dir` (``$WEBNN_CACHE_DIR``, else the
+platform's user cache folder); directories are created private (0700).
 
 Every file is ``header | metadata (JSON) | payload``; the header holds a magic string, the
 format version, the metadata and payload lengths and a SHA-256 over metadata + payload.
@@ -12,8 +12,8 @@ truncated, altered, of another format version or another TensorRT-RTX version is
 discarded (and rebuilt by the caller), never handed to TensorRT.
 
 Writes go to a temporary file in the same directory and are renamed into place
-(atomic), and builders of one key serialise on a lock file, so several processes can
-share the cache. The cache is bounded: after each write the least recently used entries
+(atomic), and builders of one key serialise on a lock file (:mod:`filelock`), so several
+processes can share the cache. The cache is bounded: after each write the least recently used entries
 (by modification time, refreshed on every hit) are evicted until the total fits.
 """
 
@@ -24,13 +24,14 @@ import hashlib
 import json
 import os
 import struct
-import sys
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
+
+import filelock
 
 from ...cache_dir import cache_dir
 from .logger import log
@@ -261,18 +262,18 @@ class EngineCache:
 
     @contextlib.contextmanager
     def lock(self, key: str, timeout: float = 600.0) -> Iterator[None]:
-        """Exclusive inter-process lock for one key (builders of a key wait for each other)."""
+        """Exclusive inter-process lock for one key (builders of a key wait for each other), with
+        :mod:`filelock` (``flock`` on POSIX, ``msvcrt.locking`` on Windows)."""
         self.ensure()
-        path = self.dir / "locks" / f"{key}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        lock = filelock.FileLock(str(self.dir / "locks" / f"{key}.lock"), mode=0o600)
         try:
-            _lock_fd(fd, timeout)
-            try:
-                yield
-            finally:
-                _unlock_fd(fd)
+            lock.acquire(timeout=timeout)
+        except filelock.Timeout:
+            raise TimeoutError(f"timed out after {timeout:g} s waiting for the TensorRT-RTX cache lock of {key}") from None
+        try:
+            yield
         finally:
-            os.close(fd)
+            lock.release()
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _files(self) -> list[tuple[Path, os.stat_result]]:
@@ -343,39 +344,3 @@ class EngineCache:
                 with contextlib.suppress(OSError):
                     p.unlink()
         return len(keys)
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _lock_fd(fd: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("timed out waiting for the TensorRT-RTX cache lock") from None
-                time.sleep(0.05)
-
-    def _unlock_fd(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock_fd(fd: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("timed out waiting for the TensorRT-RTX cache lock") from None
-                time.sleep(0.02)
-
-    def _unlock_fd(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
