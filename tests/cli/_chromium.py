@@ -48,7 +48,7 @@ class Page:
 
         # pass_fds=(3, 4): subprocess closes every other descriptor after wire() ran
         self.proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=wire, pass_fds=(3, 4))
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=wire, pass_fds=(3, 4))  # noqa: PLW1509 - only dup2 in the child
         os.close(to_child_r)
         os.close(from_child_w)
         self._buf = b""
@@ -134,7 +134,7 @@ class Page:
     def close(self) -> None:
         try:
             self._call("Browser.close")
-        except Exception:  # noqa: BLE001 - the browser may already be gone
+        except (OSError, RuntimeError, TimeoutError):  # the browser may already be gone
             pass
         try:
             self.proc.wait(timeout=10)
@@ -148,7 +148,7 @@ class Page:
                 pass
         shutil.rmtree(self._profile, ignore_errors=True)
 
-    def __enter__(self) -> Page:
+    def __enter__(self) -> "Page":  # noqa: PYI034, UP037 - Python 3.10 has no typing.Self
         return self
 
     def __exit__(self, *exc: object) -> None:

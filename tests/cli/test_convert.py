@@ -28,7 +28,7 @@ def test_convert_then_run(files: Path, tmp_path: Path) -> None:
         np.testing.assert_array_equal(np.load(out / "scaled.npy"), x * 2)
 
 
-def test_convert_to_coreml_writes_a_package_coremltools_opens(files: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_convert_to_coreml_writes_a_package_coremltools_opens(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ct = pytest.importorskip("coremltools", reason='the CoreML converter needs coremltools (pip install "webnn[coreml]")')
     from webnn import cli
 
@@ -52,7 +52,7 @@ def test_convert_to_coreml_writes_a_package_coremltools_opens(files: Path, tmp_p
     assert cli.main(["convert", str(files / "g.webnn"), "--to", "coreml", "-o", str(tmp_path / "g.zip"), "--quiet"]) == 2
 
 
-def test_onnx_converts_through_the_importer(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_onnx_converts_through_the_importer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """An ONNX file with a symbolic batch becomes a saved graph and webnn-graph text (static shapes), and they run."""
     import onnx
     from onnx import TensorProto, helper

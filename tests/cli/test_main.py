@@ -70,7 +70,7 @@ def test_log_levels_and_build_steps_when_piped(files: Path) -> None:
     one_line_error(webnn_cli("run", g, "--zeros", "-v", "--quiet"), 2, "contradict")
 
 
-def test_library_log_records_reach_stderr_at_the_cli_level(capsys) -> None:  # noqa: ANN001
+def test_library_log_records_reach_stderr_at_the_cli_level(capsys: pytest.CaptureFixture[str]) -> None:
     import logging
 
     from webnn.cli._log import configured

@@ -1,4 +1,5 @@
-"""``webnn demo``: all-MiniLM-L6-v2 sentence embeddings (:func:`webnn.models.minilm.run_demo`)."""
+"""``webnn demo``: all-MiniLM-L6-v2 sentence embeddings (:func:`webnn.models.minilm.run_demo`), printed
+with :func:`~webnn.models.minilm.format_demo` (options spelt as CLI flags) or as JSON."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 
 from ..models import minilm
 from ._args import AddParser, add_backend_args, add_json_flag, backend_options, examples
-from ._errors import EXIT_OK, UserError
+from ._errors import EXIT_OK, UserError, cli_words
 from ._log import progress_enabled
 from ._output import print_json
 
@@ -36,8 +37,9 @@ def handle(args: argparse.Namespace) -> int:
     if not 1 <= args.seq_len <= 512:
         raise UserError(f"--seq-len must be between 1 and 512 (the model's positions), got {args.seq_len}")
     opts = backend_options(args)
-    kwargs = dict(backend=args.backend, seq_len=args.seq_len, weights=args.weights, quiet=not progress_enabled(), **opts)
+    result = minilm.run_demo(backend=args.backend, seq_len=args.seq_len, weights=args.weights, quiet=not progress_enabled(), **opts)
     if args.json:
-        print_json(minilm.run_demo(**kwargs))
-        return EXIT_OK
-    return int(minilm.demo(**kwargs) or 0)
+        print_json(result)
+    else:
+        print(cli_words(minilm.format_demo(result)))
+    return EXIT_OK

