@@ -70,6 +70,24 @@ def sentences_of(n_tokens: int, count: int, rng: np.random.Generator, tokenizer:
     return out
 
 
+_MODEL_DIR: Path | None = None
+
+
+def model_dir() -> Path:
+    """The verified model files as a folder (for torch, transformers and sentence-transformers),
+    extracted once per run into a temporary directory."""
+    global _MODEL_DIR
+    if _MODEL_DIR is None:
+        import atexit
+        import shutil
+        import tempfile
+
+        d = Path(tempfile.mkdtemp(prefix="webnn-minilm-"))
+        atexit.register(shutil.rmtree, d, True)
+        _MODEL_DIR = minilm.model_files().extract(d)
+    return _MODEL_DIR
+
+
 def pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     m = mask[:, :, None].astype(np.float32)
     pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
@@ -90,14 +108,14 @@ def export_hf(cache: Path, optimized: bool) -> tuple[Path, str]:
         try:
             from optimum.exporters.onnx import main_export  # type: ignore[import-not-found]
 
-            main_export(str(minilm.model_dir()), output=str(cache / "optimum"), task="feature-extraction", opset=17)
+            main_export(str(model_dir()), output=str(cache / "optimum"), task="feature-extraction", opset=17)
             os.replace(cache / "optimum" / "model.onnx", raw)
             (cache / "how").write_text("optimum-onnx export")
         except ImportError:
             import torch
             from transformers import AutoModel
 
-            bert = AutoModel.from_pretrained(str(minilm.model_dir()), attn_implementation="eager").eval()
+            bert = AutoModel.from_pretrained(str(model_dir()), attn_implementation="eager").eval()
 
             class Hidden(torch.nn.Module):
                 def __init__(self) -> None:
@@ -140,7 +158,7 @@ def torch_runner(ids: np.ndarray, mask: np.ndarray) -> tuple[Runner, str]:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    bert = SentenceTransformer(str(minilm.model_dir()), device="cpu")[0].auto_model.eval()
+    bert = SentenceTransformer(str(model_dir()), device="cpu")[0].auto_model.eval()
     t_ids, t_mask = torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(mask.astype(np.int64))
 
     def run() -> Any:
@@ -155,7 +173,7 @@ def torch_runner(ids: np.ndarray, mask: np.ndarray) -> tuple[Runner, str]:
 def st_model() -> Any:
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(minilm.model_dir()), device="cpu")
+    return SentenceTransformer(str(model_dir()), device="cpu")
 
 
 def interleave(runners: dict[str, Runner], rounds: int, reference: str, warmup: int = 2) -> dict[str, dict[str, float]]:

@@ -86,10 +86,10 @@ def test_every_form_of_constant_and_tensor_data_casts_the_same_way(b: webnn.MLGr
         assert b._constants[c._id].tolist() == want
     assert b._constants[b.constant("int8", NAN)._id] == 0  # the spec's constant(type, value)
     ctx = b.context
-    t = ctx.create_tensor({"dataType": "uint8", "shape": [6]})
+    t = ctx.create_tensor({"dataType": "uint8", "shape": [6]}, readable=True, writable=True)
     ctx.write_tensor(t, values)
     assert ctx.read_tensor(t).tolist() == want
-    t8 = ctx.create_tensor({"dataType": "int8", "shape": []})
+    t8 = ctx.create_tensor({"dataType": "int8", "shape": []}, readable=True, writable=True)
     ctx.write_tensor(t8, -1000)
     assert ctx.read_tensor(t8) == -128
 

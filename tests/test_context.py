@@ -44,7 +44,7 @@ def test_destroy_while_threads_dispatch_and_compute() -> None:
                 late.append(time.monotonic())
 
     compiled.run = tracked  # type: ignore[method-assign]
-    tensors = [(ctx.create_tensor(desc), ctx.create_tensor(g.output_descriptors["y"])) for _ in range(3)]
+    tensors = [(ctx.create_tensor(desc, writable=True), ctx.create_tensor(g.output_descriptors["y"], readable=True)) for _ in range(3)]
     x = np.ones((192, 192), np.float32)
     errors: list[BaseException] = []
     done = [0]
@@ -91,7 +91,8 @@ def test_graph_and_tensor_destroy_wait_for_dispatch_on_other_threads() -> None:
     ctx = webnn.MLContext(accelerated=False)
     g = _slow_graph(ctx)
     errors: list[BaseException] = []
-    tin, tout = ctx.create_tensor(g.input_descriptors["x"]), ctx.create_tensor(g.output_descriptors["y"])
+    tin = ctx.create_tensor(g.input_descriptors["x"], readable=True, writable=True)
+    tout = ctx.create_tensor(g.output_descriptors["y"], readable=True, writable=True)
     started = threading.Event()
 
     def worker() -> None:
@@ -142,7 +143,7 @@ def test_backend_options_are_checked_at_context_creation(options: dict, message:
 
 
 def test_named_backend_refuses_options_it_does_not_take() -> None:
-    with pytest.raises(ValidationError, match=r"onnxruntime takes no option 'simulate' \(its options: intra_op_threads\)"):
+    with pytest.raises(ValidationError, match=r"onnxruntime takes no option 'simulate' \(its options: intra_op_threads, device\)"):
         webnn.MLContext(backend="onnxruntime", simulate=True)
     ctx = webnn.MLContext(accelerated=False, simulate=True)  # another backend's option: a note, not an error
     assert any("simulate" in n for n in ctx.selection.notes)
@@ -184,8 +185,8 @@ def test_create_tensor_applies_the_maximum_byte_length(shape: list[int]) -> None
 
     ctx = webnn.MLContext(accelerated=False)
     with pytest.raises(ValidationError, match=rf"more than maxTensorByteLength {MAX_TENSOR_BYTE_LENGTH}"):
-        ctx.create_tensor({"dataType": "float32", "shape": shape})
+        ctx.create_tensor({"dataType": "float32", "shape": shape}, readable=True, writable=True)
     with pytest.raises(ValidationError, match="maxTensorByteLength"):
         ctx.create_constant_tensor({"dataType": "float32", "shape": shape}, b"")
-    t = ctx.create_tensor({"dataType": "uint8", "shape": [4]})  # the context stays usable
+    t = ctx.create_tensor({"dataType": "uint8", "shape": [4]}, readable=True, writable=True)  # the context stays usable
     assert ctx.read_tensor(t).shape == (4,)

@@ -35,3 +35,28 @@ def test_function_level_imports_defer_a_heavy_dependency_and_say_so() -> None:
     found = [f"{i.module}:{i.line} imports {i.target}" for i, heavy in r["function_imports"] if heavy is None or not i.comment]
     assert found == [], "an import inside a function must defer an optional or heavy dependency, with a comment:\n" + "\n".join(found)
     assert len(r["function_imports"]) > 10  # a broken scan must not pass
+def test_documented_submodules_are_attributes_and_import_webnn_stays_light() -> None:
+    """``webnn.converters`` (and every name in webnn.SUBMODULES) works right after ``import webnn``,
+    imported on first access: ``import webnn`` itself loads no engine, converter or drawing library."""
+    import subprocess
+
+    code = (
+        "import sys, webnn\n"
+        "heavy = [m for m in ('onnx', 'onnxruntime', 'coremltools', 'tensorrt_rtx', 'torch', 'graphviz', 'tokenizers') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "assert 'webnn.converters' not in sys.modules\n"
+        "assert webnn.converters.default_registry().formats()\n"
+        "for name in sorted(webnn.SUBMODULES):\n"
+        "    assert getattr(webnn, name).__name__ == 'webnn.' + name, name\n"
+        "    assert name in dir(webnn)\n"
+        "assert webnn.compare is webnn.comparison.compare\n"
+        "try:\n"
+        "    webnn.no_such_thing\n"
+        "except AttributeError as e:\n"
+        "    assert 'no_such_thing' in str(e)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert p.returncode == 0, p.stderr

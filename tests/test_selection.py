@@ -65,9 +65,17 @@ def smi(output: str | Exception):
 
 
 def probes(
-    tmp_path: Path, *, proc: bool = False, smi_out: str | Exception | None = None, cuda=no_cuda, platform: str = "linux", env: dict | None = None
+    tmp_path: Path,
+    *,
+    proc: bool = False,
+    smi_out: str | Exception | None = None,
+    cuda=no_cuda,
+    platform: str = "linux",
+    env: dict | None = None,
+    nvml=None,  # None (no NVML answer) or a fake answer's callable
 ) -> devices.DeviceProbes:
     return devices.DeviceProbes(
+        nvml=nvml,
         platform=platform,
         proc_root=fake_proc(tmp_path) if proc else str(tmp_path / "absent"),
         wsl_libcuda=str(tmp_path / "no-wsl"),

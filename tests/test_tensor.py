@@ -49,7 +49,14 @@ def test_spec_example(ctx: webnn.MLContext) -> None:
 
 
 def test_attributes_defaults_and_zero_init(ctx: webnn.MLContext) -> None:
-    t = ctx.create_tensor(webnn.MLOperandDescriptor("int32", [3]))
+    # The spec's MLTensorDescriptor: readable and writable default to false.
+    t0 = ctx.create_tensor(webnn.MLOperandDescriptor("int32", [3]))
+    assert (t0.readable, t0.writable) == (False, False)
+    with pytest.raises(webnn.ValidationError, match="not readable"):
+        ctx.read_tensor(t0)
+    with pytest.raises(webnn.ValidationError, match="not writable"):
+        ctx.write_tensor(t0, np.zeros(3, np.int32))
+    t = ctx.create_tensor(webnn.MLOperandDescriptor("int32", [3]), readable=True, writable=True)
     assert (t.data_type, t.dataType, t.shape, t.readable, t.writable, t.constant, t.destroyed) == ("int32", "int32", (3,), True, True, False, False)
     assert t.device == "cpu" and t.__dlpack_device__() == (1, 0) and t.context is ctx
     np.testing.assert_array_equal(ctx.read_tensor(t), [0, 0, 0])
@@ -57,14 +64,14 @@ def test_attributes_defaults_and_zero_init(ctx: webnn.MLContext) -> None:
     assert not t2.readable and not t2.writable
     assert "float16[2]" in repr(t2)
     with pytest.raises(webnn.ValidationError):
-        ctx.create_tensor({"dataType": "float64", "shape": [2]})
+        ctx.create_tensor({"dataType": "float64", "shape": [2]}, readable=True, writable=True)
     with pytest.raises(webnn.ValidationError):
-        ctx.create_tensor({"dataType": "float32", "shape": [0]})
+        ctx.create_tensor({"dataType": "float32", "shape": [0]}, readable=True, writable=True)
 
 
 @pytest.mark.parametrize("dt", webnn.DATA_TYPES)
 def test_write_read_round_trip_every_dtype(ctx: webnn.MLContext, dt: str) -> None:
-    t = ctx.create_tensor({"dataType": dt, "shape": [2, 3]})
+    t = ctx.create_tensor({"dataType": dt, "shape": [2, 3]}, readable=True, writable=True)
     a = (np.arange(6) % 5).reshape(2, 3).astype(dt)
     ctx.write_tensor(t, a)
     out = ctx.read_tensor(t)
@@ -77,7 +84,7 @@ def test_write_read_round_trip_every_dtype(ctx: webnn.MLContext, dt: str) -> Non
 
 
 def test_write_forms(ctx: webnn.MLContext) -> None:
-    t = ctx.create_tensor({"dataType": "float32", "shape": [2, 2]})
+    t = ctx.create_tensor({"dataType": "float32", "shape": [2, 2]}, readable=True, writable=True)
     a = np.array([[1, 2], [3, 4]], np.float32)
     for data in (a, a.ravel(), a.tobytes(), bytearray(a.tobytes()), memoryview(a.tobytes()), a.view(np.uint8), [[1, 2], [3, 4]], np.asfortranarray(a)):
         ctx.write_tensor(t, np.zeros(4, np.float32))
@@ -86,7 +93,7 @@ def test_write_forms(ctx: webnn.MLContext) -> None:
 
 
 def test_write_validation(ctx: webnn.MLContext) -> None:
-    t = ctx.create_tensor({"dataType": "float32", "shape": [2, 2]})
+    t = ctx.create_tensor({"dataType": "float32", "shape": [2, 2]}, readable=True, writable=True)
     with pytest.raises(webnn.ValidationError, match="dtype float64"):
         ctx.write_tensor(t, np.zeros((2, 2)))
     with pytest.raises(webnn.ValidationError, match="shape \\[4, 1\\]"):
@@ -97,13 +104,13 @@ def test_write_validation(ctx: webnn.MLContext) -> None:
         ctx.write_tensor(np.zeros(4), np.zeros(4))
     with pytest.raises(webnn.ValidationError, match="expected a numpy array"):
         ctx.write_tensor(t, object())
-    ro = ctx.create_tensor({"dataType": "float32", "shape": [2, 2]}, writable=False)
+    ro = ctx.create_tensor({"dataType": "float32", "shape": [2, 2]}, readable=True)
     with pytest.raises(webnn.ValidationError, match="not writable"):
         ctx.write_tensor(ro, np.zeros((2, 2), np.float32))
 
 
 def test_read_validation_and_byob(ctx: webnn.MLContext) -> None:
-    t = ctx.create_tensor({"dataType": "float32", "shape": [2]})
+    t = ctx.create_tensor({"dataType": "float32", "shape": [2]}, readable=True, writable=True)
     ctx.write_tensor(t, np.array([1.5, 2.5], np.float32))
     out = np.empty(2, np.float32)
     assert ctx.read_tensor(t, out) is out
@@ -117,7 +124,7 @@ def test_read_validation_and_byob(ctx: webnn.MLContext) -> None:
         ctx.read_tensor(t, np.empty(2, np.int32))
     with pytest.raises(webnn.ValidationError, match="read-only"):
         ctx.read_tensor(t, bytes(8))
-    wo = ctx.create_tensor({"dataType": "float32", "shape": [2]}, readable=False)
+    wo = ctx.create_tensor({"dataType": "float32", "shape": [2]}, writable=True)
     with pytest.raises(webnn.ValidationError, match="not readable"):
         ctx.read_tensor(wo)
     with pytest.raises(webnn.ValidationError, match="not readable"):
@@ -126,7 +133,7 @@ def test_read_validation_and_byob(ctx: webnn.MLContext) -> None:
 
 def test_destroyed_tensor(ctx: webnn.MLContext) -> None:
     g = spec_example(ctx)
-    ts = {n: ctx.create_tensor({"dataType": "float32", "shape": [2, 2]}) for n in "ABC"}
+    ts = {n: ctx.create_tensor({"dataType": "float32", "shape": [2, 2]}, readable=True, writable=True) for n in "ABC"}
     ts["A"].destroy()
     ts["A"].destroy()  # idempotent
     assert ts["A"].destroyed and "destroyed" in repr(ts["A"])
@@ -139,7 +146,7 @@ def test_destroyed_tensor(ctx: webnn.MLContext) -> None:
 
 def test_dispatch_validation(ctx: webnn.MLContext) -> None:
     g = spec_example(ctx)
-    t = lambda shape=(2, 2), dt="float32": ctx.create_tensor({"dataType": dt, "shape": list(shape)})  # noqa: E731
+    t = lambda shape=(2, 2), dt="float32": ctx.create_tensor({"dataType": dt, "shape": list(shape)}, readable=True, writable=True)  # noqa: E731
     A, B, C = t(), t(), t()
     with pytest.raises(webnn.ValidationError, match="missing input\\(s\\) 'B'"):
         ctx.dispatch(g, {"A": A}, {"C": C})
@@ -161,7 +168,7 @@ def test_dispatch_validation(ctx: webnn.MLContext) -> None:
         ctx.dispatch(g, {"A": const, "B": B}, {"C": C})
     other = webnn.MLContext(accelerated=False)
     with pytest.raises(webnn.ValidationError, match="different MLContext"):
-        ctx.dispatch(g, {"A": other.create_tensor({"dataType": "float32", "shape": [2, 2]}), "B": B}, {"C": C})
+        ctx.dispatch(g, {"A": other.create_tensor({"dataType": "float32", "shape": [2, 2]}, readable=True, writable=True), "B": B}, {"C": C})
     with pytest.raises(webnn.ValidationError, match="different MLContext"):
         other.dispatch(g, {"A": A, "B": B}, {"C": C})
     with pytest.raises(webnn.ValidationError, match="different MLContext"):
@@ -173,11 +180,11 @@ def test_dispatch_validation(ctx: webnn.MLContext) -> None:
 
 def test_destroyed_context(ctx: webnn.MLContext) -> None:
     g = spec_example(ctx)
-    t = ctx.create_tensor({"dataType": "float32", "shape": [2, 2]})
+    t = ctx.create_tensor({"dataType": "float32", "shape": [2, 2]}, readable=True, writable=True)
     ctx.destroy()
     assert t.destroyed
     with pytest.raises(webnn.InvalidStateError):
-        ctx.create_tensor({"dataType": "float32", "shape": [2, 2]})
+        ctx.create_tensor({"dataType": "float32", "shape": [2, 2]}, readable=True, writable=True)
     with pytest.raises(webnn.InvalidStateError):
         ctx.dispatch(g, {}, {})
     with pytest.raises(webnn.InvalidStateError):
@@ -197,7 +204,7 @@ def chain_graphs(ctx: webnn.MLContext) -> tuple[webnn.MLGraph, webnn.MLGraph]:
 def run_chain(ctx: webnn.MLContext, steps: int = 5) -> tuple[np.ndarray, np.ndarray]:
     g1, g2 = chain_graphs(ctx)
     desc = {"dataType": "float32", "shape": [4]}
-    tx, ty = ctx.create_tensor(desc), ctx.create_tensor(desc)
+    tx, ty = ctx.create_tensor(desc, readable=True, writable=True), ctx.create_tensor(desc, readable=True, writable=True)
     x0 = np.array([0.5, 1, 2, 3], np.float32)
     ctx.write_tensor(tx, x0)
     ref = x0.copy()
@@ -213,8 +220,8 @@ def test_dispatch_chain_matches_compute(ctx: webnn.MLContext) -> None:
     np.testing.assert_allclose(got, ref, rtol=1e-6)
     g1, _ = chain_graphs(ctx)
     x = np.array([1, 2, 3, 4], np.float32)
-    tx = ctx.create_tensor({"dataType": "float32", "shape": [4]})
-    ty = ctx.create_tensor({"dataType": "float32", "shape": [4]})
+    tx = ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
+    ty = ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
     ctx.write_tensor(tx, x)
     ctx.dispatch(g1, {"x": tx}, {"y": ty})
     np.testing.assert_array_equal(ctx.read_tensor(ty), ctx.compute(g1, {"x": x})["y"])
@@ -238,8 +245,8 @@ class Producer:
 
 def test_dlpack_out_is_a_view(ctx: webnn.MLContext) -> None:
     g1, _ = chain_graphs(ctx)
-    tx = ctx.create_tensor({"dataType": "float32", "shape": [4]})
-    ty = ctx.create_tensor({"dataType": "float32", "shape": [4]})
+    tx = ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
+    ty = ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
     view = np.from_dlpack(ty)
     ctx.write_tensor(tx, np.array([1, 2, 3, 4], np.float32))
     ctx.dispatch(g1, {"x": tx}, {"y": ty})
@@ -251,12 +258,12 @@ def test_dlpack_in(ctx: webnn.MLContext) -> None:
     g1, _ = chain_graphs(ctx)
     x = np.array([1, 2, 3, 4], np.float32)
     np.testing.assert_array_equal(ctx.compute(g1, {"x": Producer(x)})["y"], [2, 6, 12, 20])
-    t = ctx.create_tensor({"dataType": "float32", "shape": [4]})
+    t = ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
     ctx.write_tensor(t, Producer(x))
     np.testing.assert_array_equal(ctx.read_tensor(t), x)
     with pytest.raises(webnn.ValidationError, match="dtype float64"):
         ctx.write_tensor(t, Producer(x.astype(np.float64)))
-    t2 = ctx.create_tensor({"dataType": "float32", "shape": [4]})
+    t2 = ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
     ctx.write_tensor(t2, t)  # an MLTensor is a DLPack producer too
     np.testing.assert_array_equal(ctx.read_tensor(t2), x)
 
@@ -277,8 +284,8 @@ def test_torch_dlpack(ctx: webnn.MLContext) -> None:
     g1, _ = chain_graphs(ctx)
     x = torch.tensor([1.0, 2.0, 3.0, 4.0])
     np.testing.assert_array_equal(ctx.compute(g1, {"x": x})["y"], [2, 6, 12, 20])
-    tx = ctx.create_tensor({"dataType": "float32", "shape": [4]})
-    ty = ctx.create_tensor({"dataType": "float32", "shape": [4]})
+    tx = ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
+    ty = ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
     ctx.write_tensor(tx, x)
     ctx.dispatch(g1, {"x": tx}, {"y": ty})
     ty_t = torch.from_dlpack(ty)
@@ -389,7 +396,7 @@ def test_device_storage_chain_without_host_round_trips(device_ctx: webnn.MLConte
     np.testing.assert_allclose(got, ref, rtol=1e-6)
     assert DeviceCompiled.device_runs == 8
     assert DeviceStorage.host_writes == 1 and DeviceStorage.host_reads == 1  # write x once, read x once
-    t = device_ctx.create_tensor({"dataType": "float32", "shape": [4]})
+    t = device_ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
     assert t.device == "cuda:0" and t.__dlpack_device__() == (2, 0)
 
 
@@ -401,7 +408,7 @@ def test_device_arrays_in_without_host_copy(device_ctx: webnn.MLContext) -> None
     np.testing.assert_array_equal(out["y"], [2, 6, 12, 20])
     with pytest.raises(webnn.ValidationError, match="shape \\[2, 2\\]"):
         device_ctx.compute(g1, {"x": FakeDeviceArray(x.reshape(2, 2))})
-    t = device_ctx.create_tensor({"dataType": "float32", "shape": [4]})
+    t = device_ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
     device_ctx.write_tensor(t, FakeDeviceArray(x))
     assert DeviceStorage.host_writes == 0
     np.testing.assert_array_equal(device_ctx.read_tensor(t), x)
@@ -421,8 +428,8 @@ def test_fallback_graph_reads_device_tensors_through_the_host(device_ctx: webnn.
     with pytest.warns(webnn.FallbackWarning, match="op pow"):
         g = b.build({"y": b.pow(x, b.constant(np.full(4, 2, np.float32)))})
     assert g.backend == "onnxruntime"
-    tx = device_ctx.create_tensor({"dataType": "float32", "shape": [4]})
-    ty = device_ctx.create_tensor({"dataType": "float32", "shape": [4]})
+    tx = device_ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
+    ty = device_ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
     device_ctx.write_tensor(tx, np.array([1, 2, 3, 4], np.float32))
     device_ctx.dispatch(g, {"x": tx}, {"y": ty})
     np.testing.assert_array_equal(device_ctx.read_tensor(ty), [1, 4, 9, 16])
@@ -475,7 +482,7 @@ def _producer_calls(ctx: webnn.MLContext, value: object) -> list:
     b = webnn.MLGraphBuilder(ctx)
     x = b.input("x", [4], "float32")
     g = b.build({"y": b.relu(x)})
-    t = ctx.create_tensor({"dataType": "float32", "shape": [4]})
+    t = ctx.create_tensor({"dataType": "float32", "shape": [4]}, readable=True, writable=True)
     return [
         ("compute: input 'x'", lambda: ctx.compute(g, {"x": value})),
         ("write_tensor", lambda: ctx.write_tensor(t, value)),

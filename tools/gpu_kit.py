@@ -726,10 +726,10 @@ def _bench_row(ctx, place, label: str, spec: tuple, w: dict, per: float, torch_e
     # webnn compute: host arrays in, host arrays out
     row["webnn compute"] = _median_ms(lambda: ctx.compute(g, feeds), per)
     # webnn dispatch: MLTensors on the device, written once
-    ins = {n: ctx.create_tensor(g.input_descriptors[n]) for n in feeds}
+    ins = {n: ctx.create_tensor(g.input_descriptors[n], writable=True) for n in feeds}
     for n, t in ins.items():
         ctx.write_tensor(t, feeds[n])
-    outs = {n: ctx.create_tensor(d) for n, d in g.output_descriptors.items()}
+    outs = {n: ctx.create_tensor(d, readable=True) for n, d in g.output_descriptors.items()}
     row["webnn dispatch"] = _median_ms(lambda: ctx.dispatch(g, ins, outs), per)
     # raw ONNX Runtime: the same ONNX bytes, session options and providers; device inputs and outputs bound once
     model = default_registry().convert(g.info, "onnx")

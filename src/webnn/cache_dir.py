@@ -1,7 +1,9 @@
 """Where webnn keeps caches (TensorRT-RTX engines, runtime caches, ...), and what it trusts there.
 
-The directory is ``$WEBNN_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/webnn``, else
-``~/.cache/webnn``. What webnn trusts (docs/caching.md):
+The directory is ``$WEBNN_CACHE_DIR`` if set, else the platform's user cache folder from
+:mod:`platformdirs` (Linux: ``$XDG_CACHE_HOME/webnn``, else ``~/.cache/webnn``; macOS:
+``~/Library/Caches/webnn``; Windows: ``%LOCALAPPDATA%\\webnn\\Cache``). What webnn trusts
+(docs/caching.md):
 
 - :func:`trust_problem` is the one check, called by whatever computes or uses a cache
   location: the directory (after resolving a symlink to it) and the sub-directories webnn
@@ -14,9 +16,10 @@ The directory is ``$WEBNN_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/webnn``, el
 - :func:`secret_key` is a per-user random key (``.webnn-key``, mode 0600) that cache entries
   are authenticated with (HMAC-SHA256), so an entry someone else wrote, with a checksum
   anyone can recompute, does not verify.
-- :func:`clear_cache` deletes only entries webnn wrote (a webnn key name and a header that
-  verifies, in real directories, never through a symlink); everything else is left alone
-  and listed in ``kept``.
+- :func:`clear_cache` deletes only entries webnn wrote, as each kind's owner verifies them
+  (the engine cache: a webnn key name and a header that verifies; the demo weights: files
+  matching their pinned SHA-256), in real directories, never through a symlink; everything
+  else is left alone and listed in ``kept``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+import platformdirs
 
 MARKER = ".webnn-cache"
 #: The per-user secret cache entries are authenticated with (in the cache directory, mode 0600).
@@ -64,8 +69,9 @@ def cache_dir(sub: str | None = None) -> Path:
     if env:
         base = Path(env).expanduser()
     else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "webnn"
+        # Linux: $XDG_CACHE_HOME/webnn or ~/.cache/webnn; macOS: ~/Library/Caches/webnn;
+        # Windows: %LOCALAPPDATA%\webnn\Cache.
+        base = Path(platformdirs.user_cache_dir("webnn", appauthor=False))
     return base / sub if sub else base
 
 
@@ -318,16 +324,17 @@ def cache_info() -> dict:
 
 
 #: Sub-directories webnn creates in the cache directory (removed by :func:`clear_cache` once empty).
-WEBNN_DIRS = ("trtx/locks", "trtx")
+WEBNN_DIRS = ("trtx/locks", "trtx", "models")
 
 
-def clear_cache(clear_entries: Callable[[Path], int]) -> dict:
+def clear_cache(clearers: Sequence[Callable[[Path], int]]) -> dict:
     """Delete the cache entries webnn wrote; returns ``{"dir", "removed_bytes", "removed_files",
     "removed_entries", "kept", "refused"}``.
 
-    ``clear_entries(base)`` removes the verified entries of the cache format that owns them (the
-    TensorRT-RTX engine cache: :func:`webnn.backends.trtx.cache.clear_cache_dir` passes its own)
-    and returns how many it removed; then webnn's sub-directories go once empty. Anything else
+    Each of ``clearers`` removes, from the cache directory it is given, the entries of one kind
+    that its owner verifies as its own (``webnn cache clear`` passes the TensorRT-RTX engine
+    cache's and the demo weights'), returning how many it removed; then webnn's sub-directories
+    go once empty. Anything else
     is left alone and listed in ``kept``. A directory that fails :func:`trust_problem` is not
     touched (``refused`` says why).
     """
@@ -340,7 +347,7 @@ def clear_cache(clear_entries: Callable[[Path], int]) -> dict:
         result["refused"] = problem
         return result
     before = dir_usage(base)
-    result["removed_entries"] = clear_entries(base)
+    result["removed_entries"] = sum(clear(base) for clear in clearers)
     for sub in WEBNN_DIRS:
         d = base / sub
         if d.is_dir() and not d.is_symlink():

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
+import time
 import warnings
 import weakref
 from collections.abc import Iterator, Mapping
@@ -12,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import webnn_graph
+from . import summary, webnn_graph
 from .backends import (
     BACKEND_ALIASES,
     BACKENDS,
@@ -34,6 +36,8 @@ from .limits import op_support_limits
 from .selection import Selection, select_backend
 from .tensor import MLTensor, buffer_to_array, check_dlpack_like, checked_descriptor, dlpack_device_of, host_array, tensor_descriptor
 from .types import MLOperandDescriptor
+
+log = logging.getLogger("webnn.context")
 
 __all__ = [
     "BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning",
@@ -233,7 +237,9 @@ class MLContext:
     # -- MLTensor -----------------------------------------------------------------------
     def create_tensor(self, descriptor: Any, readable: bool | None = None, writable: bool | None = None) -> MLTensor:
         """A zero-filled tensor for ``dispatch``. ``descriptor``: MLOperandDescriptor or dict
-        (``{"dataType", "shape"}``, optionally ``readable``/``writable``). Both flags default to True."""
+        (``{"dataType", "shape"}``, optionally ``readable``/``writable``, the spec's
+        MLTensorDescriptor). Both flags default to False, as in the spec: ``write_tensor`` needs
+        ``writable=True``, ``read_tensor`` and DLPack export need ``readable=True``."""
         self._check_live("create_tensor")
         desc, r, w = tensor_descriptor(descriptor, readable, writable, "create_tensor")
         with self._activity.shared("create_tensor"):
@@ -436,6 +442,7 @@ class MLGraph:
         g._descs = info.input_descriptors()
         g._names = frozenset(info.inputs)
         g.fallback_reason = None
+        t0 = time.perf_counter()
         try:
             g._compiled = context._backend.compile(info)
         except FALLBACK_ERRORS as e:
@@ -459,6 +466,7 @@ class MLGraph:
         except InvalidStateError:
             g._release()  # the context was destroyed while this graph compiled
             raise
+        log.debug("built %d operations for %s in %.2f s", len(info.operations), g._compiled.backend, time.perf_counter() - t0)
         return g
 
     @property
@@ -549,10 +557,18 @@ class MLGraph:
             raise InvalidStateError("compute: the graph's MLContext was destroyed")
         return self._compiled.run(self._check_inputs(inputs))
 
+    def summary(self) -> dict[str, Any]:
+        """:meth:`GraphInfo.summary` plus where the graph runs: backend, simulated, the fallback
+        reason (None without a fallback) and the context's backend."""
+        return {**self.info.summary(), "backend": self.backend, "simulated": self.simulated,
+                "fallback_reason": self.fallback_reason, "context_backend": self._context.backend}
+
     def __repr__(self) -> str:
-        ins = ", ".join(f"{n}: {d.data_type}{list(d.shape)}" for n, d in self.input_descriptors.items())
-        outs = ", ".join(f"{n}: {d.data_type}{list(d.shape)}" for n, d in self.output_descriptors.items())
-        return f"<MLGraph ({ins}) -> ({outs}) on {self.backend}>"
+        return summary.short_repr("MLGraph", self.summary())
+
+    def _repr_html_(self) -> str:
+        """The notebook view: a compact summary table, with the backend and any fallback."""
+        return summary.html_table("MLGraph", self.summary())
 
 
 def _as_array(value: Any, name: str) -> np.ndarray:

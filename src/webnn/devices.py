@@ -5,15 +5,17 @@ without side effects where there is nothing to find:
 
 1. ``/proc/driver/nvidia`` (Linux driver): GPU models, bus ids, UUIDs and the driver version,
    read from plain files.
-2. ``nvidia-smi`` when it is on ``PATH`` (Linux, Windows, WSL): run once with a short timeout
-   to read names, compute capability, memory and driver version.
-3. The CUDA driver library through :mod:`ctypes` (``libcuda.so.1`` / ``nvcuda.dll``), only when
-   a driver was found by 1 or 2 (or WSL's ``/usr/lib/wsl/lib/libcuda.so.1`` exists) and a GPU's
+2. NVML through ``nvidia-ml-py`` (``pynvml``; Linux, Windows, WSL): names, compute capability,
+   memory, UUIDs, bus ids and the driver version, from the library ``nvidia-smi`` itself uses.
+3. Only when NVML gives no answer (``nvidia-ml-py`` not installed, no NVML library):
+   ``nvidia-smi`` when it is on ``PATH``, run once with a short timeout.
+4. The CUDA driver library through :mod:`ctypes` (``libcuda.so.1`` / ``nvcuda.dll``), only when
+   a driver was found by 1-3 (or WSL's ``/usr/lib/wsl/lib/libcuda.so.1`` exists) and a GPU's
    compute capability is still unknown. CUDA is never initialised on a machine without a driver.
 
 The result is cached per process (``detect(refresh=True)`` re-probes). Everything the
 detection touches goes through :class:`DeviceProbes`, so tests inject fake ``/proc`` trees,
-fake ``nvidia-smi`` output or a fake driver and run the real parsing code.
+fake NVML answers, fake ``nvidia-smi`` output or a fake driver and run the real merging code.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class DeviceReport:
     gpus: tuple[GpuInfo, ...] = ()
     driver_present: bool = False
     driver_version: str | None = None
-    #: Probes that contributed data ("procfs", "nvidia-smi", "libcuda").
+    #: Probes that contributed data ("procfs", "nvml", "nvidia-smi", "libcuda").
     sources: tuple[str, ...] = ()
     #: Human-readable notes: what was looked at and what failed.
     notes: tuple[str, ...] = ()
@@ -150,6 +152,41 @@ def _cuda_driver_query(platform: str) -> dict[str, Any]:
     return {"driver_version": f"{v // 1000}.{(v % 1000) // 10}", "devices": devices}
 
 
+def _nvml_query() -> dict[str, Any]:
+    """Ask NVML (``nvidia-ml-py``) for the driver version and every GPU's name, compute capability,
+    memory, UUID and bus id; raises ImportError or ``pynvml.NVMLError`` when it cannot answer.
+
+    Returns ``{"driver_version": "580.65.06", "devices": [{"index", "name", "cc", "memory_mib", "uuid", "bus_id"}]}``.
+    """
+    import pynvml  # deferred: the nvidia-ml-py package, only for this probe
+
+    def text(v: Any) -> str:
+        return v.decode(errors="replace") if isinstance(v, bytes) else str(v)
+
+    pynvml.nvmlInit()
+    try:
+        devices = []
+        for i in range(pynvml.nvmlDeviceGetCount()):
+            h = pynvml.nvmlDeviceGetHandleByIndex(i)
+            try:
+                cc: tuple[int, int] | None = tuple(int(x) for x in pynvml.nvmlDeviceGetCudaComputeCapability(h))  # type: ignore[assignment]
+            except pynvml.NVMLError:
+                cc = None
+            try:
+                mem: int | None = int(pynvml.nvmlDeviceGetMemoryInfo(h).total) // (1024 * 1024)
+            except pynvml.NVMLError:
+                mem = None
+            try:
+                bus: str | None = text(pynvml.nvmlDeviceGetPciInfo(h).busId)
+            except pynvml.NVMLError:
+                bus = None
+            devices.append({"index": i, "name": text(pynvml.nvmlDeviceGetName(h)), "cc": cc, "memory_mib": mem,
+                            "uuid": text(pynvml.nvmlDeviceGetUUID(h)), "bus_id": bus})
+        return {"driver_version": text(pynvml.nvmlSystemGetDriverVersion()), "devices": devices}
+    finally:
+        pynvml.nvmlShutdown()
+
+
 @dataclass
 class DeviceProbes:
     """Everything :func:`detect` looks at. Tests replace fields to fake a machine."""
@@ -161,6 +198,8 @@ class DeviceProbes:
     run: Callable[[Sequence[str], float], str] = _run
     #: Called only when a driver is present; ``None`` disables the ctypes probe.
     cuda_driver: Callable[[str], dict[str, Any]] | None = _cuda_driver_query
+    #: The NVML query (:func:`_nvml_query`'s answer); ``None`` disables it (then nvidia-smi is asked).
+    nvml: Callable[[], dict[str, Any]] | None = _nvml_query
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     smi_timeout: float = 3.0
 
@@ -294,6 +333,27 @@ def _from_smi(p: DeviceProbes, notes: list[str]) -> tuple[str | None, list[GpuIn
     return version, gpus
 
 
+def _from_nvml(p: DeviceProbes, notes: list[str]) -> tuple[str | None, list[GpuInfo]] | None:
+    if p.nvml is None:
+        return None
+    try:
+        res = p.nvml()
+    except ImportError:
+        notes.append("nvidia-ml-py (NVML) is not installed")
+        return None
+    except Exception as e:  # noqa: BLE001 - pynvml.NVMLError and friends: no answer from NVML
+        notes.append(f"NVML: {str(e)[:200] or type(e).__name__}")
+        return None
+    gpus = [
+        GpuInfo(index=d["index"], name=d.get("name") or "NVIDIA GPU", compute_capability=tuple(d["cc"]) if d.get("cc") else None,
+                memory_mib=d.get("memory_mib"), uuid=d.get("uuid") or None, bus_id=_norm_bus(d.get("bus_id")))
+        for d in res.get("devices", [])
+    ]
+    if not gpus:
+        notes.append("NVML lists no GPUs")
+    return res.get("driver_version"), gpus
+
+
 def _from_cuda(p: DeviceProbes, notes: list[str]) -> tuple[str | None, list[GpuInfo]] | None:
     if p.cuda_driver is None:
         return None
@@ -372,7 +432,15 @@ def _detect(p: DeviceProbes) -> DeviceReport:
         if not driver and os.path.exists(p.wsl_libcuda):
             driver = True  # WSL2: the Windows driver is exposed through libcuda, not /proc
             notes.append("WSL CUDA driver library found")
-    smi = _from_smi(p, notes)
+    nvml = _from_nvml(p, notes)
+    if nvml is not None:
+        nversion, ngpus = nvml
+        driver = True  # NVML initialised: a driver is loaded
+        if ngpus:
+            sources.append("nvml")
+            gpus = _merge(ngpus, gpus)  # NVML knows more; procfs fills gaps
+        version = version or nversion
+    smi = _from_smi(p, notes) if nvml is None else None  # nvidia-smi only when NVML gave no answer
     if smi is not None:
         sversion, sgpus = smi
         if sgpus:

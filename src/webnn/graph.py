@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import files
+from . import files, summary
 from .errors import GraphFileError
 from .files import open_regular
 from .ops import OpDef, load_all
@@ -152,6 +152,27 @@ class GraphInfo:
     _hash: str | None = field(default=None, init=False, repr=False, compare=False)
     #: Per-format conversion results, filled by converters so each graph converts once.
     conversions: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def summary(self) -> dict[str, Any]:
+        """Operation count and kinds, inputs, outputs, constants and their bytes (JSON-ready)."""
+        kinds: dict[str, int] = {}
+        for op in self.operations:
+            kinds[op.type] = kinds.get(op.type, 0) + 1
+        return {
+            "operations": len(self.operations),
+            "op_types": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "inputs": {n: f"{d.data_type}{list(d.shape)}" for n, d in self.input_descriptors().items()},
+            "outputs": {n: f"{d.data_type}{list(d.shape)}" for n, d in self.output_descriptors().items()},
+            "constants": len(self.constants),
+            "constant_bytes": sum(int(a.nbytes) for a in self.constants.values()),
+        }
+
+    def __repr__(self) -> str:
+        return summary.short_repr("GraphInfo", self.summary())
+
+    def _repr_html_(self) -> str:
+        """The notebook view: a compact summary table."""
+        return summary.html_table("GraphInfo", self.summary())
 
     # -- descriptors -------------------------------------------------------------------
     def input_descriptors(self) -> dict[str, MLOperandDescriptor]:

@@ -97,12 +97,21 @@ def convert_model_file(src: str | os.PathLike, dst: str | os.PathLike, to: str, 
 
     ``onnx`` and ``coreml`` are the project's converters applied to the WebNN graph (an ONNX
     source is imported first, so its output is the WebNN-normalised model with static shapes).
+    ``coreml`` writes the ``.mlpackage`` directory (``dst`` must end in ``.mlpackage``; an existing
+    package there is replaced, anything else is refused).
     """
     if to not in TARGETS:
         raise ValidationError(f"convert: target must be one of {', '.join(TARGETS)}, got {to!r}")
     out = Path(dst)
     if not out.parent.is_dir():
         raise ValidationError(f"convert: {out.parent}: no such directory")
+    if to == "coreml":
+        if out.suffix != ".mlpackage":
+            raise ValidationError(f"convert: a CoreML model is a package directory whose name ends in .mlpackage; got {out}")
+        if out.exists() and not (out.is_dir() and (out / "Manifest.json").is_file()):
+            raise ValidationError(f"convert: {out} exists and is not an .mlpackage; it is not replaced")
+    elif out.is_dir():
+        raise ValidationError(f"convert: {out} is a directory; name the {to} file to write")
     info = read_graph_info(src, input_shapes=input_shapes, dims=dims)
     if to == "webnn":
         info.save(out)
@@ -114,9 +123,10 @@ def convert_model_file(src: str | os.PathLike, dst: str | os.PathLike, to: str, 
     if to not in reg.formats():
         raise ValidationError(f"convert: no {to} converter in this installation (pip install 'webnn[{to}]')")
     converted = reg.convert(info, to)
-    save = getattr(converted, "save", None)
-    if callable(save):
-        save(out)
+    if to == "coreml":
+        from .converters.coreml import save_mlpackage  # deferred: only with coremltools installed
+
+        save_mlpackage(converted, out)  # the package directory, as CoreML and Xcode open it
     else:
         out.write_bytes(converted.data)
     return out

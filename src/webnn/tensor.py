@@ -109,8 +109,9 @@ class HostStorage(TensorStorage):
 class MLTensor:
     """A tensor owned by an :class:`~webnn.MLContext`, used as ``dispatch`` input or output.
 
-    Create with ``ctx.create_tensor(descriptor, readable=True, writable=True)``; fill with
-    ``ctx.write_tensor``; read with ``ctx.read_tensor``; free with :meth:`destroy`.
+    Create with ``ctx.create_tensor(descriptor, readable=True, writable=True)`` (both flags default
+    to False, as the spec's ``MLTensorDescriptor``); fill with ``ctx.write_tensor`` (needs
+    ``writable``); read with ``ctx.read_tensor`` (needs ``readable``); free with :meth:`destroy`.
     Supports the DLPack protocol (``np.from_dlpack(t)``, ``torch.from_dlpack(t)``) when readable.
     """
 
@@ -247,8 +248,9 @@ def tensor_descriptor(descriptor: Any, readable: bool | None, writable: bool | N
         r, w = descriptor.get("readable"), descriptor.get("writable")
         descriptor = {k: v for k, v in descriptor.items() if k not in ("readable", "writable")}
     desc = checked_descriptor(descriptor, what)
-    readable = readable if readable is not None else (True if r is None else r)
-    writable = writable if writable is not None else (True if w is None else w)
+    # The spec's MLTensorDescriptor: readable and writable default to false.
+    readable = readable if readable is not None else (False if r is None else r)
+    writable = writable if writable is not None else (False if w is None else w)
     for name, v in (("readable", readable), ("writable", writable)):
         if not isinstance(v, (bool, np.bool_)):
             raise ValidationError(f"{what}: {name} must be a bool, got {v!r}")

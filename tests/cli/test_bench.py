@@ -37,7 +37,8 @@ def test_latency_stats_interpolate_linearly() -> None:
 
 @pytest.mark.slow
 def test_bench_onnx_checks_options(onnx_file: Path) -> None:
-    one_line_error(webnn_cli("bench", str(onnx_file), "-b", "onnxruntime", "-n", "2", "-O", "foo=1"), 2, "option(s) foo not taken")
-    p = webnn_cli("bench", str(onnx_file), "-b", "onnxruntime", "-n", "4", "--json")
-    assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["backend"] == "onnxruntime"
+    one_line_error(webnn_cli("bench", str(onnx_file), "--executor", "-b", "onnxruntime", "-n", "2", "-O", "foo=1"), 2, "option(s) foo not taken")
+    for how in ([], ["--executor"]):  # imported onto the builder, or as it is on the executor
+        p = webnn_cli("bench", str(onnx_file), *how, "-b", "onnxruntime", "-n", "4", "--json")
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["backend"] == "onnxruntime"

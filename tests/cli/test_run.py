@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -39,3 +40,45 @@ def test_onnx_on_simulated_trtx_is_labelled(files: Path, onnx_file: Path, tmp_pa
         x = np.arange(6, dtype=np.float32).reshape(2, 3)
         np.testing.assert_array_equal(np.load(out / "sum.npy"), x + 1)
         np.testing.assert_array_equal(np.load(out / "scaled.npy"), x * 2)
+
+
+def test_onnx_runs_through_the_importer_unless_executor(files: Path, onnx_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from webnn import cli
+
+    ins = ["-i", f"x={files / 'x.npy'}", "-i", f"y={files / 'y.npy'}", "--json", "--quiet"]
+    results = {}
+    for how in ([], ["--executor"]):
+        assert cli.main(["run", str(onnx_file), "-b", "onnxruntime", *how, *ins]) == 0
+        results[bool(how)] = json.loads(capsys.readouterr().out)
+    assert results[False]["time_includes"] == "first run after build"  # an MLGraph built from the import
+    assert results[True]["time_includes"].startswith("first run, includes loading the model")  # the executor
+    assert results[False]["outputs"] == results[True]["outputs"]
+    assert results[False]["outputs"]["sum"]["max"] == 6.0  # x = 0..5, y = 1
+    # flags that only mean something for one of the two ways are refused for the other
+    assert cli.main(["run", str(onnx_file), "--executor", "--dim", "batch=1", "--zeros"]) == 2
+    assert "--input-shape and --dim fix shapes for the importer" in capsys.readouterr().err
+    assert cli.main(["run", str(files / "g.webnn"), "--executor", "--zeros"]) == 2
+    assert "--executor runs ONNX files as they are" in capsys.readouterr().err
+    for bad in (["--dim", "batch"], ["--dim", "batch=x"], ["--input-shape", "x"], ["--input-shape", "x=1,a"]):
+        assert cli.main(["run", str(onnx_file), "--zeros", *bad]) == 2
+        assert bad[0] in capsys.readouterr().err
+
+
+def test_unsupported_onnx_nodes_are_listed_whole(tmp_path: Path) -> None:
+    import onnx
+    from onnx import TensorProto, helper
+
+    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, [4])
+    m = helper.make_tensor_value_info("m", TensorProto.FLOAT, [3, 3])
+    nz = helper.make_tensor_value_info("nz", TensorProto.INT64, None)
+    d = helper.make_tensor_value_info("d", TensorProto.FLOAT, [])
+    nodes = [helper.make_node("NonZero", ["a"], ["nz"], name="find"), helper.make_node("Det", ["m"], ["d"], name="det")]
+    model = helper.make_model(helper.make_graph(nodes, "g", [a, m], [nz, d]), opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(model, str(tmp_path / "bad.onnx"))
+    p = webnn_cli("run", str(tmp_path / "bad.onnx"), "--zeros")
+    assert p.returncode == 2, p.stderr
+    assert "Traceback" not in p.stderr
+    lines = p.stderr.strip().splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("webnn: error:"))
+    assert "2 node(s) cannot be expressed in WebNN" in lines[head]
+    assert lines[head + 1].strip().startswith("NonZero 'find':") and lines[head + 2].strip().startswith("Det 'det':")

@@ -25,7 +25,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     transformers = pytest.importorskip("transformers")
     from webnn.models import minilm
 
-    bert = transformers.BertModel.from_pretrained(str(minilm.model_dir())).eval()
+    folder = minilm.model_files().extract(tmp_path_factory.mktemp("minilm"))  # the verified files, as a folder
+    bert = transformers.BertModel.from_pretrained(str(folder)).eval()
 
     class SentenceEmbedding(torch.nn.Module):
         def __init__(self) -> None:

@@ -1,13 +1,16 @@
-"""The ``webnn`` command line: ``info``, ``convert``, ``run``, ``bench``, ``cache``, ``demo``.
+"""The ``webnn`` command line: ``info``, ``convert``, ``run``, ``bench``, ``show``, ``cache``, ``demo``.
 
 Each command is one module here with ``register(add_parser)`` (its subparser, with
 ``handler=handle``) and ``handle(args) -> exit code``; :data:`COMMANDS` lists them in ``--help``
 order. The ``_*`` modules are what they share (docs/cli.md, "Where the code is").
 
 Exit codes: 0 success; 1 a backend failed while building or running; 2 a user error (bad
-arguments, missing file, unknown input name, wrong shape or dtype); 3 the requested backend
-cannot run on this machine; 130 interrupted. Errors are one line on stderr; ``--debug`` adds
-the Python traceback. Progress goes to stderr: a bar on a terminal, plain lines when piped.
+arguments, missing file, unknown input name, wrong shape or dtype, an ONNX model using what
+WebNN cannot express); 3 the requested backend (or a program it needs) cannot run on this
+machine; 4 ``run --compare`` found outputs differing past tolerance; 130 interrupted. Errors
+are one line on stderr (an ONNX model's unsupported nodes: one line each); ``--debug`` adds the
+Python traceback. Progress and log lines go to stderr (``-v`` more, ``--quiet`` fewer): a bar on
+a terminal, plain lines when piped.
 """
 
 from __future__ import annotations
@@ -17,25 +20,54 @@ import sys
 import traceback
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from .. import __version__
-from . import bench, cache, convert, demo, info, run
-from ._args import Parser
-from ._errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, UserError, exit_code, one_line, say, show_warning
+from . import bench, cache, convert, demo, info, run, show
+from ._args import Parser, common_flags, examples
+from ._errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_MISMATCH,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    UserError,
+    exit_code,
+    one_line,
+    say,
+    show_warning,
+)
+from ._log import configured
 from ._progress import Progress, step
 
 #: The command modules, in the order ``webnn --help`` lists them.
-COMMANDS = (info, convert, run, bench, cache, demo)
+COMMANDS = (info, convert, run, bench, show, cache, demo)
+
+_EXAMPLES = examples(
+    "webnn info",
+    "webnn demo --backend onnxruntime",
+    "webnn run model.onnx --input data=image.npy --output-dir out/",
+    "webnn run model.webnn --compare onnxruntime,trtx --simulate",
+    "webnn convert model.onnx --to coreml -o model.mlpackage",
+    "webnn show model.webnn -o model.html",
+    "webnn COMMAND --help      # each command's options and examples",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``webnn`` argument parser with every command's subparser."""
-    p = Parser(prog="webnn", description="WebNN graphs on ONNX Runtime, TensorRT-RTX or CoreML.")
+    flags = common_flags()
+    p = Parser(prog="webnn", description="WebNN graphs on ONNX Runtime, TensorRT-RTX or CoreML.", epilog=_EXAMPLES, parents=[flags])
     p.add_argument("--version", action="version", version=f"webnn {__version__}")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[flags], **kwargs)
+
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
-        command.register(sub.add_parser)
+        command.register(add_parser)
     return p
 
 
@@ -51,7 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return EXIT_USAGE
-        with warnings.catch_warnings():
+        verbose, quiet = getattr(args, "verbose", 0), getattr(args, "quiet", False)
+        if verbose and quiet:
+            raise UserError("-v/--verbose and -q/--quiet contradict each other; give one")
+        with configured(verbose, quiet), warnings.catch_warnings():
             if not debug:
                 warnings.showwarning = show_warning
             return int(args.handler(args))
@@ -80,5 +115,6 @@ __all__ = [
     "EXIT_FAILURE",
     "EXIT_USAGE",
     "EXIT_UNAVAILABLE",
+    "EXIT_MISMATCH",
     "EXIT_INTERRUPTED",
 ]

@@ -4,15 +4,14 @@ from ``--input`` checked against the model's inputs (missing ones filled when as
 from __future__ import annotations
 
 import math
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import GraphFileError
-from ..files import check_regular, open_regular
-from ..webnn_graph import is_webnn_graph_text
+from ..files import check_regular
+from ..model_files import sniff
 from ._errors import UserError
 
 #: A model's inputs: name -> (dtype, shape; None where a dimension is symbolic).
@@ -28,32 +27,8 @@ def _regular(path: Path, what: str) -> None:
 
 
 def model_kind(path: Path) -> str:
-    """``"graph"`` for a graph saved with MLGraph.save (either format), ``"onnx"`` for an ONNX model."""
-    try:
-        f = open_regular(path, "model")
-    except GraphFileError as e:
-        raise UserError(str(e).removeprefix("model: ")) from None
-    with f:
-        head = f.read(4096)
-        if head.startswith(b"PK"):
-            try:
-                f.seek(0)
-                with zipfile.ZipFile(f) as z:
-                    if "graph.json" in z.namelist():
-                        return "graph"
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-                pass
-    if is_webnn_graph_text(head):
-        return "graph"
-    if path.suffix.lower() == ".onnx":
-        return "onnx"
-    import onnx  # deferred: heavy, and only needed for a file that is neither
-
-    try:
-        onnx.load(str(path), load_external_data=False)
-        return "onnx"
-    except Exception:  # noqa: BLE001 - whatever onnx rejects is not a model
-        raise UserError(f"{path}: not a saved webnn graph (MLGraph.save) or an ONNX model") from None
+    """``"webnn"`` (MLGraph.save), ``"webnn-graph"`` (text format) or ``"onnx"``, from the content."""
+    return sniff(path)
 
 
 def _load_npy(name: str, file: str) -> np.ndarray:
@@ -96,9 +71,10 @@ def load_inputs(items: Sequence[str]) -> dict[str, np.ndarray]:
     return inputs
 
 
-def fill_inputs(given: dict[str, np.ndarray], specs: InputSpecs, fill: str | None) -> dict[str, np.ndarray]:
+def fill_inputs(given: dict[str, np.ndarray], specs: InputSpecs, fill: str | None, seed: int = 0) -> dict[str, np.ndarray]:
     """Check ``given`` against the model's inputs; fill missing ones with ``"zeros"`` or
-    ``"random"`` (seeded floats; zeros for other types) if asked, else name them in the error."""
+    ``"random"`` (floats uniform in [0, 1) drawn with ``seed``; zeros for other types) if asked,
+    else name them in the error."""
 
     def fmt(n: str) -> str:
         dt, shape = specs[n]
@@ -108,6 +84,7 @@ def fill_inputs(given: dict[str, np.ndarray], specs: InputSpecs, fill: str | Non
     if unknown:
         raise UserError(f"unknown input {', '.join(map(repr, unknown))} (model inputs: {'; '.join(fmt(n) for n in specs)})")
     out = {}
+    rng = np.random.default_rng(seed)
     for name, (dtype, shape) in specs.items():
         if name in given:
             a = given[name]
@@ -125,7 +102,7 @@ def fill_inputs(given: dict[str, np.ndarray], specs: InputSpecs, fill: str | Non
         if shape is None:
             raise UserError(f"input {name!r} has a symbolic shape; give it with --input {name}=FILE.npy")
         if fill == "random" and np.dtype(dtype).kind == "f":
-            out[name] = np.random.default_rng(0).random(shape).astype(dtype)
+            out[name] = rng.random(shape).astype(dtype)
         else:
             out[name] = np.zeros(shape, dtype)
     return out

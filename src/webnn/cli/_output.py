@@ -10,15 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from ..summary import human_bytes
 
-def human_bytes(n: int | float) -> str:
-    """``1000 B``, ``1.5 KiB``, ``2.0 GiB``..."""
-    n = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"  # pragma: no cover
+__all__ = ["human_bytes", "ms", "print_json", "array_summary", "array_stats", "save_arrays"]
 
 
 def ms(seconds: float) -> str:
@@ -38,6 +32,16 @@ def array_summary(a: np.ndarray) -> str:
         af = a.astype(np.float64)
         stats = f"  min {af.min():.6g}  max {af.max():.6g}  mean {af.mean():.6g}"
     return f"{a.dtype.name}{list(a.shape)}{stats}"
+
+
+def array_stats(a: np.ndarray) -> dict[str, Any]:
+    """``{"dtype", "shape", "min", "max", "mean"}`` of an output (statistics None for empty or non-numeric arrays)."""
+    stats: dict[str, Any] = {"dtype": a.dtype.name, "shape": list(a.shape), "min": None, "max": None, "mean": None}
+    if a.size and a.dtype.kind in "biuf":
+        af = a.astype(np.float64)
+        for k, v in (("min", af.min()), ("max", af.max()), ("mean", af.mean())):
+            stats[k] = float(v) if np.isfinite(v) else str(v)
+    return stats
 
 
 def _safe_name(name: str) -> str:

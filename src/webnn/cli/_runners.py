@@ -1,5 +1,6 @@
-"""What runs a model for ``run`` and ``bench``: a saved graph through MLContext and MLGraph,
-an ONNX file on the library's executor for the selected backend. No execution logic here."""
+"""What runs a model for ``run`` and ``bench``: any model file built through MLContext and
+MLGraph (an ONNX file through the importer), or with ``--executor`` an ONNX file handed as it is
+to the library's executor for the selected backend. No execution logic here."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import selection
-from ..context import MLContext, load_graph
-from ._args import backend_options
-from ._errors import UserError, unavailable
+from ..context import MLContext
+from ..model_files import load_model_file
+from ._args import backend_options, shape_kwargs
+from ._errors import UserError, cli_words, unavailable
 from ._executors import RunFn, open_onnx, runs_onnx
 from ._inputs import InputSpecs, model_kind
 from ._progress import step
@@ -36,16 +38,23 @@ class Runner:
         raise NotImplementedError
 
 
-class GraphRunner(Runner):
-    """A saved graph (MLGraph.save) built for an MLContext; runs with ``compute`` or ``dispatch``."""
+def open_context(args: argparse.Namespace) -> MLContext:
+    """The MLContext ``--backend``, ``--strict``, ``--simulate`` and ``-O`` ask for."""
+    return MLContext(accelerated=True, power_preference="default", backend=args.backend, strict=getattr(args, "strict", False), **backend_options(args))
 
-    def __init__(self, path: Path, args: argparse.Namespace) -> None:
-        self.ctx = MLContext(accelerated=True, power_preference="default", backend=args.backend, strict=args.strict, **backend_options(args))
-        with step(f"building graph for {self.ctx.backend}"):
-            self.graph = load_graph(path, self.ctx)
+
+class GraphRunner(Runner):
+    """A model file (saved graph, webnn-graph text or ONNX through the importer) built for an
+    MLContext; runs with ``compute`` or ``dispatch``."""
+
+    def __init__(self, path: Path, args: argparse.Namespace, kind: str) -> None:
+        self.ctx = open_context(args)
+        what = "importing the ONNX model and building" if kind == "onnx" else "building graph"
+        with step(f"{what} for {self.ctx.backend}"):
+            self.graph = load_model_file(path, self.ctx, **shape_kwargs(args))
         self.backend = self.graph.backend
         self.simulated = self.graph.simulated
-        self.note = self.ctx.selection.reason
+        self.note = cli_words(self.ctx.selection.reason)
         if self.graph.fallback_reason:
             self.note += f"; fell back to onnxruntime: {self.graph.fallback_reason}"
         self.specs = {n: (d.dtype, d.shape) for n, d in self.graph.input_descriptors.items()}
@@ -57,10 +66,10 @@ class GraphRunner(Runner):
         """A call that dispatches on MLTensors written once from ``feed`` (results stay in them)."""
         ins = {}
         for n, a in feed.items():
-            t = self.ctx.create_tensor(self.graph.input_descriptors[n], readable=False, writable=True)
+            t = self.ctx.create_tensor(self.graph.input_descriptors[n], writable=True)
             self.ctx.write_tensor(t, a)
             ins[n] = t
-        outs = {n: self.ctx.create_tensor(d, readable=True, writable=False) for n, d in self.graph.output_descriptors.items()}
+        outs = {n: self.ctx.create_tensor(d, readable=True) for n, d in self.graph.output_descriptors.items()}
         return lambda: self.ctx.dispatch(self.graph, ins, outs)
 
 
@@ -86,8 +95,8 @@ def _onnx_specs(model: onnx.ModelProto) -> InputSpecs:
 
 
 class OnnxRunner(Runner):
-    """An ONNX file on the executor of the backend ``--backend`` names, else of the one
-    ``power_preference="high-performance"`` selects (TensorRT-RTX or ONNX Runtime)."""
+    """``--executor``: an ONNX file as it is on the executor of the backend ``--backend`` names,
+    else of the one ``power_preference="high-performance"`` selects (TensorRT-RTX or ONNX Runtime)."""
 
     first_run = "first run, includes loading the model into the engine"
 
@@ -104,7 +113,7 @@ class OnnxRunner(Runner):
             self.note, chosen = "requested by --backend", c.options
         else:
             sel = selection.select_backend(True, "high-performance", options=opts)
-            name, self.note, chosen = sel.name, sel.reason, sel.options
+            name, self.note, chosen = sel.name, cli_words(sel.reason), sel.options
             self._check_runs_onnx(path, name)
         self.backend = name
         # The backend's own configure() decided `simulate`, exactly as for an MLContext.
@@ -120,17 +129,25 @@ class OnnxRunner(Runner):
     def _check_runs_onnx(path: Path, name: str) -> None:
         if not runs_onnx(name):
             what = selection.PRETTY.get(name, f"backend {name!r}")
-            raise UserError(f"{path}: {what} cannot run ONNX files; run a saved webnn graph (MLGraph.save) with --backend {name}")
+            raise UserError(f"{path}: {what} has no ONNX executor; drop --executor to import the model onto the builder (which reaches {what})")
 
     def run(self, feed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return self._run(feed)
 
 
 def open_runner(args: argparse.Namespace, *, bench: bool = False, dispatch: bool = False) -> Runner:
-    """The runner for ``args.model``; ``dispatch`` (``bench --mode dispatch``) needs a saved graph."""
+    """The runner for ``args.model``: built through MLContext, or with ``--executor`` an ONNX file
+    on an executor (``dispatch``, ``bench --mode dispatch``, needs an MLGraph)."""
     path = Path(args.model)
-    if model_kind(path) == "graph":
-        return GraphRunner(path, args)
+    kind = model_kind(path)
+    if not args.executor:
+        return GraphRunner(path, args, kind)
+    if kind != "onnx":
+        raise UserError(f"--executor runs ONNX files as they are; {path} is a {kind} file (drop --executor)")
     if dispatch:
-        raise UserError("--mode dispatch needs a saved webnn graph, not an ONNX file")
+        raise UserError("--mode dispatch runs an MLGraph's tensors; drop --executor")
+    if args.input_shape or args.dim:
+        raise UserError("--input-shape and --dim fix shapes for the importer; with --executor the ONNX model runs as it is")
+    if args.strict:
+        raise UserError("--strict is about falling back while building an MLGraph; with --executor nothing falls back")
     return OnnxRunner(path, args, bench=bench)

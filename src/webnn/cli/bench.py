@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._args import AddParser, add_json_flag, add_model_args
+from ._args import AddParser, add_json_flag, add_model_args, examples
 from ._errors import EXIT_OK, UserError
 from ._inputs import fill_inputs, load_inputs
 from ._output import print_json
@@ -17,7 +17,17 @@ from ._runners import GraphRunner, open_runner
 
 
 def register(add_parser: AddParser) -> None:
-    s = add_parser("bench", help="latency percentiles and throughput (warm-up excluded)")
+    s = add_parser(
+        "bench",
+        help="latency percentiles and throughput (warm-up excluded)",
+        description="Time N runs of a model after W untimed warm-up runs: p50/p90/p99, min/mean/max, throughput. "
+        "Inputs not given are random (floats in [0, 1), --seed; zeros for integers).",
+        epilog=examples(
+            "webnn bench model.webnn --iterations 500",
+            "webnn bench model.onnx --backend trtx --mode dispatch --json",
+            "webnn bench model.onnx --executor --backend onnxruntime -n 200",
+        ),
+    )
     add_model_args(s)
     s.add_argument("--iterations", "-n", type=int, default=100, help="timed runs (default 100)")
     s.add_argument("--warmup", "-w", type=int, default=None, help="untimed runs first (default: 10%% of iterations, at least 3)")
@@ -65,7 +75,7 @@ def handle(args: argparse.Namespace) -> int:
         raise UserError("--warmup must be 0 or more")
     given = load_inputs(args.input)
     runner = open_runner(args, bench=True, dispatch=args.mode == "dispatch")
-    feed = fill_inputs(given, runner.specs, "random")
+    feed = fill_inputs(given, runner.specs, "random", seed=args.seed)
     call: Callable[[], object]
     if args.mode == "dispatch":
         assert isinstance(runner, GraphRunner)  # open_runner refuses an ONNX file for dispatch

@@ -7,15 +7,22 @@ from pathlib import Path
 from typing import Any
 
 from .. import cache_dir
-from ._args import AddParser, add_json_flag
+from ..models import weights
+from ._args import AddParser, add_json_flag, examples
 from ._errors import EXIT_OK, UserError
 from ._executors import trtx_cache
 from ._output import human_bytes, print_json
 
 
 def register(add_parser: AddParser) -> None:
-    s = add_parser("cache", help="show or clear the engine cache")
-    s.add_argument("action", choices=["info", "clear"])
+    s = add_parser(
+        "cache",
+        help="show or clear the cache (engines, fetched weights)",
+        description="The cache directory: TensorRT-RTX engines and runtime caches, fetched model weights. "
+        "clear empties it (only webnn's own entries in a directory webnn did not create).",
+        epilog=examples("webnn cache info", "webnn cache info --json", "webnn cache clear"),
+    )
+    s.add_argument("action", choices=["info", "clear"], help="info: what is cached; clear: delete it")
     add_json_flag(s)
     s.set_defaults(handler=handle)
 
@@ -71,9 +78,9 @@ def _info(as_json: bool) -> None:
 
 
 def _clear(as_json: bool) -> None:
-    from ..backends.trtx.cache import clear_cache_dir  # deferred: the TensorRT-RTX backend's modules (onnx, onnxruntime)
+    from ..backends.trtx.cache import EngineCache  # deferred: the TensorRT-RTX backend's modules (onnx, onnxruntime)
 
-    result = clear_cache_dir()
+    result = cache_dir.clear_cache([lambda base: EngineCache(base).clear(), weights.clear_cached])
     if result["refused"]:
         raise UserError(f"not clearing {result['dir']}: {result['refused']}")
     if as_json:
@@ -81,7 +88,7 @@ def _clear(as_json: bool) -> None:
         return
     print(f"cleared {result['dir']}: {human_bytes(result['removed_bytes'])} in {result['removed_files']} file(s)")
     if result["removed_entries"]:
-        print(f"  TensorRT-RTX cache entries removed: {result['removed_entries']}")
+        print(f"  entries removed (TensorRT-RTX engines, demo weight files): {result['removed_entries']}")
     kept = result["kept"]
     if kept:
         shown = ", ".join(kept[:8]) + (f" and {len(kept) - 8} more" if len(kept) > 8 else "")

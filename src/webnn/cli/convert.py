@@ -1,39 +1,71 @@
-"""``webnn convert``: a saved graph to an ONNX or CoreML model file, with the library's converters."""
+"""``webnn convert``: any model file to a saved graph, webnn-graph text, ONNX or a CoreML package."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
-from ..builder import load_graph_info
-from ..converters import default_registry
-from ._args import AddParser
+from .. import cache_dir
+from ..model_files import TARGETS, convert_model_file
+from ..webnn_graph import find_weights
+from ._args import (
+    MODEL_HELP,
+    AddParser,
+    add_json_flag,
+    add_shape_args,
+    examples,
+    shape_kwargs,
+)
 from ._errors import EXIT_OK, UserError
-from ._output import human_bytes
+from ._inputs import model_kind
+from ._output import human_bytes, print_json
 from ._progress import step
 
 
 def register(add_parser: AddParser) -> None:
-    s = add_parser("convert", help="convert a saved graph to an ONNX or CoreML model file")
-    s.add_argument("graph", metavar="GRAPH", help="a graph saved with MLGraph.save")
-    s.add_argument("--to", required=True, choices=["onnx", "coreml"], help="output format")
-    s.add_argument("-o", "--output", required=True, metavar="OUT", help="output file")
+    s = add_parser(
+        "convert",
+        help="convert a model file: .webnn, webnn-graph text, ONNX or a CoreML .mlpackage",
+        description="Convert a model file with the library's converters. An ONNX source is imported onto the builder "
+        "first (WebNN validation, static shapes), so it reaches every target, CoreML included.",
+        epilog=examples(
+            "webnn convert model.webnn --to onnx -o model.onnx",
+            "webnn convert model.onnx --to coreml -o model.mlpackage --dim batch=1",
+            "webnn convert model.onnx --to webnn-graph -o model.txt   # also writes model.safetensors",
+            "webnn convert model.txt --to webnn -o model.webnn --json",
+        ),
+    )
+    s.add_argument("graph", metavar="MODEL", help=MODEL_HELP)
+    s.add_argument("--to", required=True, choices=list(TARGETS), help="output format (coreml: a .mlpackage directory)")
+    s.add_argument("-o", "--output", required=True, metavar="OUT", help="output path")
+    add_shape_args(s)
+    add_json_flag(s)
     s.set_defaults(handler=handle)
 
 
+def _size(path: Path) -> int:
+    return cache_dir.dir_usage(path)[0] if path.is_dir() else path.stat().st_size
+
+
 def handle(args: argparse.Namespace) -> int:
-    path = Path(args.graph)
-    if not path.exists():
-        raise UserError(f"{path}: no such file")
-    info = load_graph_info(path)
-    reg = default_registry()
-    if args.to not in reg.formats():
-        raise UserError(f"no {args.to} converter in this installation (pip install 'webnn[{args.to}]')")
-    with step(f"converting to {args.to}"):
-        converted = reg.convert(info, args.to)
-    out = Path(args.output)
-    if out.parent and not out.parent.exists():
-        raise UserError(f"{out.parent}: no such directory")
-    out.write_bytes(converted.data)
-    print(f"wrote {out} ({args.to}, {human_bytes(len(converted.data))})")
+    src, out = Path(args.graph), Path(args.output)
+    kind = model_kind(src)
+    if not out.parent.is_dir():
+        raise UserError(f"-o {out}: {out.parent}: no such directory")
+    if args.to == "coreml" and out.suffix != ".mlpackage":
+        raise UserError(f"-o {out}: a CoreML model is a package directory whose name ends in .mlpackage (e.g. -o model.mlpackage)")
+    with step(f"converting {kind} to {args.to}"):
+        convert_model_file(src, out, args.to, **shape_kwargs(args))
+    written = [out]
+    if args.to == "webnn-graph":
+        weights = find_weights(out)
+        if weights is not None:
+            written.append(weights)
+    files: list[dict[str, Any]] = [{"path": str(p), "bytes": _size(p)} for p in written]
+    if args.json:
+        print_json({"input": str(src), "input_format": kind, "format": args.to, "output": str(out), "files": files})
+        return EXIT_OK
+    for f in files:
+        print(f"wrote {f['path']} ({args.to}, {human_bytes(f['bytes'])})")
     return EXIT_OK

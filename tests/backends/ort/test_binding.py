@@ -93,7 +93,7 @@ def test_compute_matches_session_run_on_every_output(ctx: webnn.MLContext) -> No
 
 def test_dispatch_reuses_its_bindings(ctx: webnn.MLContext) -> None:
     g = affine(ctx)
-    x, y = ctx.create_tensor(DESC), ctx.create_tensor(DESC)
+    x, y = ctx.create_tensor(DESC, readable=True, writable=True), ctx.create_tensor(DESC, readable=True, writable=True)
     ctx.write_tensor(x, np.ones((2, 3), np.float32))
     ctx.dispatch(g, {"x": x}, {"y": y})
     b = binder(g)
@@ -103,7 +103,7 @@ def test_dispatch_reuses_its_bindings(ctx: webnn.MLContext) -> None:
         ctx.dispatch(g, {"x": x}, {"y": y})
         np.testing.assert_array_equal(ctx.read_tensor(y), np.full((2, 3), 2 * i + 1, np.float32))
     assert b.binds == after_first, "the same tensors were bound again"
-    y2 = ctx.create_tensor(DESC)
+    y2 = ctx.create_tensor(DESC, readable=True, writable=True)
     ctx.dispatch(g, {"x": x}, {"y": y2})
     assert b.binds == after_first + 1  # only the output that changed
     np.testing.assert_array_equal(ctx.read_tensor(y2), np.full((2, 3), 9, np.float32))
@@ -112,7 +112,7 @@ def test_dispatch_reuses_its_bindings(ctx: webnn.MLContext) -> None:
 
 def test_dispatch_writes_outputs_into_the_tensors_memory(ctx: webnn.MLContext) -> None:
     g = affine(ctx)
-    x, y = ctx.create_tensor(DESC), ctx.create_tensor(DESC)
+    x, y = ctx.create_tensor(DESC, readable=True, writable=True), ctx.create_tensor(DESC, readable=True, writable=True)
     view = np.from_dlpack(y)  # the tensor's own memory (host on both: the "device" here is the CPU)
     writes = []
     storage = y._storage
@@ -126,7 +126,7 @@ def test_dispatch_writes_outputs_into_the_tensors_memory(ctx: webnn.MLContext) -
 
 def test_chained_dispatch_and_compute_interleaved(ctx: webnn.MLContext) -> None:
     g = affine(ctx, 2.0, 1.0)
-    a, b_, c = (ctx.create_tensor(DESC) for _ in range(3))
+    a, b_, c = (ctx.create_tensor(DESC, readable=True, writable=True) for _ in range(3))
     ctx.write_tensor(a, np.ones((2, 3), np.float32))
     ctx.dispatch(g, {"x": a}, {"y": b_})  # 3
     ctx.dispatch(g, {"x": b_}, {"y": c})  # 7
@@ -139,10 +139,10 @@ def test_chained_dispatch_and_compute_interleaved(ctx: webnn.MLContext) -> None:
 def test_foreign_storages_go_through_the_host(ctx: webnn.MLContext) -> None:
     g = two_outputs(ctx)
     other = webnn.MLContext(accelerated=False)
-    x, w = ctx.create_tensor(DESC), ctx.create_tensor(DESC)
+    x, w = ctx.create_tensor(DESC, readable=True, writable=True), ctx.create_tensor(DESC, readable=True, writable=True)
     ctx.write_tensor(x, np.full((2, 3), -2, np.float32))
     ctx.write_tensor(w, np.full((2, 3), 5, np.float32))
-    s, r = ctx.create_tensor(DESC), ctx.create_tensor(DESC)
+    s, r = ctx.create_tensor(DESC, readable=True, writable=True), ctx.create_tensor(DESC, readable=True, writable=True)
     foreign_in, foreign_out = HostStorage(x.descriptor, np.full((2, 3), 4, np.float32)), HostStorage(s.descriptor)
     comp = g._compiled
     comp.dispatch({"x": foreign_in, "w": w._storage}, {"sum": foreign_out, "x": r._storage})

@@ -57,7 +57,7 @@ def test_automatic_selection_takes_a_gpu_route() -> None:
 
 def test_tensors_live_on_the_gpu_and_dispatch_binds_them(ctx: webnn.MLContext) -> None:
     g, w = mm_graph(ctx)
-    a, b_, c = (ctx.create_tensor(DESC) for _ in range(3))
+    a, b_, c = (ctx.create_tensor(DESC, readable=True, writable=True) for _ in range(3))
     assert a.device == "cuda:0" and a.__dlpack_device__() == (2, 0) and a._storage.ortvalue.device_name().lower() == "cuda"
     x = np.random.default_rng(2).standard_normal((64, 64)).astype(np.float32)
     ctx.write_tensor(a, x)
@@ -75,7 +75,7 @@ def test_tensors_live_on_the_gpu_and_dispatch_binds_them(ctx: webnn.MLContext) -
 
 def test_dlpack_out_is_the_device_memory(ctx: webnn.MLContext, torch) -> None:
     g, w = mm_graph(ctx)
-    a, y = ctx.create_tensor(DESC), ctx.create_tensor(DESC)
+    a, y = ctx.create_tensor(DESC, readable=True, writable=True), ctx.create_tensor(DESC, readable=True, writable=True)
     view = torch.from_dlpack(y)
     assert view.is_cuda and view.data_ptr() == y._storage.ortvalue.data_ptr()
     x = np.ones((64, 64), np.float32)
@@ -105,7 +105,7 @@ def test_producer_work_on_another_stream_is_waited_for(ctx: webnn.MLContext, tor
             x.fill_(float(i + 1))
         got = ctx.compute(g, {"x": x})["y"]  # no synchronisation by the caller
         np.testing.assert_allclose(got, ref(np.full((64, 64), i + 1, np.float32), w), rtol=1e-5, atol=1e-5)
-        t = ctx.create_tensor(DESC)
+        t = ctx.create_tensor(DESC, readable=True, writable=True)
         with torch.cuda.stream(side):
             src = torch.zeros(64, 64, device="cuda")
             for _ in range(20):
@@ -131,7 +131,7 @@ def test_cuda_arrays_that_cannot_be_bound_are_refused(ctx: webnn.MLContext, torc
 
     with pytest.raises(webnn.ValidationError, match="lives on cuda:1, the graph runs on cuda:0"):
         ctx.compute(g, {"x": OtherGpu()})
-    t = ctx.create_tensor(DESC)
+    t = ctx.create_tensor(DESC, readable=True, writable=True)
     with pytest.raises(webnn.ValidationError, match="lives on cuda:1, the tensor on cuda:0"):
         ctx.write_tensor(t, OtherGpu())
     np.testing.assert_array_equal(ctx.read_tensor(t), np.zeros((64, 64), np.float32))  # still usable
@@ -152,7 +152,7 @@ def test_float16_and_integer_graphs_on_cuda(ctx: webnn.MLContext) -> None:
 def test_cpu_tensors_of_another_context_go_through_the_host(ctx: webnn.MLContext) -> None:
     g, w = mm_graph(ctx)
     cpu = webnn.MLContext(backend="onnxruntime")
-    a, y = cpu.create_tensor(DESC), cpu.create_tensor(DESC)
+    a, y = cpu.create_tensor(DESC, readable=True, writable=True), cpu.create_tensor(DESC, readable=True, writable=True)
     cpu.write_tensor(a, np.ones((64, 64), np.float32))
     g._compiled.dispatch({"x": a._storage}, {"y": y._storage})
     np.testing.assert_allclose(cpu.read_tensor(y), ref(np.ones((64, 64), np.float32), w), rtol=1e-5, atol=1e-5)

@@ -260,3 +260,27 @@ def test_compatible_profile_reused_for_dynamic_models(tmp_path: Path) -> None:
     # outside it: a new engine whose default profile covers the shape
     c = get_engine(models.dynamic_matmul(), cache=cache, hints={"x": [100, 8]}, progress=False)
     assert c.source == "built" and c.covers({"x": (100, 8)}) and c.options.profiles[0].get("x")[2] == (200, 8)
+
+
+def test_key_lock_excludes_other_holders_and_times_out(tmp_path: Path) -> None:
+    """The per-key lock (filelock) is held against another holder, which times out with a clear error."""
+    import threading
+
+    cache = EngineCache(tmp_path)
+    errors: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            with cache.lock("a" * 64, timeout=0.2):
+                pass
+        except BaseException as e:  # noqa: BLE001 - collected for the assertion
+            errors.append(e)
+
+    with cache.lock("a" * 64):
+        t = threading.Thread(target=other)
+        t.start()
+        t.join(10)
+    assert len(errors) == 1 and isinstance(errors[0], TimeoutError) and "cache lock of " + "a" * 64 in str(errors[0])
+    with cache.lock("a" * 64, timeout=1):  # released: free again
+        pass
+    assert (cache.dir / "locks").is_dir()

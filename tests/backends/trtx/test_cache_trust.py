@@ -17,7 +17,7 @@ import pytest
 
 from webnn import cache_dir as cache_dir_mod
 from webnn.backends.trtx import cache as cache_mod
-from webnn.backends.trtx.cache import HEADER_SIZE, EngineCache, clear_cache_dir
+from webnn.backends.trtx.cache import HEADER_SIZE, EngineCache
 from webnn.cache_dir import UntrustedCacheWarning
 
 KEY_A = hashlib.sha256(b"a").hexdigest()
@@ -56,7 +56,7 @@ def test_clear_deletes_only_entries_webnn_wrote(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("WEBNN_CACHE_DIR", str(root))
     cache = EngineCache(root)
     ours = [_store(cache, KEY_A), _store(cache, KEY_A, kind="rtcache")]
-    result = clear_cache_dir()
+    result = cache_dir_mod.clear_cache([lambda base: EngineCache(base).clear()])
     assert result["removed_entries"] == 1 and result["refused"] is None
     assert not any(p.exists() for p in ours)
     for p, data in files.items():
@@ -71,7 +71,7 @@ def test_clear_with_the_marker_still_keeps_other_files(tmp_path: Path, monkeypat
     assert (root / cache_dir_mod.MARKER).exists()
     (root / "notes.txt").write_text("mine")
     _store(EngineCache(root), KEY_A)
-    clear_cache_dir()
+    cache_dir_mod.clear_cache([lambda base: EngineCache(base).clear()])
     assert (root / "notes.txt").read_text() == "mine"
     assert not (root / "trtx").exists(), "webnn's own directory goes once empty"
 

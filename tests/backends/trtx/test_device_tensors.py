@@ -155,7 +155,7 @@ def test_backend_hook_and_context_chain(records) -> None:
         c._runner = TrtxRunner(rec.engine, label=rec.label, cuda=cuda, runtime=FakeRuntime(cuda, rec)).activate()
         c.simulated = False
     ctx._backend.simulated, ctx._backend._cuda = False, cuda
-    a, mid, out = (ctx.create_tensor(DESC) for _ in range(3))
+    a, mid, out = (ctx.create_tensor(DESC, readable=True, writable=True) for _ in range(3))
     assert isinstance(mid._storage, DeviceStorage) and mid.device == "cuda:0"
     x = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
     ctx.write_tensor(a, x)

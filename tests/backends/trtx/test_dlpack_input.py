@@ -114,7 +114,7 @@ def test_compute_with_a_non_contiguous_array_gathers_on_the_device(gpu_ctx) -> N
 
 def test_an_mltensor_is_a_cuda_producer_too(gpu_ctx) -> None:
     ctx, g, cuda = gpu_ctx
-    t = ctx.create_tensor(DESC)
+    t = ctx.create_tensor(DESC, readable=True, writable=True)
     ctx.write_tensor(t, X)
     start = len(cuda.copies)
     np.testing.assert_array_equal(ctx.compute(g, {"x": t})["y"], f1(X))
@@ -125,7 +125,7 @@ def test_an_mltensor_is_a_cuda_producer_too(gpu_ctx) -> None:
 
 def test_write_tensor_is_one_device_to_device_copy(gpu_ctx) -> None:
     ctx, g, cuda = gpu_ctx
-    t = ctx.create_tensor(DESC)
+    t = ctx.create_tensor(DESC, readable=True, writable=True)
     assert isinstance(t._storage, DeviceStorage)
     arr = FakeCudaArray(cuda, X)
     start = len(cuda.copies)
@@ -149,7 +149,7 @@ def test_write_tensor_is_one_device_to_device_copy(gpu_ctx) -> None:
 @pytest.mark.parametrize("attrs", [True, False], ids=["checked-by-attributes", "checked-from-the-DLTensor"])
 def test_wrong_dtype_shape_device_name_the_input(gpu_ctx, attrs) -> None:
     ctx, g, cuda = gpu_ctx
-    t = ctx.create_tensor(DESC)
+    t = ctx.create_tensor(DESC, readable=True, writable=True)
     bad = {
         "dtype": FakeCudaArray(cuda, X.astype(np.int32), attrs=attrs),
         "shape": FakeCudaArray(cuda, X.reshape(4, 2), attrs=attrs),

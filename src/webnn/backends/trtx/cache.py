@@ -2,8 +2,8 @@
 
 Layout: ``<cache dir>/trtx/<key>.engine`` and ``<key>.rtcache`` (the runtime cache built
 by the JIT phase on a GPU), lock files in ``trtx/locks/``. ``<cache dir>`` is the
-``cache_dir`` option, else ``$WEBNN_CACHE_DIR``, else ``$XDG_CACHE_HOME/webnn``, else
-``~/.cache/webnn``; directories are created private (0700).
+``cache_dir`` option, else :func:`webnn.cache_dir.cache_dir` (``$WEBNN_CACHE_DIR``, else the
+platform's user cache folder); directories are created private (0700).
 
 Trust (docs/caching.md): a cache directory that is not the user's, or that group/others could
 write (it, webnn's sub-directories, or a directory above it: :func:`webnn.cache_dir.trust_problem`),
@@ -18,9 +18,10 @@ format version or another TensorRT-RTX version is discarded (and rebuilt by the 
 never handed to TensorRT.
 
 Writes go to a temporary file in the same directory and are renamed into place
-(atomic), and builders of one key serialise on a lock file, so several processes can
-share the cache. The cache is bounded: after each write the least recently used entries
-(by modification time, refreshed on every hit) are evicted until the total fits. Eviction
+(atomic), and builders of one key serialise on a lock file (:mod:`filelock`, in the private
+``trtx/locks``), so several processes can share the cache. The cache is bounded: after each
+write the least recently used entries (by modification time, refreshed on every hit) are
+evicted until the total fits. Eviction
 and :meth:`EngineCache.clear` delete only files webnn wrote: a key name and a header that
 verifies, in the real ``trtx/`` directory (never through a symbolic link).
 """
@@ -36,7 +37,6 @@ import os
 import re
 import stat
 import struct
-import sys
 import threading
 import time
 import uuid
@@ -44,6 +44,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import filelock
 
 from ... import cache_dir as _cache_dir
 from ...cache_dir import cache_dir
@@ -352,20 +354,21 @@ class EngineCache:
 
     @contextlib.contextmanager
     def lock(self, key: str, timeout: float = 600.0) -> Iterator[None]:
-        """Exclusive inter-process lock for one key (builders of a key wait for each other)."""
+        """Exclusive inter-process lock for one key (builders of a key wait for each other), with
+        :mod:`filelock` (``flock`` on POSIX, ``msvcrt.locking`` on Windows), in the cache's own
+        private ``locks/`` directory (:meth:`ensure` checks it is trusted)."""
         if not _KEY.fullmatch(key):
             raise ValueError(f"cache keys are SHA-256 hex digests, got {key!r}")
         self.ensure()
-        path = self.dir / "locks" / f"{key}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        lock = filelock.FileLock(str(self.dir / "locks" / f"{key}.lock"), mode=0o600)
         try:
-            _lock_fd(fd, timeout)
-            try:
-                yield
-            finally:
-                _unlock_fd(fd)
+            lock.acquire(timeout=timeout)
+        except filelock.Timeout:
+            raise TimeoutError(f"timed out after {timeout:g} s waiting for the TensorRT-RTX cache lock of {key}") from None
+        try:
+            yield
         finally:
-            os.close(fd)
+            lock.release()
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _listing(self) -> list[str]:
@@ -482,45 +485,3 @@ class EngineCache:
                     if _LOCK.fullmatch(name) and stat.S_ISREG(st.st_mode) and st.st_size == 0:
                         q.unlink()
         return len(keys)
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _lock_fd(fd: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("timed out waiting for the TensorRT-RTX cache lock") from None
-                time.sleep(0.05)
-
-    def _unlock_fd(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock_fd(fd: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("timed out waiting for the TensorRT-RTX cache lock") from None
-                time.sleep(0.02)
-
-    def _unlock_fd(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def clear_cache_dir() -> dict:
-    """Empty webnn's cache directory of what webnn wrote (:func:`webnn.cache_dir.clear_cache`
-    with this cache's verified entries): what ``webnn cache clear`` runs."""
-    return _cache_dir.clear_cache(lambda base: EngineCache(base).clear())
