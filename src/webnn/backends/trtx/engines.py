@@ -42,6 +42,8 @@ class EngineRecord:
     source: str  # "built" or "cache"
     seconds: float  # build time, or cache read + verification time
     cache: EngineCache | None = field(default=None, repr=False)
+    #: The (legalized) ONNX the engine was built from, when built in this process.
+    built_from: bytes | None = field(default=None, repr=False)
 
     @property
     def inputs(self) -> list[TensorSpec]:
@@ -204,4 +206,4 @@ def _build(
         except OSError as e:  # a read-only or full cache directory must not stop the graph
             log.warning("webnn trtx cache: could not store %s in %s (%s)", label, cache.dir, e)
     meta = dict(meta, key=key, kind="engine")
-    return EngineRecord(key, engine, onnx_bytes, meta, options, "built", seconds, cache)
+    return EngineRecord(key, engine, onnx_bytes, meta, options, "built", seconds, cache, built_from=source)

@@ -168,8 +168,8 @@ def fold_and_prune(model: onnx.ModelProto) -> list[str]:
     g = model.graph
     inits = {t.name: t for t in g.initializer}
     changes: list[str] = []
-    nodes: list[onnx.NodeProto] = []
-    for n in g.node:
+    folded_at = []
+    for k, n in enumerate(g.node):
         if n.op_type == "Cast" and n.input and n.input[0] in inits:
             src = inits[n.input[0]].data_type
             to = int(attr(n, "to"))
@@ -180,20 +180,18 @@ def fold_and_prune(model: onnx.ModelProto) -> list[str]:
                 folded = numpy_helper.from_array(value, n.output[0])
                 g.initializer.append(folded)
                 inits[folded.name] = folded
+                folded_at.append(k)
                 changes.append(f"folded Cast of constant {n.input[0]!r} ({TensorProto.DataType.Name(src)} -> {TensorProto.DataType.Name(to)})")
-                continue
-        nodes.append(n)
-    if changes:
-        del g.node[:]
-        g.node.extend(nodes)
+    for k in reversed(folded_at):  # in place: rebuilding the list would copy every node
+        del g.node[k]
     used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
-    dropped = [t.name for t in g.initializer if t.name not in used]
-    if dropped:
-        keep = [t for t in g.initializer if t.name in used]
+    unused = [k for k, t in enumerate(g.initializer) if t.name not in used]
+    if unused:
+        dropped = [g.initializer[k].name for k in unused]
         changes.append(f"dropped {len(dropped)} unused initializer(s) ({', '.join(dropped[:3])}{'...' if len(dropped) > 3 else ''})")
-        del g.initializer[:]
-        g.initializer.extend(keep)
-        graph_inputs = [vi for vi in g.input if vi.name not in set(dropped)]
-        del g.input[:]
-        g.input.extend(graph_inputs)
+        for k in reversed(unused):  # in place: rebuilding the list would copy every initializer
+            del g.initializer[k]
+        gone = set(dropped)
+        for k in reversed([k for k, vi in enumerate(g.input) if vi.name in gone]):
+            del g.input[k]
     return changes

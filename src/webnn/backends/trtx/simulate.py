@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from typing import Any, Mapping
 
 import numpy as np
@@ -39,6 +40,25 @@ def simulate_requested(option: bool | None = None, environ: Mapping[str, str] | 
         return bool(option)
     env = os.environ if environ is None else environ
     return env.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+_SOURCES: OrderedDict[str, bytes] = OrderedDict()  # engine key -> the ONNX it was built from (recent, small models)
+_SOURCES_LOCK = threading.Lock()
+
+
+def engine_source(record: EngineRecord) -> bytes:
+    """The ONNX the record's engine was built from: the model after :func:`~.legalize.legalize` (deterministic)."""
+    with _SOURCES_LOCK:
+        if record.key in _SOURCES:
+            _SOURCES.move_to_end(record.key)
+            return _SOURCES[record.key]
+    source = record.built_from if record.built_from is not None else legalize(record.onnx)[0]
+    if len(source) <= 1 << 24:
+        with _SOURCES_LOCK:
+            _SOURCES[record.key] = source
+            while len(_SOURCES) > 16:
+                _SOURCES.popitem(last=False)
+    return source
 
 
 class SimulatedRunner:
@@ -74,8 +94,7 @@ class SimulatedRunner:
         if self._closed:
             raise TrtxRuntimeFailed(f"{self.label}: the runner was closed")
         if self._session is None:
-            source, _ = legalize(self.record.onnx)  # what the engine was built from
-            self._session = create_session(source)
+            self._session = create_session(engine_source(self.record))
         return self
 
     def deactivate(self) -> None:
