@@ -44,7 +44,7 @@ def light_input(model: bytes) -> tuple[str, np.ndarray]:
     return x.name, (np.arange(n).reshape(shape) / n).astype(np.float32)
 
 
-def time_calls(fn, iterations: int) -> dict:  # noqa: ANN001
+def time_calls(fn, iterations: int) -> dict:
     for _ in range(max(3, iterations // 10)):
         fn()
     ts = []
@@ -53,7 +53,11 @@ def time_calls(fn, iterations: int) -> dict:  # noqa: ANN001
         fn()
         ts.append(time.perf_counter() - t)
     ts.sort()
-    return {"median_ms": round(statistics.median(ts) * 1e3, 4), "p90_ms": round(ts[int(len(ts) * 0.9)] * 1e3, 4), "throughput_per_s": round(1 / statistics.median(ts), 1)}
+    return {
+        "median_ms": round(statistics.median(ts) * 1e3, 4),
+        "p90_ms": round(ts[int(len(ts) * 0.9)] * 1e3, 4),
+        "throughput_per_s": round(1 / statistics.median(ts), 1),
+    }
 
 
 def bench_model(name: str, cache_root: Path, warm_repeats: int, iterations: int, gpu: bool) -> dict:
@@ -106,7 +110,10 @@ def table(rows: list[dict], gpu: bool) -> str:
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r['model']} | {r['onnx_kb']} kB | {r['engine_mb']} MB | {r['cold_build_s']:.3f} | {r['trt_build_s']:.3f} | {r['warm_load_s'] * 1e3:.2f} | {r['speedup']:.0f}x |")
+        lines.append(
+            f"| {r['model']} | {r['onnx_kb']} kB | {r['engine_mb']} MB | {r['cold_build_s']:.3f} | {r['trt_build_s']:.3f} | "
+            f"{r['warm_load_s'] * 1e3:.2f} | {r['speedup']:.0f}x |"
+        )
     if gpu:
         lines += ["", "| model | first inference (s) | TensorRT-RTX median (ms) | ORT CUDA median (ms) | ORT CPU median (ms) |", "|---|---:|---:|---:|---:|"]
         for r in rows:

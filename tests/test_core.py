@@ -238,6 +238,7 @@ def test_load_rejects_corruption(ctx: webnn.MLContext, tmp_path) -> None:
         webnn.load_graph(tmp_path / "junk.webnn", ctx)
 
 
+@pytest.mark.slow
 def test_content_hash_stable_across_processes(ctx: webnn.MLContext, tmp_path) -> None:
     code = (
         "import numpy as np, webnn\n"

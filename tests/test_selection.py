@@ -60,11 +60,13 @@ def smi(output: str | Exception):
             raise output
         return output
 
-    run.calls = calls  # type: ignore[attr-defined]
+    run.calls = calls
     return run
 
 
-def probes(tmp_path: Path, *, proc: bool = False, smi_out: str | Exception | None = None, cuda=no_cuda, platform: str = "linux", env: dict | None = None) -> devices.DeviceProbes:
+def probes(
+    tmp_path: Path, *, proc: bool = False, smi_out: str | Exception | None = None, cuda=no_cuda, platform: str = "linux", env: dict | None = None
+) -> devices.DeviceProbes:
     return devices.DeviceProbes(
         platform=platform,
         proc_root=fake_proc(tmp_path) if proc else str(tmp_path / "absent"),
@@ -91,7 +93,10 @@ def test_procfs_then_cuda_driver_for_compute_capability(tmp_path: Path) -> None:
 
     def cuda(platform: str) -> dict:
         seen.append(platform)
-        return {"driver_version": "12.4", "devices": [{"index": 0, "name": "NVIDIA GeForce RTX 4090", "cc": (8, 9), "memory_mib": 24564, "bus_id": "00000000:01:00.0"}]}
+        return {
+            "driver_version": "12.4",
+            "devices": [{"index": 0, "name": "NVIDIA GeForce RTX 4090", "cc": (8, 9), "memory_mib": 24564, "bus_id": "00000000:01:00.0"}],
+        }
 
     r = devices.detect(probes(tmp_path, proc=True, cuda=cuda))
     assert seen == ["linux"]
@@ -112,13 +117,16 @@ def test_procfs_without_cc_when_cuda_query_fails(tmp_path: Path) -> None:
 
 
 def test_nvidia_smi(tmp_path: Path) -> None:
-    out = "0, NVIDIA H100 80GB HBM3, 9.0, 81559, 550.90.07, 00000000:19:00.0, GPU-aaaa\n1, Tesla P100-PCIE-16GB, 6.0, 16280, 550.90.07, 00000000:3B:00.0, GPU-bbbb\n"
+    out = (
+        "0, NVIDIA H100 80GB HBM3, 9.0, 81559, 550.90.07, 00000000:19:00.0, GPU-aaaa\n"
+        "1, Tesla P100-PCIE-16GB, 6.0, 16280, 550.90.07, 00000000:3B:00.0, GPU-bbbb\n"
+    )
     p = probes(tmp_path, smi_out=out)
     r = devices.detect(p)
     assert [g.name for g in r.gpus] == ["NVIDIA H100 80GB HBM3", "Tesla P100-PCIE-16GB"]
     assert [g.compute_capability for g in r.gpus] == [(9, 0), (6, 0)]
     assert r.gpus[0].memory_mib == 81559 and r.driver_version == "550.90.07" and r.gpus[1].bus_id == "0000:3b:00.0"
-    (cmd, timeout), = p.run.calls  # type: ignore[attr-defined]
+    ((cmd, timeout),) = p.run.calls
     assert "compute_cap" in cmd[1] and timeout <= 5
 
 
@@ -215,7 +223,9 @@ class FakeCoreml(FakeAccel):
 FAKE_TRT = types.SimpleNamespace(__version__="1.7.1.116", ComputeCapability=enum.Enum("ComputeCapability", "NONE CURRENT SM75 SM80 SM86 SM89 SM120 SM121"))
 
 
-def machine(tmp_path: Path, *, gpu: bool, trt: bool, cc: tuple[int, int] = (8, 9), macos: bool = False, coreml: bool = True, env: dict | None = None) -> selection.Probes:
+def machine(
+    tmp_path: Path, *, gpu: bool, trt: bool, cc: tuple[int, int] = (8, 9), macos: bool = False, coreml: bool = True, env: dict | None = None
+) -> selection.Probes:
     """A fake machine: detection runs on fake nvidia-smi output; packages/backends are faked."""
     out = f"0, NVIDIA Test GPU, {cc[0]}.{cc[1]}, 8192, 560.1, 00000000:01:00.0, GPU-test\n" if gpu and not macos else None
     dp = probes(tmp_path, smi_out=out, platform="darwin" if macos else "linux")
@@ -428,7 +438,12 @@ def test_environment_variable_through_mlcontext(tmp_path: Path, monkeypatch: pyt
 
 def test_preview_lists_every_preference(tmp_path: Path) -> None:
     out = selection.preview(machine(tmp_path, gpu=True, trt=True))
-    assert {k: v.name for k, v in out.items()} == {"accelerated=False": "onnxruntime", "default": "trtx", "high-performance": "trtx", "low-power": "onnxruntime"}
+    assert {k: v.name for k, v in out.items()} == {
+        "accelerated=False": "onnxruntime",
+        "default": "trtx",
+        "high-performance": "trtx",
+        "low-power": "onnxruntime",
+    }
     assert out["low-power"].to_json()["rejected"][0]["backend"] == "coreml"
 
 

@@ -372,7 +372,9 @@ class DeviceBackend(Backend):
 
 @pytest.fixture
 def device_ctx(tmp_path: Path) -> webnn.MLContext:
-    p = selection.Probes(platform="linux", module_available=lambda m: True, load_backend=lambda n: DeviceBackend if n == "trtx" else OnnxRuntimeBackend, environ={})
+    p = selection.Probes(
+        platform="linux", module_available=lambda m: True, load_backend=lambda n: DeviceBackend if n == "trtx" else OnnxRuntimeBackend, environ={}
+    )
     p.devices = lambda: webnn.devices.DeviceReport(gpus=(webnn.devices.GpuInfo(0, "Fake GPU", (8, 9)),), driver_present=True)
     with selection.use_probes(p):
         ctx = webnn.MLContext(power_preference="high-performance")

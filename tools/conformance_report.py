@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import collections
 import sys
-import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

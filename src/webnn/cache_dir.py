@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 MARKER = ".webnn-cache"
 
@@ -87,7 +88,7 @@ def clear_cache() -> dict:
     other files never loses them.
     """
     base = cache_dir()
-    result = {"dir": str(base), "removed_bytes": 0, "removed_files": 0, "kept": []}
+    result: dict[str, Any] = {"dir": str(base), "removed_bytes": 0, "removed_files": 0, "kept": []}
     if not base.is_dir():
         return result
     ours = (base / MARKER).exists()

@@ -7,11 +7,13 @@ import os
 import threading
 import warnings
 import weakref
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, backend_class
+from . import webnn_graph
+from .backends import BACKEND_ALIASES, BACKENDS, FALLBACK, POWER_PREFERENCES, Backend, CompiledGraph, backend_class
 from .builder import MLGraphBuilder
 from .errors import ConversionError, CoremlRuntimeFailed, InvalidStateError, TrtxRuntimeFailed, UnsupportedError, ValidationError
 from .graph import GraphInfo
@@ -20,7 +22,10 @@ from .selection import Selection, select_backend
 from .tensor import MLTensor, buffer_to_array, check_dlpack_like, dlpack_device_of, host_from_dlpack, tensor_descriptor
 from .types import MLOperandDescriptor, as_descriptor
 
-__all__ = ["BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning", "MLContext", "MLGraph", "backend_class", "load_graph"]
+__all__ = [
+    "BACKENDS", "BACKEND_ALIASES", "FALLBACK_ERRORS", "POWER_PREFERENCES", "ML", "FallbackWarning",
+    "MLContext", "MLGraph", "backend_class", "load_graph",
+]
 
 
 class FallbackWarning(UserWarning):
@@ -63,7 +68,7 @@ class MLContext:
         self.power_preference = power_preference
         self.strict = strict
         self._lost = False
-        self._tensors: "weakref.WeakSet[MLTensor]" = weakref.WeakSet()
+        self._tensors: weakref.WeakSet[MLTensor] = weakref.WeakSet()
         self._fallback: Backend | None = None
         choice = select_backend(accelerated, power_preference, backend, options=backend_options)
         self._selection = choice
@@ -72,7 +77,7 @@ class MLContext:
         opts, ignored = _options_for(choice.backend_class, choice.options, choice.explicit)
         if ignored:
             choice.notes.append(f"options not used by {choice.name}: {', '.join(sorted(ignored))}")
-        if "power_preference" in _init_params(choice.backend_class):
+        if "power_preference" in (_init_params(choice.backend_class) or {}):
             opts.setdefault("power_preference", power_preference)  # e.g. CoreML compute units
         self._backend_options = opts
         self._backend: Backend = choice.backend_class(**opts)
@@ -88,7 +93,7 @@ class MLContext:
         return self._selection
 
     @property
-    def powerPreference(self) -> str:  # noqa: N802 - spec spelling
+    def powerPreference(self) -> str:  # spec spelling
         return self.power_preference
 
     def describe(self) -> str:
@@ -113,11 +118,11 @@ class MLContext:
             self._fallback = backend_class(FALLBACK)()
         return self._fallback
 
-    def _build_graph(self, info: GraphInfo) -> "MLGraph":
+    def _build_graph(self, info: GraphInfo) -> MLGraph:
         """Compile ``info`` for this context (``MLGraphBuilder.build`` and :func:`load_graph` end here)."""
         return MLGraph._create(self, info)
 
-    def compute(self, graph: "MLGraph", inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    def compute(self, graph: MLGraph, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """Run ``graph`` on arrays (numpy, or DLPack producers such as torch/cupy); returns numpy arrays."""
         if not isinstance(graph, MLGraph):
             raise ValidationError(f"compute: expected an MLGraph, got {type(graph).__name__}")
@@ -202,7 +207,7 @@ class MLContext:
 
     readTensor = read_tensor  # spec spelling
 
-    def dispatch(self, graph: "MLGraph", inputs: Mapping[str, MLTensor], outputs: Mapping[str, MLTensor]) -> None:
+    def dispatch(self, graph: MLGraph, inputs: Mapping[str, MLTensor], outputs: Mapping[str, MLTensor]) -> None:
         """Run ``graph`` from input tensors into output tensors (the spec's ``dispatch``).
 
         Results stay in the output tensors (device memory on a device backend), so one
@@ -256,25 +261,24 @@ def _check_named(named: Mapping[str, MLTensor], descs: Mapping[str, MLOperandDes
         d = descs[name]
         if t._descriptor.data_type != d.data_type or t._descriptor.shape != d.shape:
             raise ValidationError(
-                f"dispatch: {kind} {name!r} is {t._descriptor.data_type}{list(t._descriptor.shape)}, "
-                f"the graph expects {d.data_type}{list(d.shape)}"
+                f"dispatch: {kind} {name!r} is {t._descriptor.data_type}{list(t._descriptor.shape)}, the graph expects {d.data_type}{list(d.shape)}"
             )
 
 
-def _init_params(cls: type) -> set[str]:
+def _init_params(cls: type[Backend]) -> Mapping[str, inspect.Parameter] | None:
+    """The parameters of the backend class's ``__init__`` (None when they cannot be read)."""
     try:
-        return set(inspect.signature(cls.__init__).parameters)
+        return inspect.signature(cls.__init__).parameters
     except (TypeError, ValueError):
-        return set()
+        return None
 
 
-def _options_for(cls: type, options: Mapping[str, Any], explicit: bool) -> tuple[dict[str, Any], set[str]]:
+def _options_for(cls: type[Backend], options: Mapping[str, Any], explicit: bool) -> tuple[dict[str, Any], set[str]]:
     """Split ``options`` into those ``cls`` takes and those it does not (kept all when explicit)."""
     if explicit or not options:
         return dict(options), set()
-    try:
-        params = inspect.signature(cls.__init__).parameters
-    except (TypeError, ValueError):
+    params = _init_params(cls)
+    if params is None:
         return dict(options), set()
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return dict(options), set()
@@ -294,11 +298,22 @@ class ML:
 class MLGraph:
     """A built, compiled graph. Compute it with :meth:`MLContext.compute`."""
 
+    # set by _create (MLGraph objects are not constructed by __init__)
+    info: GraphInfo
+    fallback_reason: str | None
+    _context: MLContext
+    _destroyed: bool
+    _lock: threading.Lock
+    _specs: list[tuple[str, np.dtype, tuple[int, ...]]]
+    _descs: dict[str, MLOperandDescriptor]
+    _names: frozenset[str]
+    _compiled: CompiledGraph
+
     def __init__(self) -> None:  # pragma: no cover - use MLGraphBuilder.build
         raise TypeError("MLGraph objects are created by MLGraphBuilder.build()")
 
     @classmethod
-    def _create(cls, context: MLContext, info: GraphInfo) -> "MLGraph":
+    def _create(cls, context: MLContext, info: GraphInfo) -> MLGraph:
         context._check_live("build")
         g = object.__new__(cls)
         g._context = context
@@ -350,9 +365,15 @@ class MLGraph:
     def output_descriptors(self) -> dict[str, MLOperandDescriptor]:
         return self.info.output_descriptors()
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Save the graph (structure + weights) to one file; reload with :func:`webnn.load_graph`."""
-        self.info.save(path)
+    def save(self, path: str | os.PathLike, format: str = "webnn") -> None:
+        """Save the graph (structure + weights); reload with :func:`webnn.load_graph`.
+        ``format="webnn-graph"`` writes the webnn-graph text format and a ``.safetensors`` file."""
+        if format == "webnn-graph":
+            webnn_graph.save(self.info, path)
+        elif format == "webnn":
+            self.info.save(path)
+        else:
+            raise ValidationError(f"save: format must be 'webnn' or 'webnn-graph', got {format!r}")
 
     def destroy(self) -> None:
         """Release the compiled graph's backend resources."""
@@ -425,7 +446,16 @@ def _failure_reason(e: BaseException) -> str:
 
 
 def load_graph(path: str | os.PathLike, context: MLContext | None = None) -> MLGraph:
-    """Load a graph saved with ``MLGraph.save`` and compile it for ``context`` (default: a new CPU context)."""
-    info = GraphInfo.load(path)
+    """Load a graph saved with ``MLGraph.save`` (the ``.webnn`` zip, or the webnn-graph text
+    format with its weights next to it: told apart by content, not by extension) and compile
+    it for ``context`` (default: a new CPU context)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        raise ValidationError(f"load_graph: {path}: cannot read the file ({e})") from None
     ctx = context or MLContext(accelerated=False)
+    if not head.startswith(b"PK") and webnn_graph.is_webnn_graph_text(head):
+        return webnn_graph.load(path, ctx)
+    info = GraphInfo.load(path)
     return ctx._build_graph(info)

@@ -25,9 +25,10 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 __all__ = ["GpuInfo", "DeviceReport", "DeviceProbes", "detect", "parse_nvidia_smi", "parse_proc_information"]
 
@@ -191,7 +192,7 @@ def parse_nvidia_smi(text: str, fields: Sequence[str] = _SMI_FIELDS) -> list[dic
         values = [v.strip() for v in line.split(",")]
         if len(values) != len(fields):
             continue
-        rows.append(dict(zip(fields, values)))
+        rows.append(dict(zip(fields, values, strict=True)))
     return rows
 
 
@@ -278,7 +279,7 @@ def _from_smi(p: DeviceProbes, notes: list[str]) -> tuple[str | None, list[GpuIn
     rows = parse_nvidia_smi(out, fields)
     gpus = [
         GpuInfo(
-            index=_int(r.get("index")) if _int(r.get("index")) is not None else i,
+            index=index if (index := _int(r.get("index"))) is not None else i,
             name=r.get("name", "NVIDIA GPU"),
             compute_capability=_cc(r.get("compute_cap")),
             memory_mib=_int(r.get("memory.total")),

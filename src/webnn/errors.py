@@ -27,6 +27,11 @@ class ConversionError(GraphError):
 class BackendUnavailable(GraphError):
     """A requested backend cannot run on this machine (the message says why)."""
 
+    # set by selection: the backend, the first problem's kind, every (kind, reason) problem
+    backend: str
+    missing: str | None
+    problems: list[tuple[str, str]]
+
 
 class OnnxRuntimeFailed(GraphError):
     """ONNX Runtime failed to load or run a model."""

@@ -40,7 +40,7 @@ def op_def(op_type: str) -> OpDef:
     return defs[op_type]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _input_names(op_type: str, count: int) -> tuple[str, ...]:
     return op_def(op_type).input_names(count)
 
@@ -90,7 +90,7 @@ class Operation:
     def to_json(self) -> dict:
         variadic = op_def(self.type).variadic
         named: dict[str, Any] = {}
-        for name, oid in zip(self.input_names, self.inputs):
+        for name, oid in zip(self.input_names, self.inputs, strict=True):
             if name == variadic:
                 named.setdefault(name, []).append(oid)
             else:
@@ -101,7 +101,7 @@ class Operation:
         return d
 
     @classmethod
-    def from_json(cls, d: dict, version: int, n_operands: int) -> "Operation":
+    def from_json(cls, d: dict, version: int, n_operands: int) -> Operation:
         """An operation of a saved graph (``version`` 1: inputs by position, 2: by name), checked
         against the op's definition: known op, known input names, required inputs present, valid ids."""
         opdef = op_def(d["type"])
@@ -125,7 +125,7 @@ class Operation:
                     inputs.extend(value)
                 else:
                     inputs.append(value)
-        for name, oid in zip(opdef.input_names(len(inputs)), inputs):
+        for name, oid in zip(opdef.input_names(len(inputs)), inputs, strict=True):
             if oid is None:
                 param = opdef.signature.parameters[name]
                 if param.default is not None:
@@ -187,7 +187,8 @@ class GraphInfo:
         return self._hash
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the graph to one file: a zip holding ``graph.json`` and ``weights.bin``."""
+        """Write the graph to one zip file holding ``graph.json`` and ``weights.bin`` (the ``.webnn``
+        format; :func:`webnn.webnn_graph.save` writes the webnn-graph text format)."""
         structure = self._structure()
         blob = io.BytesIO()
         table = {}
@@ -195,7 +196,7 @@ class GraphInfo:
             a = np.ascontiguousarray(self.constants[i])
             pad = (-blob.tell()) % _ALIGN
             blob.write(b"\0" * pad)
-            data = memoryview(a).cast("B")
+            data = a.data.cast("B")
             table[str(i)] = {"offset": blob.tell(), "length": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             blob.write(data)
         structure["constants"] = table
@@ -208,7 +209,7 @@ class GraphInfo:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "GraphInfo":
+    def load(cls, path: str | os.PathLike) -> GraphInfo:
         """Read a graph written by :meth:`save`, verifying every constant's checksum."""
         try:
             with zipfile.ZipFile(path) as z:
@@ -250,5 +251,5 @@ def _digest(structure: dict, constants: dict[int, np.ndarray]) -> str:
     for i in sorted(constants):
         a = constants[i]
         h.update(f"|{i}:{a.dtype.str}:{a.shape}|".encode())
-        h.update(memoryview(np.ascontiguousarray(a)).cast("B"))
+        h.update(np.ascontiguousarray(a).data.cast("B"))
     return h.hexdigest()

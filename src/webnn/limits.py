@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ops import OPS, Limit, load_all
+from .ops import OPS, Limit, camel, load_all
 from .types import DATA_TYPES, MAX_RANK, MAX_TENSOR_BYTE_LENGTH
 
 
@@ -13,16 +13,12 @@ class Limits(dict):
 
     def __getitem__(self, key: str) -> Any:
         if not dict.__contains__(self, key) and isinstance(key, str) and "_" in key:
-            from .ops import camel
-
             key = camel(key)
         return dict.__getitem__(self, key)
 
     def __contains__(self, key: object) -> bool:
         if dict.__contains__(self, key):
             return True
-        from .ops import camel
-
         return isinstance(key, str) and dict.__contains__(self, camel(key))
 
     def get(self, key: str, default: Any = None) -> Any:

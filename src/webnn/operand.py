@@ -15,7 +15,7 @@ class MLOperand:
 
     __slots__ = ("_builder", "_id", "_desc", "_kind", "_name")
 
-    def __init__(self, builder: "MLGraphBuilder", operand_id: int, desc: MLOperandDescriptor, kind: str, name: str = "") -> None:
+    def __init__(self, builder: MLGraphBuilder, operand_id: int, desc: MLOperandDescriptor, kind: str, name: str = "") -> None:
         self._builder = builder
         self._id = operand_id
         self._desc = desc

@@ -21,8 +21,9 @@ tests fake a machine and run this code.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .backends import (
     BACKENDS,
@@ -123,7 +124,7 @@ class Selection:
     options: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, c: Candidate, reason: str, **kw: Any) -> "Selection":
+    def of(cls, c: Candidate, reason: str, **kw: Any) -> Selection:
         assert c.backend_class is not None
         return cls(c.name, c.backend_class, reason, gpu=c.gpu, notes=list(c.notes), options=dict(c.options), **kw)
 
@@ -148,9 +149,9 @@ class Selection:
 
 def _unavailable(name: str, c: Candidate, src: str) -> BackendUnavailable:
     err = BackendUnavailable(f"backend {name!r} was requested ({src}) but cannot be used here: {c.reason}")
-    err.backend = name  # type: ignore[attr-defined]
-    err.missing = c.missing  # type: ignore[attr-defined]
-    err.problems = list(c.problems)  # type: ignore[attr-defined]
+    err.backend = name
+    err.missing = c.missing
+    err.problems = list(c.problems)
     return err
 
 
@@ -194,7 +195,10 @@ def select_backend(
         reason = "accelerated=False: CPU execution requested"
     else:
         names = [BACKENDS[n].pretty for n in tried]
-        none = "no accelerator is registered for it" if not names else (f"{names[0]} cannot" if len(names) == 1 else f"neither {' nor '.join(names)} can") + " run here"
+        if not names:
+            none = "no accelerator is registered for it"
+        else:
+            none = (f"{names[0]} cannot" if len(names) == 1 else f"neither {' nor '.join(names)} can") + " run here"
         reason = f"accelerated=True, power_preference={power_preference!r}, but {none}; using the CPU"
     return Selection.of(c, reason, rejected=rejected, candidates=candidates)
 

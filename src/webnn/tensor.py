@@ -112,11 +112,22 @@ class MLTensor:
     Supports the DLPack protocol (``np.from_dlpack(t)``, ``torch.from_dlpack(t)``) when readable.
     """
 
+    # set by _create (MLTensor objects are not constructed by __init__)
+    _context: MLContext
+    _descriptor: MLOperandDescriptor
+    _storage: TensorStorage
+    _readable: bool
+    _writable: bool
+    _constant: bool
+    _destroyed: bool
+
     def __init__(self) -> None:  # pragma: no cover - use MLContext.create_tensor
         raise TypeError("MLTensor objects are created by MLContext.create_tensor()")
 
     @classmethod
-    def _create(cls, context: "MLContext", descriptor: MLOperandDescriptor, storage: TensorStorage, *, readable: bool, writable: bool, constant: bool = False) -> "MLTensor":
+    def _create(
+        cls, context: MLContext, descriptor: MLOperandDescriptor, storage: TensorStorage, *, readable: bool, writable: bool, constant: bool = False
+    ) -> MLTensor:
         t = object.__new__(cls)
         t._context = context
         t._descriptor = descriptor
@@ -129,7 +140,7 @@ class MLTensor:
 
     # -- attributes (spec names and snake_case) ---------------------------------------------
     @property
-    def context(self) -> "MLContext":
+    def context(self) -> MLContext:
         return self._context
 
     @property
@@ -140,7 +151,7 @@ class MLTensor:
     def data_type(self) -> str:
         return self._descriptor.data_type
 
-    dataType = data_type  # noqa: N815 - spec spelling
+    dataType = data_type  # spec spelling
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -175,7 +186,8 @@ class MLTensor:
         """Release the tensor's memory. Idempotent; the tensor cannot be used afterwards."""
         if not self._destroyed:
             self._destroyed = True
-            storage, self._storage = self._storage, None
+            storage = self._storage
+            del self._storage  # drop the reference; every use checks _destroyed first
             storage.release()
 
     # -- DLPack ---------------------------------------------------------------------------
@@ -187,7 +199,9 @@ class MLTensor:
         if not (self._readable or self._constant):
             raise ValidationError("MLTensor: the tensor is not readable (create it with readable=True to export it through DLPack)")
 
-    def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None, dl_device: tuple[int, int] | None = None, copy: bool | None = None) -> Any:
+    def __dlpack__(
+        self, *, stream: Any = None, max_version: tuple[int, int] | None = None, dl_device: tuple[int, int] | None = None, copy: bool | None = None
+    ) -> Any:
         """Export the data without a copy (DLPack protocol); the tensor must be readable."""
         self._check_export()
         kwargs: dict[str, Any] = {}
@@ -207,7 +221,9 @@ class MLTensor:
         return self._storage.dlpack_device()
 
     def __repr__(self) -> str:
-        flags = [f for f, on in (("readable", self._readable), ("writable", self._writable), ("constant", self._constant), ("destroyed", self._destroyed)) if on]
+        flags = [
+            f for f, on in (("readable", self._readable), ("writable", self._writable), ("constant", self._constant), ("destroyed", self._destroyed)) if on
+        ]
         where = "" if self._destroyed else f" on {self.device}"
         return f"<MLTensor {self.data_type}{list(self.shape)}{where} {' '.join(flags)}>"
 
@@ -276,7 +292,7 @@ def host_from_dlpack(obj: Any, what: str) -> np.ndarray:
             return np.from_dlpack(obj)
         return np.from_dlpack(obj, device="cpu", copy=True)
     except Exception as e:  # noqa: BLE001
-        where = device_name(dev)  # type: ignore[arg-type]
+        where = device_name(dev)
         raise ValidationError(f"{what}: could not read the {type(obj).__name__} on {where} through DLPack ({e}); copy it to the host first") from None
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -39,7 +39,7 @@ def check_data_type(data_type: object, what: str = "data_type") -> str:
     if isinstance(data_type, np.dtype) or (isinstance(data_type, type) and issubclass(data_type, np.generic)):
         data_type = np.dtype(data_type).name
     if data_type in NUMPY_DTYPES:
-        return data_type  # type: ignore[return-value]
+        return data_type
     if data_type in UNSUPPORTED_DATA_TYPES:
         raise ValidationError(f"{what}: data type {data_type!r} is not supported by this implementation")
     raise ValidationError(f"{what}: expected one of {', '.join(DATA_TYPES)}, got {data_type!r}")
@@ -84,7 +84,7 @@ class MLOperandDescriptor:
         object.__setattr__(self, "shape", check_shape(shape, "MLOperandDescriptor.shape"))
 
     @property
-    def dataType(self) -> str:  # noqa: N802 - spec spelling
+    def dataType(self) -> str:  # spec spelling
         return self.data_type
 
     @property
@@ -112,7 +112,7 @@ class MLOperandDescriptor:
         return {"dataType": self.data_type, "shape": list(self.shape)}
 
     @classmethod
-    def from_json(cls, obj: dict) -> "MLOperandDescriptor":
+    def from_json(cls, obj: dict) -> MLOperandDescriptor:
         return cls(obj["dataType"], obj["shape"])
 
     def __repr__(self) -> str:
@@ -127,5 +127,5 @@ def as_descriptor(obj: object, what: str = "descriptor") -> MLOperandDescriptor:
         dt = obj.get("data_type", obj.get("dataType"))
         if "shape" not in obj and "dimensions" not in obj:
             raise ValidationError(f"{what}: missing 'shape'")
-        return MLOperandDescriptor(dt, obj.get("shape", obj.get("dimensions")))
+        return MLOperandDescriptor(dt, obj["shape"] if "shape" in obj else obj["dimensions"])
     raise ValidationError(f"{what}: expected an MLOperandDescriptor or dict, got {type(obj).__name__}")

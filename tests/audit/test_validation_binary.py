@@ -96,7 +96,7 @@ def test_pow_integer_types_compute(ctx, dt):
     g = b.build({"y": b.pow(b.input("base", webnn.MLOperandDescriptor(dt, [2, 3])), b.constant(exp))})
     out = ctx.compute(g, {"base": base})["y"]
     assert out.dtype == np.dtype(dt)
-    want = np.array([[int(x) ** int(e) for x, e in zip(row, exp)] for row in base.tolist()], dtype=object)
+    want = np.array([[int(x) ** int(e) for x, e in zip(row, exp, strict=True)] for row in base.tolist()], dtype=object)
     want = np.array([[w % (1 << (8 * out.itemsize)) for w in r] for r in want], dtype=np.uint64).astype(dt)
     np.testing.assert_array_equal(out, want)
 

@@ -24,15 +24,27 @@ def d(dt: str, shape: list[int]) -> tuple[str, list[int]]:
 # Operand arguments per op, in call order; scalars (steps, hiddenSize) follow them.
 BASE = {
     "gru": {"input": d(F, [STEPS, BATCH, INPUT]), "weight": d(F, [1, 3 * HIDDEN, INPUT]), "recurrent_weight": d(F, [1, 3 * HIDDEN, HIDDEN])},
-    "gru_cell": {"input": d(F, [BATCH, INPUT]), "weight": d(F, [3 * HIDDEN, INPUT]), "recurrent_weight": d(F, [3 * HIDDEN, HIDDEN]), "hidden_state": d(F, [BATCH, HIDDEN])},
+    "gru_cell": {
+        "input": d(F, [BATCH, INPUT]),
+        "weight": d(F, [3 * HIDDEN, INPUT]),
+        "recurrent_weight": d(F, [3 * HIDDEN, HIDDEN]),
+        "hidden_state": d(F, [BATCH, HIDDEN]),
+    },
     "lstm": {"input": d(F, [STEPS, BATCH, INPUT]), "weight": d(F, [1, 4 * HIDDEN, INPUT]), "recurrent_weight": d(F, [1, 4 * HIDDEN, HIDDEN])},
     "lstm_cell": {
-        "input": d(F, [BATCH, INPUT]), "weight": d(F, [4 * HIDDEN, INPUT]), "recurrent_weight": d(F, [4 * HIDDEN, HIDDEN]),
-        "hidden_state": d(F, [BATCH, HIDDEN]), "cell_state": d(F, [BATCH, HIDDEN]),
+        "input": d(F, [BATCH, INPUT]),
+        "weight": d(F, [4 * HIDDEN, INPUT]),
+        "recurrent_weight": d(F, [4 * HIDDEN, HIDDEN]),
+        "hidden_state": d(F, [BATCH, HIDDEN]),
+        "cell_state": d(F, [BATCH, HIDDEN]),
     },
 }
-SCALARS = {"gru": {"steps": STEPS, "hidden_size": HIDDEN}, "gru_cell": {"hidden_size": HIDDEN},
-           "lstm": {"steps": STEPS, "hidden_size": HIDDEN}, "lstm_cell": {"hidden_size": HIDDEN}}
+SCALARS = {
+    "gru": {"steps": STEPS, "hidden_size": HIDDEN},
+    "gru_cell": {"hidden_size": HIDDEN},
+    "lstm": {"steps": STEPS, "hidden_size": HIDDEN},
+    "lstm_cell": {"hidden_size": HIDDEN},
+}
 OPERAND_OPTIONS = {"bias", "recurrent_bias", "peephole_weight", "initial_hidden_state", "initial_cell_state"}
 
 
@@ -53,24 +65,74 @@ def call(ctx, op, operands=None, scalars=None, options=None, other_builder_arg=N
 # -- valid calls and their output shapes ----------------------------------------------------
 VALID = [
     ("gru", "default options", {}, {}, {}, [[1, BATCH, HIDDEN]]),
-    ("gru", "given options, both directions", {"weight": d(F, [2, 3 * HIDDEN, INPUT]), "recurrent_weight": d(F, [2, 3 * HIDDEN, HIDDEN])}, {},
-     {"bias": d(F, [2, 3 * HIDDEN]), "recurrent_bias": d(F, [2, 3 * HIDDEN]), "initial_hidden_state": d(F, [2, BATCH, HIDDEN]),
-      "reset_after": False, "return_sequence": True, "direction": "both", "layout": "rzn", "activations": ["sigmoid", "relu"]},
-     [[2, BATCH, HIDDEN], [STEPS, 2, BATCH, HIDDEN]]),
-    ("gru", "float16 backward", {"input": d(H, [STEPS, BATCH, INPUT]), "weight": d(H, [1, 3 * HIDDEN, INPUT]), "recurrent_weight": d(H, [1, 3 * HIDDEN, HIDDEN])}, {},
-     {"direction": "backward"}, [[1, BATCH, HIDDEN]]),
+    (
+        "gru",
+        "given options, both directions",
+        {"weight": d(F, [2, 3 * HIDDEN, INPUT]), "recurrent_weight": d(F, [2, 3 * HIDDEN, HIDDEN])},
+        {},
+        {
+            "bias": d(F, [2, 3 * HIDDEN]),
+            "recurrent_bias": d(F, [2, 3 * HIDDEN]),
+            "initial_hidden_state": d(F, [2, BATCH, HIDDEN]),
+            "reset_after": False,
+            "return_sequence": True,
+            "direction": "both",
+            "layout": "rzn",
+            "activations": ["sigmoid", "relu"],
+        },
+        [[2, BATCH, HIDDEN], [STEPS, 2, BATCH, HIDDEN]],
+    ),
+    (
+        "gru",
+        "float16 backward",
+        {"input": d(H, [STEPS, BATCH, INPUT]), "weight": d(H, [1, 3 * HIDDEN, INPUT]), "recurrent_weight": d(H, [1, 3 * HIDDEN, HIDDEN])},
+        {},
+        {"direction": "backward"},
+        [[1, BATCH, HIDDEN]],
+    ),
     ("gru_cell", "default options", {}, {}, {}, [[BATCH, HIDDEN]]),
-    ("gru_cell", "given options", {}, {}, {"bias": d(F, [3 * HIDDEN]), "recurrent_bias": d(F, [3 * HIDDEN]), "reset_after": True,
-                                          "layout": "rzn", "activations": ["sigmoid", "relu"]}, [[BATCH, HIDDEN]]),
+    (
+        "gru_cell",
+        "given options",
+        {},
+        {},
+        {"bias": d(F, [3 * HIDDEN]), "recurrent_bias": d(F, [3 * HIDDEN]), "reset_after": True, "layout": "rzn", "activations": ["sigmoid", "relu"]},
+        [[BATCH, HIDDEN]],
+    ),
     ("lstm", "default options", {}, {}, {}, [[1, BATCH, HIDDEN]] * 2),
-    ("lstm", "given options, both directions", {"weight": d(F, [2, 4 * HIDDEN, INPUT]), "recurrent_weight": d(F, [2, 4 * HIDDEN, HIDDEN])}, {},
-     {"bias": d(F, [2, 4 * HIDDEN]), "recurrent_bias": d(F, [2, 4 * HIDDEN]), "peephole_weight": d(F, [2, 3 * HIDDEN]),
-      "initial_hidden_state": d(F, [2, BATCH, HIDDEN]), "initial_cell_state": d(F, [2, BATCH, HIDDEN]), "return_sequence": True,
-      "direction": "both", "layout": "ifgo", "activations": ["sigmoid", "relu", "tanh"]},
-     [[2, BATCH, HIDDEN], [2, BATCH, HIDDEN], [STEPS, 2, BATCH, HIDDEN]]),
+    (
+        "lstm",
+        "given options, both directions",
+        {"weight": d(F, [2, 4 * HIDDEN, INPUT]), "recurrent_weight": d(F, [2, 4 * HIDDEN, HIDDEN])},
+        {},
+        {
+            "bias": d(F, [2, 4 * HIDDEN]),
+            "recurrent_bias": d(F, [2, 4 * HIDDEN]),
+            "peephole_weight": d(F, [2, 3 * HIDDEN]),
+            "initial_hidden_state": d(F, [2, BATCH, HIDDEN]),
+            "initial_cell_state": d(F, [2, BATCH, HIDDEN]),
+            "return_sequence": True,
+            "direction": "both",
+            "layout": "ifgo",
+            "activations": ["sigmoid", "relu", "tanh"],
+        },
+        [[2, BATCH, HIDDEN], [2, BATCH, HIDDEN], [STEPS, 2, BATCH, HIDDEN]],
+    ),
     ("lstm_cell", "default options", {}, {}, {}, [[BATCH, HIDDEN]] * 2),
-    ("lstm_cell", "given options", {}, {}, {"bias": d(F, [4 * HIDDEN]), "recurrent_bias": d(F, [4 * HIDDEN]), "peephole_weight": d(F, [3 * HIDDEN]),
-                                           "layout": "ifgo", "activations": ["sigmoid", "relu", "tanh"]}, [[BATCH, HIDDEN]] * 2),
+    (
+        "lstm_cell",
+        "given options",
+        {},
+        {},
+        {
+            "bias": d(F, [4 * HIDDEN]),
+            "recurrent_bias": d(F, [4 * HIDDEN]),
+            "peephole_weight": d(F, [3 * HIDDEN]),
+            "layout": "ifgo",
+            "activations": ["sigmoid", "relu", "tanh"],
+        },
+        [[BATCH, HIDDEN]] * 2,
+    ),
 ]
 
 
@@ -161,10 +223,17 @@ def test_bad(ctx, op, name, operands, scalars, options):
         call(ctx, op, operands, scalars, options, label="rnn_label")
 
 
-FROM_OTHER = [(op, k) for op in BASE for k in BASE[op]] + [
-    (op, k) for op in BASE for k in ("bias", "recurrent_bias")
-] + [("gru", "initial_hidden_state"), ("lstm", "initial_hidden_state"), ("lstm", "initial_cell_state"),
-     ("lstm", "peephole_weight"), ("lstm_cell", "peephole_weight")]
+FROM_OTHER = (
+    [(op, k) for op in BASE for k in BASE[op]]
+    + [(op, k) for op in BASE for k in ("bias", "recurrent_bias")]
+    + [
+        ("gru", "initial_hidden_state"),
+        ("lstm", "initial_hidden_state"),
+        ("lstm", "initial_cell_state"),
+        ("lstm", "peephole_weight"),
+        ("lstm_cell", "peephole_weight"),
+    ]
+)
 OPTION_SHAPES = {
     "bias": lambda op: d(F, ([1] if op in ("gru", "lstm") else []) + [(3 if op.startswith("gru") else 4) * HIDDEN]),
     "recurrent_bias": lambda op: d(F, ([1] if op in ("gru", "lstm") else []) + [(3 if op.startswith("gru") else 4) * HIDDEN]),

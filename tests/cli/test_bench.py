@@ -12,6 +12,7 @@ from webnn.cli.bench import latency_stats
 from ._util import one_line_error, webnn_cli
 
 
+@pytest.mark.slow
 def test_bench_json(files: Path) -> None:
     p = webnn_cli("bench", str(files / "g.webnn"), "--iterations", "20", "--warmup", "2", "--json")
     assert p.returncode == 0, p.stderr
@@ -34,6 +35,7 @@ def test_latency_stats_interpolate_linearly() -> None:
     assert latency_stats([0.002], total=0.0)["throughput_per_s"] == float("inf")
 
 
+@pytest.mark.slow
 def test_bench_onnx_checks_options(onnx_file: Path) -> None:
     one_line_error(webnn_cli("bench", str(onnx_file), "-b", "onnxruntime", "-n", "2", "-O", "foo=1"), 2, "option(s) foo not taken")
     p = webnn_cli("bench", str(onnx_file), "-b", "onnxruntime", "-n", "4", "--json")

@@ -11,6 +11,7 @@ import pytest
 from ._util import webnn_cli
 
 
+@pytest.mark.slow
 def test_cache_info_and_clear(tmp_path: Path) -> None:
     env = {"WEBNN_CACHE_DIR": str(tmp_path / "cache")}
     p = webnn_cli("cache", "info", "--json", env=env)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ._util import webnn_cli
 
 
+@pytest.mark.slow
 def test_convert_then_run(files: Path, tmp_path: Path) -> None:
     p = webnn_cli("convert", str(files / "g.webnn"), "--to", "onnx", "-o", str(tmp_path / "g.onnx"))
     assert p.returncode == 0, p.stderr

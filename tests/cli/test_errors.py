@@ -10,6 +10,7 @@ import pytest
 from ._util import one_line_error, webnn_cli
 
 
+@pytest.mark.slow
 def test_user_errors(files: Path, tmp_path: Path) -> None:
     g = str(files / "g.webnn")
     one_line_error(webnn_cli("run", str(tmp_path / "missing.webnn")), 2, "missing.webnn", "no such file")
@@ -29,6 +30,7 @@ def test_user_errors(files: Path, tmp_path: Path) -> None:
         one_line_error(webnn_cli("run", g, "--backend", "coreml", "--zeros"), 3, "coreml", "needs macOS")
 
 
+@pytest.mark.slow
 def test_requested_backend_unavailable(files: Path) -> None:
     from webnn import devices
 
@@ -37,6 +39,7 @@ def test_requested_backend_unavailable(files: Path) -> None:
     one_line_error(webnn_cli("run", str(files / "g.webnn"), "--backend", "trtx", "--zeros"), 3, "trtx", "cannot be used")
 
 
+@pytest.mark.slow
 def test_debug_shows_traceback(tmp_path: Path) -> None:
     p = webnn_cli("--debug", "convert", str(tmp_path / "absent"), "--to", "onnx", "-o", str(tmp_path / "o"))
     assert p.returncode == 2 and "webnn: error" in p.stderr

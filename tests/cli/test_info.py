@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ._util import webnn_cli
 
 
+@pytest.mark.slow
 def test_info_json(tmp_path: Path) -> None:
     p = webnn_cli("info", "--json", env={"WEBNN_CACHE_DIR": str(tmp_path / "c")})
     assert p.returncode == 0, p.stderr
@@ -22,6 +25,7 @@ def test_info_json(tmp_path: Path) -> None:
         assert info["selection"]["high-performance"]["rejected"][0]["backend"] == "trtx"
 
 
+@pytest.mark.slow
 def test_info_text() -> None:
     p = webnn_cli("info")
     assert p.returncode == 0, p.stderr

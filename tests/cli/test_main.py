@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 import webnn
 
 from ._util import webnn_cli
 
 
+@pytest.mark.slow
 def test_help_and_version() -> None:
     p = webnn_cli("--help")
     assert p.returncode == 0

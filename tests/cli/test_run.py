@@ -10,6 +10,7 @@ import pytest
 from ._util import webnn_cli
 
 
+@pytest.mark.slow
 def test_run_zeros_and_npz(files: Path, tmp_path: Path) -> None:
     p = webnn_cli("run", str(files / "g.webnn"), "-i", f"x={files / 'x.npy'}", "--zeros", "-d", str(tmp_path))
     assert p.returncode == 0, p.stderr
@@ -20,6 +21,7 @@ def test_run_zeros_and_npz(files: Path, tmp_path: Path) -> None:
     np.testing.assert_array_equal(np.load(tmp_path / "sum.npy"), np.full((2, 3), 2))
 
 
+@pytest.mark.slow
 def test_onnx_on_simulated_trtx_is_labelled(files: Path, onnx_file: Path, tmp_path: Path) -> None:
     """An ONNX file on the TensorRT-RTX executor: the label says what ran, whichever way simulation was asked for."""
     pytest.importorskip("tensorrt_rtx", reason='TensorRT-RTX is not installed (pip install "webnn[trtx]")')

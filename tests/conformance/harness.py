@@ -41,6 +41,21 @@ def all_case_ids(data: Path = DATA) -> list[tuple[str, int, str]]:
     return out
 
 
+#: A case with a tensor of more elements than this takes seconds (the tests mark it slow).
+LARGE_ELEMENTS = 1 << 20
+
+
+def large_case_names(data: Path = DATA) -> set[str]:
+    """Names of the cases in ``data`` with a tensor (input or expected output) above :data:`LARGE_ELEMENTS`."""
+    out = set()
+    for f in sorted(data.glob("*.json")):
+        for t in json.loads(f.read_text())["tests"]:
+            specs = [*t["graph"]["inputs"].values(), *t["graph"]["expectedOutputs"].values()]
+            if any(int(np.prod(s["descriptor"]["shape"], dtype=np.int64)) > LARGE_ELEMENTS for s in specs):
+                out.add(t["name"])
+    return out
+
+
 def _value(v: Any) -> Any:
     if isinstance(v, str):
         if v == "NaN":
@@ -105,7 +120,7 @@ def build_case(case: dict, context: webnn.MLContext) -> tuple[webnn.MLGraph, dic
         result = method(*args, **kwargs)
         outs = op["outputs"]
         if isinstance(outs, list):
-            for n, r in zip(outs, result):
+            for n, r in zip(outs, result, strict=True):
                 operands[n] = r
         else:
             operands[outs] = result
@@ -133,7 +148,11 @@ def check_close(actual: np.ndarray, expected: np.ndarray, tolerance: dict | None
     kind = (tolerance or {}).get("metricType", "ULP")
     tol = (tolerance or {}).get("value", 0)
     if expected.dtype.kind in "iu":
-        diff = np.abs(actual.astype(object) - expected.astype(object)) if expected.dtype.itemsize == 8 else np.abs(actual.astype(np.int64) - expected.astype(np.int64))
+        diff = (
+            np.abs(actual.astype(object) - expected.astype(object))
+            if expected.dtype.itemsize == 8
+            else np.abs(actual.astype(np.int64) - expected.astype(np.int64))
+        )
         bad = np.nonzero(np.asarray(diff > (tol if kind == "ATOL" else tol), dtype=bool).ravel())[0]
     else:
         nan_a, nan_e = np.isnan(actual), np.isnan(expected)

@@ -6,10 +6,12 @@ import pytest
 
 import webnn
 
-from .harness import all_case_ids, build_case, check_close, load_cases
+from .harness import all_case_ids, build_case, check_close, large_case_names, load_cases
 from .xfail import XFAIL
 
 CASES = all_case_ids()
+LARGE = large_case_names()  # cases with a tensor of millions of elements take seconds
+PARAMS = [pytest.param(*c, marks=pytest.mark.slow if c[2] in LARGE else ()) for c in CASES]
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +19,7 @@ def context() -> webnn.MLContext:
     return webnn.MLContext(accelerated=False)
 
 
-@pytest.mark.parametrize("op_file,index,name", CASES, ids=[f"{f[:-5]}:{n}" for f, _, n in CASES])
+@pytest.mark.parametrize("op_file,index,name", PARAMS, ids=[f"{f[:-5]}:{n}" for f, _, n in CASES])
 def test_case(context: webnn.MLContext, op_file: str, index: int, name: str) -> None:
     if name in XFAIL:
         pytest.xfail(XFAIL[name])

@@ -74,6 +74,7 @@ def _run(ctx: webnn.MLContext, weights, inputs) -> tuple[webnn.MLGraph, np.ndarr
     return g, ctx.compute(g, {"input_ids": ids, "attention_mask": mask})["e"]
 
 
+@pytest.mark.slow
 def test_matches_float64_reference_on_onnxruntime(weights, inputs) -> None:
     ids, mask = inputs
     assert mask.sum(1).min() >= 3 and mask.sum(1).max() < SEQ  # real padding is exercised
@@ -87,6 +88,7 @@ def test_matches_float64_reference_on_onnxruntime(weights, inputs) -> None:
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_encode_pads_partial_batches() -> None:
     model = minilm.MiniLM.load(webnn.MLContext(accelerated=False), batch=2, seq_len=SEQ)
     three = model.encode(SENTENCES[:3])
@@ -95,6 +97,7 @@ def test_encode_pads_partial_batches() -> None:
     np.testing.assert_allclose(three[2], single[0], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_matches_reference_on_simulated_tensorrt_rtx(weights, inputs, tmp_path) -> None:
     """The real TensorRT-RTX AOT build and engine cache, outputs from the labelled simulation."""
     pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'webnn[trtx]')")

@@ -324,7 +324,9 @@ def test_prelu_validation(ctx) -> None:
     assert y.shape == [4, 2, 3] and y.data_type == "float32"
 
 
-@pytest.mark.parametrize("name,option", [("elu", "alpha"), ("leaky_relu", "alpha"), ("hard_sigmoid", "alpha"), ("hard_sigmoid", "beta"), ("linear", "alpha"), ("linear", "beta")])
+@pytest.mark.parametrize(
+    "name,option", [("elu", "alpha"), ("leaky_relu", "alpha"), ("hard_sigmoid", "alpha"), ("hard_sigmoid", "beta"), ("linear", "alpha"), ("linear", "beta")]
+)
 def test_scalar_options_must_be_finite_numbers(ctx, name, option) -> None:
     b = builder(ctx)
     x = b.input("x", [2], "float32")

@@ -180,7 +180,14 @@ def test_conv_transpose2d_values(ctx, case, input_layout, filter_layout):
     bias = RNG.standard_normal(case["ws"][1] * groups).astype(np.float32)
     opts = {k: v for k, v in case.items() if k not in ("xs", "ws")}
     ref = conv_transpose2d_ref(
-        x, w, tuple(opts.get("padding", (0, 0, 0, 0))), tuple(opts.get("strides", (1, 1))), tuple(opts.get("dilations", (1, 1))), groups, _convt_out_hw(case), bias
+        x,
+        w,
+        tuple(opts.get("padding", (0, 0, 0, 0))),
+        tuple(opts.get("strides", (1, 1))),
+        tuple(opts.get("dilations", (1, 1))),
+        groups,
+        _convt_out_hw(case),
+        bias,
     )
     xin = np.ascontiguousarray(x.transpose(0, 2, 3, 1) if input_layout == "nhwc" else x)
     win = np.ascontiguousarray(w.transpose(FILTER_FROM_IOHW[filter_layout]))

@@ -103,7 +103,7 @@ def test_unary_float(ctx, name: str, shape: list[int]) -> None:
     rng = np.random.default_rng(len(shape) * 31 + len(name))
     for dt in FLOATS:
         x = np.asarray(gen(rng, shape)).astype(dt)
-        y = run(ctx, lambda b, a: getattr(b, name)(a), x)
+        y = run(ctx, lambda b, a, name=name: getattr(b, name)(a), x)
         assert y.dtype == np.dtype(dt) and y.shape == tuple(shape)
         # float16 is computed in float32 and rounded once: within 1 ULP of the exact result.
         assert_ulp(y, ref(x.astype(np.float64)), ulps if dt == "float32" else 1)
@@ -114,7 +114,7 @@ def test_unary_special_values(ctx) -> None:
     with np.errstate(all="ignore"):
         for name in ("abs", "ceil", "floor", "neg", "round_even", "sign", "exp", "sqrt", "log", "reciprocal", "identity"):
             ref = UNARY[name][0]
-            y = run(ctx, lambda b, a: getattr(b, name)(a), x)
+            y = run(ctx, lambda b, a, name=name: getattr(b, name)(a), x)
             assert_ulp(y, ref(x.astype(np.float64)), 0 if name not in ("exp", "log") else 4)
     # roundEven: halves to even, per the spec's example.
     x = np.array([0.1, 0.9, 1.1, 1.9, -3.5, -2.5, -1.5, 1.5, 2.5, 3.5], np.float32)
@@ -133,7 +133,7 @@ def test_unary_integers(ctx, name: str) -> None:
         # avoid the most negative value (abs/neg of it does not fit)
         vals = [info.min + 1, -5, -1, 0, 1, 7, info.max] if info.min < 0 else [0, 1, 7, info.max]
         x = np.array(vals, dtype=dt).reshape(-1, 1) * np.ones((1, 2), dtype=dt)
-        y = run(ctx, lambda b, a: getattr(b, name)(a), x)
+        y = run(ctx, lambda b, a, name=name: getattr(b, name)(a), x)
         assert y.dtype == np.dtype(dt)
         np.testing.assert_array_equal(y, np.array([[ref(int(v))] * 2 for v in vals], dtype=dt))
 
@@ -154,7 +154,7 @@ def test_unary_rejects_types(ctx, name: str) -> None:
             y = getattr(b, name)(x)
             assert y.data_type == dt and y.shape == [2]
         else:
-            expect_error(lambda: getattr(b, name)(x), name, "'input'", dt)
+            expect_error(lambda name=name, x=x: getattr(b, name)(x), name, "'input'", dt)
 
 
 def test_unary_spec_names_and_limits(ctx) -> None:
@@ -199,7 +199,8 @@ def test_compare_all_types(ctx, name: str) -> None:
         a, b = _compare_inputs(dt)
         y = run(ctx, lambda bb, x0, x1: getattr(bb, name)(x0, x1), a, b)
         assert y.dtype == np.uint8 and y.shape == (2, 6)
-        np.testing.assert_array_equal(y, COMPARE[name](a.astype(object) if dt in INTS else a.astype(np.float64), b.astype(object) if dt in INTS else b.astype(np.float64)).astype(np.uint8))
+        wide = (lambda v: v.astype(object)) if dt in INTS else (lambda v: v.astype(np.float64))
+        np.testing.assert_array_equal(y, COMPARE[name](wide(a), wide(b)).astype(np.uint8))
 
 
 def test_compare_broadcast_shapes(ctx) -> None:
@@ -208,7 +209,7 @@ def test_compare_broadcast_shapes(ctx) -> None:
         a = rng.integers(0, 3, sa).astype(np.float32)
         b = rng.integers(0, 3, sb).astype(np.float32)
         for name, ref in COMPARE.items():
-            y = run(ctx, lambda bb, x0, x1: getattr(bb, name)(x0, x1), a, b)
+            y = run(ctx, lambda bb, x0, x1, name=name: getattr(bb, name)(x0, x1), a, b)
             np.testing.assert_array_equal(y, ref(a, b).astype(np.uint8))
 
 
@@ -252,13 +253,13 @@ def test_logical_validation(ctx) -> None:
     u8 = b.input("u8", [2, 3], "uint8")
     u8_bad = b.input("u8b", [4], "uint8")
     for name in COMPARE:
-        expect_error(lambda: getattr(b, name)(f32, i32), name, "'b'", "int32", "float32")
-        expect_error(lambda: getattr(b, name)(u8, u8_bad), name, "'b'", "broadcast")
+        expect_error(lambda name=name: getattr(b, name)(f32, i32), name, "'b'", "int32", "float32")
+        expect_error(lambda name=name: getattr(b, name)(u8, u8_bad), name, "'b'", "broadcast")
         assert getattr(b, name)(i32, i32).data_type == "uint8"
     for name in LOGICAL:
-        expect_error(lambda: getattr(b, name)(f32, f32), name, "'a'", "float32")
-        expect_error(lambda: getattr(b, name)(u8, i32), name, "'b'", "int32")
-        expect_error(lambda: getattr(b, name)(u8, u8_bad), name, "'b'", "broadcast")
+        expect_error(lambda name=name: getattr(b, name)(f32, f32), name, "'a'", "float32")
+        expect_error(lambda name=name: getattr(b, name)(u8, i32), name, "'b'", "int32")
+        expect_error(lambda name=name: getattr(b, name)(u8, u8_bad), name, "'b'", "broadcast")
     expect_error(lambda: b.logical_not(i32), "logical_not", "'a'", "int32")
     expect_error(lambda: b.is_nan(i32), "is_nan", "'a'", "int32")
     expect_error(lambda: b.is_infinite(u8), "is_infinite", "'a'", "uint8")
@@ -319,7 +320,7 @@ def cast_input(src: str, dst: str) -> np.ndarray:
 def test_cast_all_pairs(ctx, src: str) -> None:
     for dst in DTYPES:
         x = cast_input(src, dst).reshape(-1, 1)
-        y = run(ctx, lambda b, a: b.cast(a, dst), x)
+        y = run(ctx, lambda b, a, dst=dst: b.cast(a, dst), x)
         assert y.dtype == np.dtype(dst) and y.shape == x.shape
         flat = x.ravel()
         if src in FLOATS and dst in INTS:
@@ -350,7 +351,7 @@ def test_cast_validation_and_attrs(ctx) -> None:
     b = webnn.MLGraphBuilder(ctx)
     x = b.input("x", [2, 3], "float32")
     for bad in ("float64", "int4", "bool", 3, None):
-        expect_error(lambda: b.cast(x, bad), "cast", "'data_type'", repr(bad) if bad is not None else "None")
+        expect_error(lambda bad=bad: b.cast(x, bad), "cast", "'data_type'", repr(bad) if bad is not None else "None")
     expect_error(lambda: b.cast(np.zeros(3, np.float32), "int32"), "cast", "'input'")
     y = b.cast(x, data_type="int64")
     assert y.data_type == "int64" and y.shape == [2, 3]
@@ -389,7 +390,7 @@ def test_clamp_all_types(ctx, dt: str) -> None:
         cases = [(None, None), (1, None), (None, 99), (0, 100), (5, 5), (int(info.min), int(info.max))]
     for lo, hi in cases:
         opts = {k: v for k, v in (("min_value", lo), ("max_value", hi)) if v is not None}
-        y = run(ctx, lambda b, a: b.clamp(a, **opts), x)
+        y = run(ctx, lambda b, a, opts=opts: b.clamp(a, **opts), x)
         assert y.dtype == np.dtype(dt)
         np.testing.assert_array_equal(y, clamp_ref(x, lo, hi), err_msg=f"{dt} {opts}")
 

@@ -12,8 +12,6 @@ import itertools
 import numpy as np
 import pytest
 
-import webnn
-
 from .test_shape import ALL_TYPES, CTX, assert_same, builder, check_onnx, compute, raises, rand
 
 INDEX_TYPES = ("int32", "uint32", "int64")

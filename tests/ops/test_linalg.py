@@ -247,7 +247,7 @@ def tri_sample(data_type, shape, seed=0):
 def test_triangular(ctx, data_type, shape, upper):
     x = tri_sample(data_type, shape, seed=len(shape))
     for diagonal in (0, 1, -1, 2, -3, 7, -7):
-        out = compute(ctx, lambda bl, i: bl.triangular(i["x"], upper=upper, diagonal=diagonal), {"x": x})
+        out = compute(ctx, lambda bl, i, diagonal=diagonal: bl.triangular(i["x"], upper=upper, diagonal=diagonal), {"x": x})
         np.testing.assert_array_equal(out, ref_triangular(x, upper, diagonal))
 
 
@@ -263,7 +263,7 @@ def test_triangular_spec_examples(ctx):
     }
     for (upper, d), e in expect.items():
         kw = {} if (upper, d) == (True, 0) else {"upper": upper, "diagonal": d}
-        out = compute(ctx, lambda bl, i: bl.triangular(i["x"], **kw), {"x": x})
+        out = compute(ctx, lambda bl, i, kw=kw: bl.triangular(i["x"], **kw), {"x": x})
         np.testing.assert_array_equal(out, np.array(e, np.float32))
 
 

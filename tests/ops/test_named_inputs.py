@@ -34,7 +34,7 @@ def test_input_names_are_the_operand_parameters_in_signature_order():
 
 
 def test_an_op_definition_must_declare_limits_for_exactly_its_operands():
-    def f(input, other, *, axis=0) -> Node:  # noqa: ANN001
+    def f(input, other, *, axis=0) -> Node:
         return Node(input.descriptor)
 
     f.__annotations__.update(input="MLOperand", other="MLOperand | None")
@@ -122,7 +122,7 @@ def test_version_1_graphs_still_load(ctx):
         np.testing.assert_array_equal(a[k], b[k])
 
 
-def _rewrite(src: Path, dst: Path, edit) -> Path:  # noqa: ANN001
+def _rewrite(src: Path, dst: Path, edit) -> Path:
     """A copy of a saved graph with its structure edited (checksums and hash kept as they were)."""
     with zipfile.ZipFile(src) as z:
         structure = json.loads(z.read("graph.json"))

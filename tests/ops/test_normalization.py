@@ -105,13 +105,21 @@ def test_batch_normalization_epsilon(ctx, dtype) -> None:
         assert g.info.operations[0].attributes["epsilon"] == cast(eps, dtype)
         check(out, bn_ref(x, mean, var, eps=cast(eps, dtype)), dtype)
     # variance 0 and epsilon 0: 0 / 0 is NaN, x / 0 is +-Infinity
-    out, _ = run(ctx, "batch_normalization", {"x": np.array([[1.0, -2.0], [0.0, 3.0]], dtype), "mean": np.zeros(2, dtype), "variance": np.zeros(2, dtype)}, epsilon=0)
+    out, _ = run(
+        ctx, "batch_normalization", {"x": np.array([[1.0, -2.0], [0.0, 3.0]], dtype), "mean": np.zeros(2, dtype), "variance": np.zeros(2, dtype)}, epsilon=0
+    )
     assert np.isposinf(out[0, 0]) and np.isneginf(out[0, 1]) and np.isnan(out[1, 0]) and np.isposinf(out[1, 1])
 
 
 def test_batch_normalization_onnx_valid(ctx) -> None:
     for dtype in ("float32", "float16"):
-        arrays = {"x": rand((2, 3, 4), dtype), "mean": rand((4,), dtype), "variance": rand((4,), dtype, 0.5, 1), "scale": rand((4,), dtype), "bias": rand((4,), dtype)}
+        arrays = {
+            "x": rand((2, 3, 4), dtype),
+            "mean": rand((4,), dtype),
+            "variance": rand((4,), dtype, 0.5, 1),
+            "scale": rand((4,), dtype),
+            "bias": rand((4,), dtype),
+        }
         _, g = run(ctx, "batch_normalization", arrays, axis=2)
         check_onnx(g)
 

@@ -29,11 +29,11 @@ def test_pad_spec_examples(ctx):
 
 def pad_ref(x, begin, end, mode, value):
     """output[i] = input[src(i)] per dimension; constant: value outside the input."""
-    out = np.empty([b + d + e for b, d, e in zip(begin, x.shape, end)], dtype=x.dtype)
+    out = np.empty([b + d + e for b, d, e in zip(begin, x.shape, end, strict=True)], dtype=x.dtype)
     for idx in np.ndindex(*out.shape):
         src = []
         inside = True
-        for i, b, d in zip(idx, begin, x.shape):
+        for i, b, d in zip(idx, begin, x.shape, strict=True):
             j = i - b
             if 0 <= j < d:
                 src.append(j)
@@ -61,7 +61,7 @@ def test_pad_values_all_types(ctx, dt, mode):
     out = run1(ctx, "pad", x, begin, end, mode=mode, value=value)
     np.testing.assert_array_equal(out, pad_ref(x, begin, end, mode, value))
     if mode != "constant":
-        np.testing.assert_array_equal(out, np.pad(x, list(zip(begin, end)), mode={"edge": "edge", "reflection": "reflect"}[mode]))
+        np.testing.assert_array_equal(out, np.pad(x, list(zip(begin, end, strict=True)), mode={"edge": "edge", "reflection": "reflect"}[mode]))
 
 
 def test_pad_value_cast_and_ranks(ctx):

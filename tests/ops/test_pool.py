@@ -104,8 +104,16 @@ def test_pool2d_values(ctx, kind, case, layout):
 @pytest.mark.parametrize("kind", ["average", "l2", "max"])
 def test_pool2d_float16(ctx, kind):
     x = RNG.standard_normal((1, 3, 6, 6)).astype(np.float16)
-    for opts in (dict(window_dimensions=[3, 3], strides=[2, 2], padding=[1, 1, 1, 1], rounding_type="ceil"), dict(window_dimensions=[2, 2], padding=[2, 0, 0, 2])):
-        opts_ref = dict(window=tuple(opts["window_dimensions"]), padding=tuple(opts["padding"]), strides=tuple(opts.get("strides", (1, 1))), rounding=opts.get("rounding_type", "floor"))
+    for opts in (
+        dict(window_dimensions=[3, 3], strides=[2, 2], padding=[1, 1, 1, 1], rounding_type="ceil"),
+        dict(window_dimensions=[2, 2], padding=[2, 0, 0, 2]),
+    ):
+        opts_ref = dict(
+            window=tuple(opts["window_dimensions"]),
+            padding=tuple(opts["padding"]),
+            strides=tuple(opts.get("strides", (1, 1))),
+            rounding=opts.get("rounding_type", "floor"),
+        )
         ref = pool_ref(x, kind, **opts_ref).astype(np.float16).astype(np.float64)
         out = run1(ctx, POOL_FN[kind], x, check_onnx=True, **opts)
         np.testing.assert_allclose(out.astype(np.float64), ref, rtol=2e-3, atol=1e-3)
@@ -127,7 +135,10 @@ def test_max_pool2d_integer_types(ctx, dt):
     x[0, 1, 5, 4] = info.min
     for opts, ref_kw in (
         (dict(), dict(window=(6, 5))),
-        (dict(window_dimensions=[3, 2], strides=[2, 2], padding=[1, 2, 0, 1], rounding_type="ceil"), dict(window=(3, 2), padding=(1, 2, 0, 1), strides=(2, 2), rounding="ceil")),
+        (
+            dict(window_dimensions=[3, 2], strides=[2, 2], padding=[1, 2, 0, 1], rounding_type="ceil"),
+            dict(window=(3, 2), padding=(1, 2, 0, 1), strides=(2, 2), rounding="ceil"),
+        ),
         (dict(window_dimensions=[2, 2], dilations=[2, 3], padding=[2, 0, 3, 0]), dict(window=(2, 2), dilations=(2, 3), padding=(2, 0, 3, 0))),
     ):
         out = run1(ctx, "max_pool2d", x, check_onnx=True, **opts)

@@ -33,7 +33,7 @@ SHAPES = [
 
 def expand_ref(a: np.ndarray, shape) -> np.ndarray:
     """Blockwise broadcast: repeat each element in blocks (not the whole tensor) per axis."""
-    for axis, (s, t) in enumerate(zip(a.shape, shape)):
+    for axis, (s, t) in enumerate(zip(a.shape, shape, strict=True)):
         a = np.repeat(a, t // s, axis=axis)
     return a
 
@@ -136,8 +136,13 @@ def test_quantize_saturates(qt, ft):
 
 def test_quantize_extremes_exact():
     x = np.array([2147483647.0, -2147483648.0, 4294967295.0, 4294967296.0, 16777217.0], np.float32)
-    assert_same(run("quantize_linear", x, np.array([1.0], np.float32), np.array([0], np.int32)), np.array([2147483647, -2147483648, 2147483647, 2147483647, 16777216], np.int32))
-    assert_same(run("quantize_linear", x, np.array([1.0], np.float32), np.array([0], np.uint32)), np.array([2147483648, 0, 4294967295, 4294967295, 16777216], np.uint32))
+    assert_same(
+        run("quantize_linear", x, np.array([1.0], np.float32), np.array([0], np.int32)),
+        np.array([2147483647, -2147483648, 2147483647, 2147483647, 16777216], np.int32),
+    )
+    assert_same(
+        run("quantize_linear", x, np.array([1.0], np.float32), np.array([0], np.uint32)), np.array([2147483648, 0, 4294967295, 4294967295, 16777216], np.uint32)
+    )
     # zeroPoint added exactly in integers: 2**24 + 1 is not a float32 value
     y = run("quantize_linear", np.array([16777216.0], np.float32), np.array([1.0], np.float32), np.array([1], np.int32))
     assert_same(y, np.array([16777217], np.int32))

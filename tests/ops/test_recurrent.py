@@ -103,7 +103,7 @@ def ref_lstm(x, w, r, steps, hs, bias=None, rbias=None, peephole=None, h0=None, 
         seq = [None] * steps
         for step in range(steps):
             t = steps - step - 1 if (d == 1 or direction == "backward") else step
-            pick = lambda v: None if v is None else v[d]  # noqa: E731
+            pick = lambda v, d=d: None if v is None else v[d]  # noqa: E731
             h, c = ref_lstm_cell(x[t], w[d], r[d], h, c, hs, pick(bias), pick(rbias), pick(peephole), layout, activations)
             seq[t] = h
         fh.append(h)
@@ -161,7 +161,7 @@ class Net:
 
 def _compare(got, want, dt):
     assert len(got) == len(want)
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         assert g.dtype == np.dtype(dt)
         assert g.shape == w.shape
         np.testing.assert_allclose(g.astype(np.float64), w, **TOL[dt])
@@ -242,8 +242,8 @@ def test_gru_cell_spec_example(ctx):
 # --------------------------------------------------------------------------------------
 
 GRU_CASES = (
-    [dict(direction=d, layout=l, return_sequence=rs, opts="all", dt="float32")
-     for d, l, rs in itertools.product(("forward", "backward", "both"), ("zrn", "rzn"), (False, True))]
+    [dict(direction=d, layout=lay, return_sequence=rs, opts="all", dt="float32")
+     for d, lay, rs in itertools.product(("forward", "backward", "both"), ("zrn", "rzn"), (False, True))]
     + [dict(direction=d, opts=o, dt="float32", return_sequence=True)
        for d, o in itertools.product(("forward", "backward", "both"), ("none", "bias", "rbias_h0"))]
     + [dict(direction=d, reset_after=False, return_sequence=True, dt=dt)
@@ -324,8 +324,8 @@ def test_gru_steps_one_equals_gru_cell(ctx):
 # --------------------------------------------------------------------------------------
 
 LSTM_CELL_CASES = (
-    [dict(layout=l, opts=o, dt=dt)
-     for l, o, dt in itertools.product(("iofg", "ifgo"), ("none", "all", "bias", "rbias", "peephole"), ("float32", "float16"))]
+    [dict(layout=lay, opts=o, dt=dt)
+     for lay, o, dt in itertools.product(("iofg", "ifgo"), ("none", "all", "bias", "rbias", "peephole"), ("float32", "float16"))]
     + [dict(activations=a, opts=o, dt=dt)
        for a, o, dt in itertools.product((["relu", "relu", "relu"], ["tanh", "sigmoid", "relu"], ["sigmoid", "relu", "sigmoid"]),
                                         ("all", "bias"), ("float32", "float16"))]
@@ -393,12 +393,12 @@ def test_lstm_cell_peephole_uses_previous_cell_state(ctx):
 # --------------------------------------------------------------------------------------
 
 LSTM_CASES = (
-    [dict(direction=d, layout=l, return_sequence=rs, opts=o, dt="float32")
-     for d, l, rs, o in itertools.product(("forward", "backward", "both"), ("iofg", "ifgo"), (False, True), ("all", "no_peephole"))]
+    [dict(direction=d, layout=lay, return_sequence=rs, opts=o, dt="float32")
+     for d, lay, rs, o in itertools.product(("forward", "backward", "both"), ("iofg", "ifgo"), (False, True), ("all", "no_peephole"))]
     + [dict(direction=d, opts=o, return_sequence=True, dt="float32")
        for d, o in itertools.product(("forward", "backward", "both"), ("none", "bias_c0", "rbias_h0_peephole"))]
-    + [dict(direction=d, layout=l, opts=o, return_sequence=True, dt="float16")
-       for d, l, o in itertools.product(("forward", "backward", "both"), ("iofg", "ifgo"), ("all", "no_peephole"))]
+    + [dict(direction=d, layout=lay, opts=o, return_sequence=True, dt="float16")
+       for d, lay, o in itertools.product(("forward", "backward", "both"), ("iofg", "ifgo"), ("all", "no_peephole"))]
     + [dict(direction="both", activations=["relu", "tanh", "relu"], return_sequence=True, dt="float32"),
        dict(direction="both", activations=["relu", "tanh", "relu"], opts="no_peephole", return_sequence=True, dt="float32"),
        dict(direction="backward", activations=["tanh", "relu", "sigmoid"], dt="float16"),

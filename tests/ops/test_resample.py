@@ -40,8 +40,8 @@ def resample_ref(x, mode, out_sizes, axes=(2, 3)):
     shape_y[ay] = out_sizes[0]
     shape_x = [1] * x.ndim
     shape_x[ax] = out_sizes[1]
-    ty = np.array([float(c - f) for c, f in zip(cy, y0)]).reshape(shape_y)
-    tx = np.array([float(c - f) for c, f in zip(cx, x0)]).reshape(shape_x)
+    ty = np.array([float(c - f) for c, f in zip(cy, y0, strict=True)]).reshape(shape_y)
+    tx = np.array([float(c - f) for c, f in zip(cx, x0, strict=True)]).reshape(shape_x)
     v00 = xf.take(y0, axis=ay).take(x0, axis=ax)
     v10 = xf.take(y0, axis=ay).take(x1, axis=ax)  # (x1, y0)
     v01 = xf.take(y1, axis=ay).take(x0, axis=ax)  # (x0, y1)
@@ -97,7 +97,7 @@ def _resample_out(case):
     axes = case.get("axes", [2, 3])
     if "sizes" in case:
         return case["sizes"], axes
-    return [math.floor(case["xs"][a] * Fraction(float(np.float32(s)))) for a, s in zip(axes, case["scales"])], axes
+    return [math.floor(case["xs"][a] * Fraction(float(np.float32(s)))) for a, s in zip(axes, case["scales"], strict=True)], axes
 
 
 @pytest.mark.parametrize("mode", ["nearest-neighbor", "linear"])

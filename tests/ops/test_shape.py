@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import onnx
@@ -149,7 +150,14 @@ def test_concat_types(dt):
 
 @pytest.mark.parametrize(
     "shapes,axis",
-    [([[4]], 0), ([[2], [3], [1]], 0), ([[1, 2, 3], [4, 2, 3]], 0), ([[2, 1, 3], [2, 4, 3], [2, 2, 3]], 1), ([[2, 2, 1, 2], [2, 2, 3, 2]], 2), ([[1, 2, 3, 1, 2], [1, 2, 3, 1, 5]], 4)],
+    [
+        ([[4]], 0),
+        ([[2], [3], [1]], 0),
+        ([[1, 2, 3], [4, 2, 3]], 0),
+        ([[2, 1, 3], [2, 4, 3], [2, 2, 3]], 1),
+        ([[2, 2, 1, 2], [2, 2, 3, 2]], 2),
+        ([[1, 2, 3, 1, 2], [1, 2, 3, 1, 5]], 4),
+    ],
 )
 def test_concat_shapes(shapes, axis):
     arrs = {f"x{i}": rand(s, "float16", i) for i, s in enumerate(shapes)}
@@ -186,7 +194,7 @@ def test_split_types(dt):
     x = rand([6, 4], dt)
     ys = compute(lambda b, x: b.split(x, 3), {"x": x})
     assert len(ys) == 3
-    for y, e in zip(ys, np.split(x, 3, 0)):
+    for y, e in zip(ys, np.split(x, 3, 0), strict=True):
         assert_same(y, e)
 
 
@@ -202,7 +210,7 @@ def test_split_options(shape, splits, axis):
     else:
         expected = np.split(x, np.cumsum(splits)[:-1], axis)
     assert len(ys) == len(expected)
-    for y, e in zip(ys, expected):
+    for y, e in zip(ys, expected, strict=True):
         assert_same(y, e)
 
 
@@ -230,7 +238,7 @@ def test_split_validation():
 # -- slice -------------------------------------------------------------------------------
 def _slice_ref(x, starts, sizes, strides=None):
     strides = strides or [1] * x.ndim
-    return x[tuple(slice(s, s + n, st) for s, n, st in zip(starts, sizes, strides))]
+    return x[tuple(slice(s, s + n, st) for s, n, st in zip(starts, sizes, strides, strict=True))]
 
 
 @pytest.mark.parametrize("dt", ALL_TYPES)

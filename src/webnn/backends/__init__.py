@@ -30,9 +30,10 @@ import os
 import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Callable, Generic, Iterable, Iterator, Mapping, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 
@@ -147,7 +148,7 @@ class Probes:
     devices: Callable[[], DeviceReport] = detect
     module_available: Callable[[str], bool] = _module_available
     import_module: Callable[[str], ModuleType] = _import_module
-    load_backend: Callable[[str], "type[Backend]"] = backend_class
+    load_backend: Callable[[str], type[Backend]] = backend_class
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
 
@@ -182,14 +183,14 @@ class Availability(tuple):
     gpu: GpuInfo | None
     notes: tuple[str, ...]
 
-    def __new__(cls, problems: Iterable[tuple[str, str]] = (), gpu: GpuInfo | None = None, notes: Iterable[str] = ()) -> "Availability":
+    def __new__(cls, problems: Iterable[tuple[str, str]] = (), gpu: GpuInfo | None = None, notes: Iterable[str] = ()) -> Availability:
         problems = tuple(problems)
         self = super().__new__(cls, (not problems, "; ".join(why for _, why in problems)))
         self.problems, self.gpu, self.notes = problems, gpu, tuple(notes)
         return self
 
     @classmethod
-    def of(cls, result: Any) -> "Availability":
+    def of(cls, result: Any) -> Availability:
         """An Availability from what a backend's ``availability()`` returned (it may be a plain ``(ok, reason)``)."""
         if isinstance(result, Availability):
             return result
@@ -255,7 +256,7 @@ class CompiledGraph:
     def close(self) -> None:
         """Release backend resources; the object must not be used afterwards."""
 
-    def __enter__(self) -> "CompiledGraph":
+    def __enter__(self) -> CompiledGraph:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -274,8 +275,9 @@ class Runner(Protocol):
     label: str
     #: True for a simulation (results computed another way, labelled as such).
     simulated: bool
-    #: CUDA device the runner executes on; None for a runner on the host.
-    device: int | None
+    @property
+    def device(self) -> int | None:
+        """CUDA device the runner executes on; None for a runner on the host."""
     #: Completed executions.
     calls: int
 
@@ -288,7 +290,7 @@ class Runner(Protocol):
     @property
     def output_names(self) -> list[str]: ...
 
-    def activate(self) -> "Runner": ...
+    def activate(self) -> Runner: ...
 
     def deactivate(self) -> None: ...
 
@@ -305,7 +307,7 @@ class Runner(Protocol):
 
     def allocation_count(self) -> int: ...
 
-    def __enter__(self) -> "Runner": ...
+    def __enter__(self) -> Runner: ...
 
     def __exit__(self, *exc: object) -> None: ...
 

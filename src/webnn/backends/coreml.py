@@ -25,8 +25,9 @@ import shutil
 import tempfile
 import threading
 import zipfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ class CoremlCompiledGraph(CompiledGraph):
 
     backend = "coreml"
 
-    def __init__(self, model: "LoadedModel", compute_units: str) -> None:
+    def __init__(self, model: LoadedModel, compute_units: str) -> None:
         self._model: LoadedModel | None = model
         self.compute_units = compute_units
 
@@ -96,7 +97,9 @@ class CoremlBackend(Backend):
         try:
             p.import_module("coremltools.libcoremlpython")
         except ImportError as e:
-            return Availability([("package", f"coremltools' CoreML bridge (libcoremlpython) does not load, so CoreML cannot run models ({e}); reinstall with {hint}")])
+            return Availability(
+                [("package", f"coremltools' CoreML bridge (libcoremlpython) does not load, so CoreML cannot run models ({e}); reinstall with {hint}")]
+            )
         return Availability()
 
     def compile(self, info: GraphInfo) -> CoremlCompiledGraph:
@@ -127,7 +130,7 @@ def _looks_like_onnx(data: bytes) -> bool:
 
         m = onnx.load_from_string(bytes(data))
         return len(m.graph.node) > 0 or len(m.graph.input) > 0
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever onnx cannot read is not ONNX
         return False
 
 
@@ -204,11 +207,11 @@ class LoadedModel:
     def __del__(self) -> None:  # pragma: no cover - best effort
         try:
             shutil.rmtree(self._dir, ignore_errors=True)
-        except Exception:
+        except Exception:  # noqa: BLE001 - never raise from a finalizer (e.g. at interpreter exit)
             pass
 
 
-_MODELS: "ModelCache[tuple[str, str], LoadedModel]" = ModelCache(16)
+_MODELS: ModelCache[tuple[str, str], LoadedModel] = ModelCache(16)
 
 
 def load_model(model_bytes: bytes, compute_units: str = "ALL") -> LoadedModel:

@@ -7,7 +7,8 @@ Also runs ONNX model bytes directly (:func:`run_model`, the seed's ``run_onnx_*`
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import onnxruntime as ort
@@ -53,7 +54,7 @@ class OrtCompiledGraph(CompiledGraph):
             results = session.run(self._onnx_names, inputs)
         except Exception as e:
             raise OnnxRuntimeFailed(f"ONNX Runtime failed to run the graph: {e}") from e
-        return dict(zip(self._names, results))
+        return dict(zip(self._names, results, strict=True))
 
     def close(self) -> None:
         self._session = None
@@ -78,7 +79,7 @@ class OnnxRuntimeBackend(Backend):
 
 # -- ONNX model bytes, run directly ---------------------------------------------------------------
 
-_SESSIONS: "ModelCache[str, ort.InferenceSession]" = ModelCache(16)
+_SESSIONS: ModelCache[str, ort.InferenceSession] = ModelCache(16)
 
 
 def model_session(model_bytes: bytes) -> ort.InferenceSession:
@@ -113,4 +114,4 @@ def run_model(model_bytes: bytes, inputs: Iterable[Any], *, zeroed: bool = False
         results = session.run(names, feed)
     except Exception as e:
         raise OnnxRuntimeFailed(f"ONNX Runtime failed to run the model: {e}") from e
-    return dict(zip(names, results))
+    return dict(zip(names, results, strict=True))

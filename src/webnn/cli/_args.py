@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from ._errors import UserError
 
@@ -16,7 +16,7 @@ AddParser = Callable[..., argparse.ArgumentParser]
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are :class:`UserError` (one line, exit code 2)."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UserError(f"{message} (see '{self.prog} --help')")
 
 

@@ -68,12 +68,12 @@ def default_registry() -> ConverterRegistry:
     """The process-wide registry with every converter this installation provides."""
     global _default
     if _default is None:
-        from .onnx import OnnxConverter
+        from .onnx import OnnxConverter  # imports onnx: only when a conversion is first asked for
 
         reg = ConverterRegistry()
         reg.register(OnnxConverter())
         try:
-            from .coreml import CoremlMlProgramConverter
+            from .coreml import CoremlMlProgramConverter  # optional: needs coremltools
         except ImportError:
             pass
         else:

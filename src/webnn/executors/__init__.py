@@ -10,8 +10,9 @@ graphs.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -51,7 +52,7 @@ def takes_options_of(backend: type) -> Callable[[F], F]:
 
     def mark(fn: F) -> F:
         own = [p for p in inspect.signature(fn).parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-        theirs = [p for n, p in inspect.signature(backend.__init__).parameters.items() if n != "self" and p.kind is inspect.Parameter.KEYWORD_ONLY]
+        theirs = [p for p in inspect.signature(backend).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
         fn.__signature__ = inspect.signature(fn).replace(parameters=own + theirs)  # type: ignore[attr-defined]
         return fn
 

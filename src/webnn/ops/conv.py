@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..operand import MLOperand
@@ -9,7 +10,7 @@ from ..types import FLOAT_TYPES
 from . import L, Node, invalid, op
 from ._util import INT32_MAX, desc, enum, uint, uints
 
-CONV_LIMITS = dict(
+CONV_LIMITS: dict[str, Any] = dict(
     input=L(FLOAT_TYPES, 4),
     filter=L("same:input", 4),
     bias=L("same:input", 1),
@@ -43,7 +44,7 @@ def list_option(value: Any, arg: str, length: int, default: list[int], *, positi
     return out
 
 
-def split_input(shape: tuple[int, ...] | list[int], layout: str) -> tuple[int, int, int, int]:
+def split_input(shape: Sequence[int], layout: str) -> tuple[int, int, int, int]:
     """(batches, channels, height, width) of a 4-D input in ``layout``."""
     if layout == "nchw":
         n, c, h, w = shape
@@ -87,12 +88,12 @@ def _layout_options(
     g = uint(groups, "groups")
     if g == 0:
         raise invalid("groups", "must be greater than 0, got 0")
-    attrs = dict(
+    attrs: dict[str, Any] = dict(
         groups=g,
         input_layout=enum(input_layout, "input_layout", INPUT_LAYOUTS),
         filter_layout=enum(filter_layout, "filter_layout", filter_layouts),
     )
-    return attrs, split_input(input.shape, attrs["input_layout"]), dict(zip(attrs["filter_layout"], filter.shape))
+    return attrs, split_input(input.shape, attrs["input_layout"]), dict(zip(attrs["filter_layout"], filter.shape, strict=True))
 
 
 @op(**CONV_LIMITS)
@@ -100,12 +101,12 @@ def conv2d(
     input: MLOperand,
     filter: MLOperand,
     *,
-    padding: Any = None,
-    strides: Any = None,
-    dilations: Any = None,
-    groups: Any = 1,
-    input_layout: Any = "nchw",
-    filter_layout: Any = "oihw",
+    padding: Sequence[int] | None = None,
+    strides: Sequence[int] | None = None,
+    dilations: Sequence[int] | None = None,
+    groups: int = 1,
+    input_layout: str = "nchw",
+    filter_layout: str = "oihw",
     bias: MLOperand | None = None,
 ) -> Node:
     """2-D convolution; padding is [beginHeight, endHeight, beginWidth, endWidth]."""
@@ -141,14 +142,14 @@ def conv_transpose2d(
     input: MLOperand,
     filter: MLOperand,
     *,
-    padding: Any = None,
-    strides: Any = None,
-    dilations: Any = None,
-    output_padding: Any = None,
-    output_sizes: Any = None,
-    groups: Any = 1,
-    input_layout: Any = "nchw",
-    filter_layout: Any = "iohw",
+    padding: Sequence[int] | None = None,
+    strides: Sequence[int] | None = None,
+    dilations: Sequence[int] | None = None,
+    output_padding: Sequence[int] | None = None,
+    output_sizes: Sequence[int] | None = None,
+    groups: int = 1,
+    input_layout: str = "nchw",
+    filter_layout: str = "iohw",
     bias: MLOperand | None = None,
 ) -> Node:
     """2-D transposed convolution; ``output_sizes`` (when given) overrides ``output_padding``."""

@@ -9,8 +9,6 @@ isInfinite), "cast", "clamp" (its bounds are cast with the spec's number cast, `
 from __future__ import annotations
 
 import math
-from typing import Any
-
 
 from ..errors import ValidationError
 from ..operand import MLOperand
@@ -74,7 +72,7 @@ define("is_infinite", _unary_logical, a=L(FLOATS), output=_OUT_U8)
 
 # -- cast -------------------------------------------------------------------------------------
 @op(input=L(ANY), output=L(ANY, "same:input"))
-def cast(input: MLOperand, data_type: Any) -> Node:
+def cast(input: MLOperand, data_type: str) -> Node:
     """Cast to ``data_type``. Float -> integer truncates toward zero (out of range and NaN are
     implementation-defined: here, whatever the backend's cast does); integer -> integer keeps
     the low bits (two's complement); -> float rounds to nearest, out of range gives +/-Infinity."""
@@ -87,7 +85,7 @@ def cast(input: MLOperand, data_type: Any) -> Node:
 
 # -- clamp ------------------------------------------------------------------------------------
 @op(input=L(ANY), output=L("same:input", "same:input"))
-def clamp(input: MLOperand, *, min_value: Any = None, max_value: Any = None) -> Node:
+def clamp(input: MLOperand, *, min_value: float | None = None, max_value: float | None = None) -> Node:
     """Clamp to [min_value, max_value]; each bound is cast to the input's data type first.
 
     Attributes ``min_value`` / ``max_value`` hold the cast bounds, or None for no bound on that

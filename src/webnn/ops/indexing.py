@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..operand import MLOperand
 from . import ANY, L, Node, invalid, op
-from ._util import axis as _axis, desc, same
+from ._util import axis as _axis
+from ._util import desc, same
 
 INDEX_TYPES = ("int32", "uint32", "int64")
 

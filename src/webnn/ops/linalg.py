@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..operand import MLOperand
 from . import L, Node, invalid, op
 from ._util import boolean, broadcast_shapes, cast_option, desc, int_, same, unidirectionally_broadcastable
@@ -26,10 +24,10 @@ def gemm(
     b: MLOperand,
     *,
     c: MLOperand | None = None,
-    alpha: Any = 1.0,
-    beta: Any = 1.0,
-    a_transpose: Any = False,
-    b_transpose: Any = False,
+    alpha: float = 1.0,
+    beta: float = 1.0,
+    a_transpose: bool = False,
+    b_transpose: bool = False,
 ) -> Node:
     """``alpha * A' * B' + beta * C`` with A', B' optionally transposed; C broadcasts to [M, N]."""
     alpha_ = cast_option(alpha, "alpha", a.data_type)
@@ -54,7 +52,7 @@ def gemm(
 
 
 @op("triangular", input=L(ranks=(2, None)), output=L("same:input", "same:input"))
-def triangular(input: MLOperand, *, upper: Any = True, diagonal: Any = 0) -> Node:
+def triangular(input: MLOperand, *, upper: bool = True, diagonal: int = 0) -> Node:
     """Keep the upper (j - i >= diagonal) or lower (j - i <= diagonal) part of each matrix; zero the rest."""
     up = boolean(upper, "upper")
     k = int_(diagonal, "diagonal")

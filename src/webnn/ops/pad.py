@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from ..operand import MLOperand
 from . import ANY, L, Node, invalid, op
@@ -12,7 +12,9 @@ PADDING_MODES = ("constant", "edge", "reflection")
 
 
 @op(input=L(ANY, (0, None)), output=L("same:input", "same:input"))
-def pad(input: MLOperand, beginning_padding: Any, ending_padding: Any, *, mode: Any = "constant", value: Any = 0) -> Node:
+def pad(
+    input: MLOperand, beginning_padding: Sequence[int], ending_padding: Sequence[int], *, mode: str = "constant", value: float = 0
+) -> Node:
     """Pad every dimension; ``mode`` is the spec's constant / edge / reflection."""
     begin = uints(beginning_padding, "beginning_padding")
     end = uints(ending_padding, "ending_padding")

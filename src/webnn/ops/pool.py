@@ -95,14 +95,14 @@ def _rounding(output_shape_rounding: Any, rounding_type: Any) -> str:
 def _pool(
     input: MLOperand,
     *,
-    window_dimensions: Any = None,
-    padding: Any = None,
-    strides: Any = None,
-    dilations: Any = None,
-    layout: Any = "nchw",
-    output_shape_rounding: Any = None,
-    rounding_type: Any = None,
-    output_sizes: Any = None,
+    window_dimensions: Sequence[int] | None = None,
+    padding: Sequence[int] | None = None,
+    strides: Sequence[int] | None = None,
+    dilations: Sequence[int] | None = None,
+    layout: str = "nchw",
+    output_shape_rounding: str | None = None,
+    rounding_type: str | None = None,
+    output_sizes: Sequence[int] | None = None,
 ) -> Node:
     """The spec's "create a pooling operation" (allowed data types come from the op's limits).
 
@@ -136,7 +136,11 @@ def _pool(
         out_h, out_w = floor_hw if rounding == "floor" else ceil_hw
     for v, what in ((out_h, "height"), (out_w, "width")):
         if not 0 < v <= INT32_MAX:
-            raise invalid("output", f"output {what} {v} is not a valid dimension (window {window}, padding {padding}, strides {strides}, dilations {dilations}, input {list(input.shape)})")
+            raise invalid(
+                "output",
+                f"output {what} {v} is not a valid dimension "
+                f"(window {window}, padding {padding}, strides {strides}, dilations {dilations}, input {list(input.shape)})",
+            )
     out = desc(input.data_type, join_output(batches, channels, out_h, out_w, layout))
     attrs = dict(
         window_dimensions=window,
@@ -150,7 +154,7 @@ def _pool(
     return Node(out, attrs)
 
 
-FLOAT_POOL_LIMITS = dict(input=L(FLOAT_TYPES, 4), output=L("same:input", 4))
+FLOAT_POOL_LIMITS: dict[str, Any] = dict(input=L(FLOAT_TYPES, 4), output=L("same:input", 4))
 define("average_pool2d", _pool, **FLOAT_POOL_LIMITS)
 define("l2_pool2d", _pool, **FLOAT_POOL_LIMITS)
 define("max_pool2d", _pool, input=L(ANY, 4), output=L("same:input", 4))

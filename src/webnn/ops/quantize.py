@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from ..operand import MLOperand
 from ..types import FLOAT_TYPES
@@ -15,7 +16,7 @@ QUANT_TYPES = ("uint8", "int8", "uint32", "int32")
 
 def blockwise_broadcastable(src: list[int], dst: list[int]) -> bool:
     """The spec's 'blockwise broadcasting': same rank and each ``dst`` dimension a multiple of ``src``'s."""
-    return len(src) == len(dst) and all(t % f == 0 for f, t in zip(src, dst))
+    return len(src) == len(dst) and all(t % f == 0 for f, t in zip(src, dst, strict=True))
 
 
 class BlockStep(NamedTuple):
@@ -34,7 +35,7 @@ def blockwise_steps(shape: Sequence[int], target: Sequence[int]) -> list[BlockSt
     dimension a multiple), as steps for the axes that grow; axes of size 1 are left to broadcasting."""
     cur = list(shape)
     steps = []
-    for axis, (s, t) in enumerate(zip(shape, target)):
+    for axis, (s, t) in enumerate(zip(shape, target, strict=True)):
         if s == t or s == 1:
             continue
         before = math.prod(cur[:axis])

@@ -64,7 +64,7 @@ def _direction(value: Any) -> tuple[str, int]:
 _VECTORS = ("bias", "recurrent_bias", "peephole_weight")
 
 
-def _limits(rank: int, operands: tuple[str, ...], **outputs: Limit) -> dict[str, Limit]:
+def _limits(rank: int, operands: tuple[str, ...], **outputs: Limit) -> dict[str, Any]:
     """Tensor limits: a float ``input`` of ``rank``, the other ``operands`` of its type."""
     limits = {"input": L(FLOAT_TYPES, rank)}
     limits.update({n: L(_SAME, rank - 1 if n in _VECTORS else rank) for n in operands})

@@ -3,7 +3,7 @@ reduceProduct reduceSum reduceSumSquare; argMin argMax; cumulativeSum."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from ..operand import MLOperand
 from . import L, Node, define, invalid, op
@@ -33,7 +33,7 @@ REDUCTIONS: dict[str, tuple[str, ...] | None] = {
 _INDEX_MAX = {"int32": 2**31 - 1, "int64": 2**63 - 1}
 
 
-def _reduce(input: MLOperand, *, axes: Any = None, keep_dimensions: Any = False) -> Node:
+def _reduce(input: MLOperand, *, axes: Sequence[int] | None = None, keep_dimensions: bool = False) -> Node:
     """The spec's 'create reduction operation' (data types are checked by the tensor limits).
 
     Attributes: ``axes`` (the axes to reduce, all of them when not given; an empty list means
@@ -48,7 +48,7 @@ for _name, _types in REDUCTIONS.items():
     define(_name, _reduce, input=L(_types) if _types else L(), output=L("same:input"))
 
 
-def _arg_min_max(input: MLOperand, axis: Any, *, keep_dimensions: Any = False, output_data_type: Any = "int32") -> Node:
+def _arg_min_max(input: MLOperand, axis: int, *, keep_dimensions: bool = False, output_data_type: str = "int32") -> Node:
     """The spec's 'create an argMin/argMax operation'. Ties resolve to the first index."""
     ax = _axis(axis, input.rank, "axis")
     keep = boolean(keep_dimensions, "keep_dimensions")
@@ -64,7 +64,7 @@ for _name in ("arg_min", "arg_max"):
 
 
 @op("cumulative_sum", input=L(ranks=(1, None)), output=L("same:input", "same:input"))
-def cumulative_sum(input: MLOperand, axis: Any, *, exclusive: Any = False, reversed: Any = False) -> Node:
+def cumulative_sum(input: MLOperand, axis: int, *, exclusive: bool = False, reversed: bool = False) -> Node:
     """Prefix sums of ``input`` along ``axis`` (inclusive unless ``exclusive``; backward if ``reversed``)."""
     ax = _axis(axis, input.rank, "axis")
     excl = boolean(exclusive, "exclusive")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any, Sequence
 
 import numpy as np
 
@@ -16,7 +16,14 @@ INTERPOLATION_MODES = ("nearest-neighbor", "linear")
 
 
 @op(input=L(("float32", "float16", "uint8", "int8"), 4), output=L("same:input", 4))
-def resample2d(input: MLOperand, *, mode: Any = "nearest-neighbor", scales: Any = None, sizes: Any = None, axes: Any = None) -> Node:
+def resample2d(
+    input: MLOperand,
+    *,
+    mode: str = "nearest-neighbor",
+    scales: Sequence[float] | None = None,
+    sizes: Sequence[int] | None = None,
+    axes: Sequence[int] | None = None,
+) -> Node:
     """Resize two axes (nearest-neighbor or linear, half-pixel centres); ``sizes`` win over ``scales``."""
     mode = enum(mode, "mode", INTERPOLATION_MODES)
     if scales is None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..operand import MLOperand
 from ..types import MAX_RANK
 from . import ANY, L, Node, invalid, op
-from ._util import INT32_MAX, axes as _axes, axis as _axis, desc, is_int, same, uint, uints
+from ._util import INT32_MAX, desc, is_int, same, uint, uints
+from ._util import axes as _axes
+from ._util import axis as _axis
 
 
 def _new_shape(value: Any) -> list[int]:
@@ -83,7 +86,7 @@ def concat(inputs: Sequence[MLOperand], axis: int) -> Node:
 
 
 @op(multi_output=True, input=L(ANY, (1, None)), outputs=L("same:input", "same:input"))
-def split(input: MLOperand, splits: Any, *, axis: int = 0) -> Node:
+def split(input: MLOperand, splits: int | Sequence[int], *, axis: int = 0) -> Node:
     """Split along ``axis`` into ``splits`` equal parts, or parts of the listed sizes."""
     a = _axis(axis, input.rank)
     dim = input.shape[a]
@@ -111,7 +114,7 @@ def split(input: MLOperand, splits: Any, *, axis: int = 0) -> Node:
 
 
 @op(input=L(), output=L("same:input", "same:input"))
-def slice(input: MLOperand, starts: Sequence[int], sizes: Sequence[int], *, strides: Sequence[int] | None = None) -> Node:  # noqa: A001
+def slice(input: MLOperand, starts: Sequence[int], sizes: Sequence[int], *, strides: Sequence[int] | None = None) -> Node:
     """``sizes`` elements from ``starts`` in each dimension, stepping by ``strides``."""
     rank = input.rank
     st = uints(starts, "starts")
@@ -149,7 +152,7 @@ def expand(input: MLOperand, new_shape: Sequence[int]) -> Node:
     ok = len(src) <= len(shape)
     if ok:
         padded = [1] * (len(shape) - len(src)) + list(src)
-        ok = all(f == t or f == 1 for f, t in zip(padded, shape))
+        ok = all(f == t or f == 1 for f, t in zip(padded, shape, strict=True))
     if not ok:
         raise invalid("new_shape", f"input shape {src} is not unidirectionally broadcastable to {shape}")
     return Node(desc(input.data_type, shape, "new_shape"), {"new_shape": shape})
@@ -163,7 +166,7 @@ def tile(input: MLOperand, repetitions: Sequence[int]) -> Node:
         raise invalid("repetitions", f"expected {input.rank} values (the input rank), got {len(reps)}")
     if any(r == 0 for r in reps):
         raise invalid("repetitions", f"values must be greater than 0, got {reps}")
-    shape = [d * r for d, r in zip(input.shape, reps)]
+    shape = [d * r for d, r in zip(input.shape, reps, strict=True)]
     return Node(desc(input.data_type, shape, "repetitions"), {"repetitions": reps})
 
 

@@ -18,7 +18,8 @@ executes and copies back. Options (keywords of ``MLContext``/``create_context``)
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -222,7 +223,8 @@ class TrtxBackend(Backend):
     def open_runner(self, onnx_bytes: bytes, *, label: str, hints: Mapping[str, Sequence[int]] | None = None) -> tuple[Runner, EngineRecord]:
         """(activated runner, engine record) for ONNX bytes with this backend's options (see :func:`.session.open_runner`)."""
         return open_runner(
-            onnx_bytes, self.options, cache=self.cache, simulate=self.simulated, hints=hints, label=label, progress=self.progress, device=self.device, gpu=self.gpu
+            onnx_bytes, self.options, cache=self.cache, simulate=self.simulated, hints=hints, label=label,
+            progress=self.progress, device=self.device, gpu=self.gpu,
         )
 
     def compile(self, info: GraphInfo) -> TrtxCompiledGraph:

@@ -28,9 +28,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ...cache_dir import cache_dir
 from .logger import log
@@ -276,7 +277,7 @@ class EngineCache:
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _files(self) -> list[tuple[Path, os.stat_result]]:
-        out = []
+        out: list[tuple[Path, os.stat_result]] = []
         if not self.dir.is_dir():
             return out
         for p in self.dir.iterdir():

@@ -3,7 +3,7 @@
 :class:`CudaApi` is deliberately small (device selection, one stream, stream-ordered
 device allocations, pinned host memory, async copies, synchronize, memory info) so the
 runner's buffer logic can be unit-tested against an in-host-memory stand-in without a GPU
-(``tests/trtx/fakes.py``). Pointers are plain ints.
+(``tests/backends/trtx/fakes.py``). Pointers are plain ints.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ class CudaApi:
 
     def __init__(self) -> None:
         try:
-            from cuda.bindings import runtime as cudart  # noqa: PLC0415 - optional dependency, imported when a GPU runner starts
+            from cuda.bindings import runtime as cudart  # optional dependency, imported when a GPU runner starts
         except ImportError as e:  # pragma: no cover - depends on the install
             raise TrtxRuntimeFailed(f"cuda-python is not installed ({e}); install it with: {INSTALL_HINT}") from e
         self._rt = cudart

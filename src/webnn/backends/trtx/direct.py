@@ -10,19 +10,18 @@ a default optimization profile around the first shapes seen; a later shape outsi
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from .. import ModelCache, feed_from, zeroed_inputs
+from .. import ModelCache, Runner, feed_from, zeroed_inputs
 from .backend import TrtxBackend
 from .cache import EngineCache
 from .engines import EngineRecord
 from .loaders import inspect_onnx
-from .runtime import TrtxRunner
-from .simulate import SimulatedRunner
 
-_RUNNERS: "ModelCache[tuple, tuple[SimulatedRunner | TrtxRunner, EngineRecord]]" = ModelCache(8, close=lambda item: item[0].close())
+_RUNNERS: ModelCache[tuple, tuple[Runner, EngineRecord]] = ModelCache(8, close=lambda item: item[0].close())
 
 
 def run_model(backend: TrtxBackend, onnx_model_bytes: bytes, inputs: Iterable[Any], *, zeroed: bool = False) -> dict[str, np.ndarray]:
@@ -42,7 +41,7 @@ def run_model(backend: TrtxBackend, onnx_model_bytes: bytes, inputs: Iterable[An
     cache = backend.cache
     key = (info.sha256, json.dumps(backend.options.to_json(), sort_keys=True), str(cache.dir) if cache else None, backend.simulated, backend.device)
 
-    def build() -> tuple[SimulatedRunner | TrtxRunner, EngineRecord]:
+    def build() -> tuple[Runner, EngineRecord]:
         label = f"onnx {info.sha256[:12]}"
         return backend.open_runner(model, label=label, hints=shapes)
 

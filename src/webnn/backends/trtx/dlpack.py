@@ -67,7 +67,10 @@ class _DLManagedTensorVersioned(ctypes.Structure):
 _RAW_DELETER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # either managed struct, by address
 
 _DL_CODES = {"f": 2, "i": 0, "u": 1, "b": 6}  # kDLFloat, kDLInt, kDLUInt, kDLBool
-_FROM_DL = {(2, 16): "float16", (2, 32): "float32", (2, 64): "float64", (6, 8): "bool", (1, 8): "uint8", (1, 16): "uint16", (1, 32): "uint32", (1, 64): "uint64"}
+_FROM_DL = {
+    (2, 16): "float16", (2, 32): "float32", (2, 64): "float64", (6, 8): "bool",
+    (1, 8): "uint8", (1, 16): "uint16", (1, 32): "uint32", (1, 64): "uint64",
+}
 _FROM_DL.update({(0, b): f"int{b}" for b in (8, 16, 32, 64)})
 
 # -- capsule API ------------------------------------------------------------------------------------
@@ -159,7 +162,7 @@ class DeviceArray:
         if self.strides is None or self.size == 0:
             return True
         expect = 1
-        for d, s in zip(reversed(self.shape), reversed(self.strides)):
+        for d, s in zip(reversed(self.shape), reversed(self.strides), strict=True):
             if d != 1 and s != expect:
                 return False
             expect *= d
@@ -168,7 +171,7 @@ class DeviceArray:
     def check(self, dtype: np.dtype, shape: tuple[int, ...], device: tuple[int, int], what: str) -> None:
         """ValidationError naming ``what`` unless this is ``dtype[shape]`` on ``device``."""
         if self.device != tuple(device):
-            raise ValidationError(f"{what}: lives on {device_name(self.device)}, the graph runs on {device_name(tuple(device))}; move it there first")
+            raise ValidationError(f"{what}: lives on {device_name(self.device)}, the graph runs on {device_name((device[0], device[1]))}; move it there first")
         if self.dtype != np.dtype(dtype):
             raise ValidationError(f"{what}: has dtype {self.dtype_name}, expected {np.dtype(dtype).name}")
         if self.shape != tuple(shape):
@@ -176,6 +179,8 @@ class DeviceArray:
 
     def runs(self, limit: int = 1 << 16) -> tuple[list[int], int]:
         """Byte offsets (from ``ptr``) of the contiguous runs in C order, and each run's byte length."""
+        if self.dtype is None:
+            raise ValidationError(f"DLPack input: unsupported element type ({self.dtype_name})")
         item = self.dtype.itemsize
         if self.contiguous:
             return [0], self.nbytes
@@ -190,7 +195,7 @@ class DeviceArray:
         if count > limit:
             raise ValidationError(f"DLPack input is too fragmented to copy on the device ({count} runs); make it contiguous first")
         offs = np.zeros(1, np.int64)
-        for d, s in zip(outer, strides[:k]):
+        for d, s in zip(outer, strides[:k], strict=True):
             offs = (offs[:, None] + np.arange(d, dtype=np.int64)[None, :] * s).reshape(-1)
         return [int(o) * item for o in offs], run * item
 
@@ -202,7 +207,7 @@ class DeviceArray:
         if m and d:
             _RAW_DELETER(d)(m)
 
-    def __enter__(self) -> "DeviceArray":
+    def __enter__(self) -> DeviceArray:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -17,8 +17,8 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from .cache import EngineCache
 from .legalize import VERSION as LEGALIZE_VERSION
@@ -75,7 +75,7 @@ class EngineRecord:
             s = specs.get(name)
             if s is None:
                 continue
-            if len(shape) != len(s.shape) or any(d >= 0 and d != x for d, x in zip(s.shape, shape)):
+            if len(shape) != len(s.shape) or any(d >= 0 and d != x for d, x in zip(s.shape, shape, strict=True)):
                 return None
             if s.dynamic:
                 dynamic[name] = shape

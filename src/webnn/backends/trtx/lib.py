@@ -25,10 +25,10 @@ def import_failure(e: BaseException) -> str:
     return f"the TensorRT-RTX Python package is not installed ({e}); install it with: {INSTALL_HINT}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _import() -> tuple[ModuleType | None, str]:
     try:
-        import tensorrt_rtx as trt  # noqa: PLC0415 - optional dependency, imported on first use
+        import tensorrt_rtx as trt  # optional dependency, imported on first use
     except (ImportError, OSError) as e:
         return None, import_failure(e)
     return trt, ""
@@ -68,6 +68,6 @@ def compute_capabilities(module: ModuleType | None = None) -> dict[tuple[int, in
     return dict(sorted(out.items()))
 
 
-def format_compute_capabilities(ccs: "dict[tuple[int, int], str] | None" = None) -> str:
+def format_compute_capabilities(ccs: dict[tuple[int, int], str] | None = None) -> str:
     """``"7.5, 8.0, 8.6, ..."`` for :func:`compute_capabilities`."""
     return ", ".join(f"{a}.{b}" for a, b in (compute_capabilities() if ccs is None else ccs))

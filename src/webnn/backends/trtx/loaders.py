@@ -63,7 +63,7 @@ class TensorSpec:
         return d
 
     @classmethod
-    def from_json(cls, d: dict) -> "TensorSpec":
+    def from_json(cls, d: dict) -> TensorSpec:
         return cls(d["name"], d["dtype"], tuple(d["shape"]), d.get("model_dtype", ""))
 
 
@@ -81,7 +81,7 @@ class OnnxInfo:
 
 
 def _onnx_dtype(elem_type: int) -> str:
-    import onnx  # noqa: PLC0415 - not at import: the build worker parses with TensorRT-RTX alone
+    import onnx  # deferred: onnx is heavy, loaded with the first model
 
     try:
         return onnx.helper.tensor_dtype_to_np_dtype(elem_type).name
@@ -89,7 +89,7 @@ def _onnx_dtype(elem_type: int) -> str:
         return f"onnx:{onnx.TensorProto.DataType.Name(elem_type) if elem_type in onnx.TensorProto.DataType.values() else elem_type}"
 
 
-def _spec(vi: "onnx.ValueInfoProto") -> TensorSpec:
+def _spec(vi: onnx.ValueInfoProto) -> TensorSpec:
     tt = vi.type.tensor_type
     dims = []
     if tt.HasField("shape"):
@@ -100,7 +100,7 @@ def _spec(vi: "onnx.ValueInfoProto") -> TensorSpec:
 
 def inspect_onnx(onnx_bytes: bytes) -> OnnxInfo:
     """Inputs (initializers excluded), outputs and nodes of an ONNX model; TrtxRuntimeFailed if unreadable."""
-    import onnx  # noqa: PLC0415
+    import onnx  # deferred: onnx is heavy, loaded with the first model
 
     data = bytes(onnx_bytes)
     try:
@@ -214,7 +214,7 @@ def check_profiles(parsed: ParsedNetwork, profiles: tuple[Profile, ...]) -> None
             s = ins.get(name)
             if s is None:
                 raise TrtxRuntimeFailed(f"optimization profile {k}: the model has no input {name!r} (inputs: {', '.join(ins)})")
-            if len(lo) != len(s.shape) or any(d >= 0 and not (a == d) for a, d in zip(lo, s.shape)):
+            if len(lo) != len(s.shape) or any(d >= 0 and not (a == d) for a, d in zip(lo, s.shape, strict=True)):
                 raise TrtxRuntimeFailed(f"optimization profile {k}: input {name!r} ranges {list(lo)}.. do not fit its shape {list(s.shape)}")
         for s in ins.values():
             if s.dynamic and p.get(s.name) is None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .lib import trt
 
@@ -21,17 +22,18 @@ _lock = threading.Lock()
 _captures: list[list[str]] = []
 
 
-def get_logger():  # -> trt.ILogger
+def get_logger() -> Any:  # a trt.ILogger
     """The shared logger (created on first use)."""
     global _logger
     if _logger is None:
         t = trt()
+        base: Any = t.ILogger  # a class of the optional tensorrt_rtx package
 
-        class _Logger(t.ILogger):
+        class _Logger(base):
             def __init__(self) -> None:
                 t.ILogger.__init__(self)
 
-            def log(self, severity, msg) -> None:  # noqa: ANN001 - called by TensorRT
+            def log(self, severity, msg) -> None:  # called by TensorRT
                 S = t.ILogger.Severity
                 if severity in (S.INTERNAL_ERROR, S.ERROR, S.WARNING):
                     with _lock:

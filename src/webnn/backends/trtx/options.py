@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ...errors import ValidationError
 from .lib import compute_capabilities
@@ -52,7 +53,7 @@ class Profile:
         for name, lo, opt, hi in items:
             if not (len(lo) == len(opt) == len(hi)):
                 raise ValidationError(f"profile for {name!r}: min/opt/max ranks differ ({list(lo)}, {list(opt)}, {list(hi)})")
-            if not all(a <= b <= c for a, b, c in zip(lo, opt, hi)):
+            if not all(a <= b <= c for a, b, c in zip(lo, opt, hi, strict=True)):
                 raise ValidationError(f"profile for {name!r}: need min <= opt <= max per dimension, got {list(lo)}, {list(opt)}, {list(hi)}")
         object.__setattr__(self, "shapes", tuple(sorted(items)))
 
@@ -67,7 +68,7 @@ class Profile:
         if r is None:
             return True
         lo, _, hi = r
-        return len(shape) == len(lo) and all(a <= d <= b for a, d, b in zip(lo, shape, hi))
+        return len(shape) == len(lo) and all(a <= d <= b for a, d, b in zip(lo, shape, hi, strict=True))
 
     def to_json(self) -> dict:
         return {n: {"min": list(lo), "opt": list(opt), "max": list(hi)} for n, lo, opt, hi in self.shapes}
@@ -89,10 +90,14 @@ def default_profile(dynamic_inputs: Mapping[str, Sequence[int]], hints: Mapping[
             if d >= 0:
                 if hint is not None and int(hint[i]) != d:
                     raise ValidationError(f"input {name!r}: dimension {i} is {int(hint[i])}, the model fixes it to {d}")
-                lo.append(d), opt.append(d), hi.append(d)
+                lo.append(d)
+                opt.append(d)
+                hi.append(d)
             else:
                 h = max(1, int(hint[i])) if hint is not None else 1
-                lo.append(1), opt.append(h), hi.append(max(DEFAULT_DYNAMIC_MAX, 2 * h))
+                lo.append(1)
+                opt.append(h)
+                hi.append(max(DEFAULT_DYNAMIC_MAX, 2 * h))
         shapes[name] = (lo, opt, hi)
     return Profile(shapes)
 
@@ -137,7 +142,7 @@ class BuildOptions:
             raise ValidationError(f"trtx: optimization_level must be in 0..5, got {self.optimization_level!r}")
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "BuildOptions":
+    def from_json(cls, d: Mapping[str, Any]) -> BuildOptions:
         """The inverse of :meth:`to_json`."""
         return cls(
             workspace=d.get("workspace"),
@@ -146,7 +151,7 @@ class BuildOptions:
             optimization_level=d.get("optimization_level"),
         )
 
-    def with_profiles(self, profiles: Sequence[Profile]) -> "BuildOptions":
+    def with_profiles(self, profiles: Sequence[Profile]) -> BuildOptions:
         return replace(self, profiles=tuple(profiles))
 
     def to_json(self) -> dict:
@@ -164,7 +169,7 @@ KEY_SCHEMA = 1
 
 def cache_key(onnx_sha256: str, trt_version: str, options: BuildOptions) -> str:
     """sha256 over the ONNX bytes' hash, the TensorRT-RTX version and every build option."""
-    from .legalize import VERSION as LEGALIZE_VERSION  # noqa: PLC0415 - legalize imports onnx; the build worker needs neither
+    from .legalize import VERSION as LEGALIZE_VERSION  # deferred: legalize imports onnx (heavy), options must not
 
     material = {"schema": KEY_SCHEMA, "legalize": LEGALIZE_VERSION, "onnx": onnx_sha256, "trt": trt_version, "options": options.to_json()}
     return hashlib.sha256(json.dumps(material, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

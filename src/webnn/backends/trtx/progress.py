@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from .lib import trt
 from .logger import log
@@ -41,7 +41,9 @@ def make_monitor(label: str, mode: str, delay: float = 1.0, stream: TextIO | Non
     """An ``IProgressMonitor`` for one build (``mode`` from :func:`progress_mode`)."""
     t = trt()
 
-    class Monitor(t.IProgressMonitor):
+    base: Any = t.IProgressMonitor  # a class of the optional tensorrt_rtx package
+
+    class Monitor(base):
         def __init__(self) -> None:
             t.IProgressMonitor.__init__(self)
             self.phases: dict[str, _Phase] = {}
@@ -53,7 +55,7 @@ def make_monitor(label: str, mode: str, delay: float = 1.0, stream: TextIO | Non
             self._last_draw = 0.0
 
         # -- TensorRT callbacks --------------------------------------------------------
-        def phase_start(self, phase_name, parent_phase, num_steps) -> None:  # noqa: ANN001
+        def phase_start(self, phase_name, parent_phase, num_steps) -> None:
             with self.lock:
                 self.phases[phase_name] = _Phase(phase_name, parent_phase, int(num_steps))
                 self.order.append(phase_name)
@@ -62,7 +64,7 @@ def make_monitor(label: str, mode: str, delay: float = 1.0, stream: TextIO | Non
                     log.info("trtx build %s: %s started (%d steps)", label, phase_name, num_steps)
                 self._draw()
 
-        def step_complete(self, phase_name, step) -> bool:  # noqa: ANN001
+        def step_complete(self, phase_name, step) -> bool:
             with self.lock:
                 p = self.phases.get(phase_name)
                 if p is not None:
@@ -70,7 +72,7 @@ def make_monitor(label: str, mode: str, delay: float = 1.0, stream: TextIO | Non
                 self._draw()
             return True  # never cancel
 
-        def phase_finish(self, phase_name) -> None:  # noqa: ANN001
+        def phase_finish(self, phase_name) -> None:
             with self.lock:
                 p = self.phases.pop(phase_name, None)
                 if phase_name in self.order:
@@ -84,7 +86,7 @@ def make_monitor(label: str, mode: str, delay: float = 1.0, stream: TextIO | Non
                     self._draw()
 
         # -- helpers -------------------------------------------------------------------
-        def _depth_of(self, p: _Phase) -> int:
+        def _depth_of(self, p: _Phase | None) -> int:
             d = 0
             while p is not None and p.parent is not None:
                 d += 1

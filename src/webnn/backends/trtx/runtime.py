@@ -36,8 +36,9 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -116,23 +117,25 @@ class StagedBuffer:
             self.hptr = self.hcap = 0
 
 
-def _make_output_allocator(runner: "TrtxRunner") -> Any:
+def _make_output_allocator(runner: TrtxRunner) -> Any:
     t = trt()
 
-    class OutputAllocator(t.IOutputAllocator):
+    base: Any = t.IOutputAllocator  # a class of the optional tensorrt_rtx package
+
+    class OutputAllocator(base):
         """Hands TensorRT the output's reusable buffer (grown when too small) and records its shape."""
 
         def __init__(self) -> None:
             t.IOutputAllocator.__init__(self)
             self.shapes: dict[str, tuple[int, ...]] = {}
 
-        def reallocate_output(self, tensor_name, memory, size, alignment) -> int:  # noqa: ANN001
+        def reallocate_output(self, tensor_name, memory, size, alignment) -> int:
             return runner._buffer(tensor_name).ensure_device(max(int(size), 1))
 
-        def reallocate_output_async(self, tensor_name, memory, size, alignment, stream) -> int:  # noqa: ANN001
+        def reallocate_output_async(self, tensor_name, memory, size, alignment, stream) -> int:
             return runner._buffer(tensor_name).ensure_device(max(int(size), 1))
 
-        def notify_shape(self, tensor_name, shape) -> None:  # noqa: ANN001
+        def notify_shape(self, tensor_name, shape) -> None:
             self.shapes[tensor_name] = tuple(int(d) for d in shape)
 
     return OutputAllocator()
@@ -194,7 +197,7 @@ class TrtxRunner:
         self.validity: str = "unchecked"
 
     # -- lifecycle -----------------------------------------------------------------------
-    def __enter__(self) -> "TrtxRunner":
+    def __enter__(self) -> TrtxRunner:
         self.activate()
         return self
 
@@ -205,7 +208,7 @@ class TrtxRunner:
     def active(self) -> bool:
         return self._active
 
-    def activate(self) -> "TrtxRunner":
+    def activate(self) -> TrtxRunner:
         with self._lock:
             if self._closed:
                 raise TrtxRuntimeFailed(f"{self.label}: the runner was closed")
@@ -298,7 +301,8 @@ class TrtxRunner:
         with capture() as msgs:
             ok = self._config.set_runtime_cache(self._rcache)
         if not ok:  # the engine runs without one; nothing to persist then
-            log.warning("webnn trtx: TensorRT-RTX did not take the runtime cache of %s (%s); kernels compile every run", self.label, summarize(msgs, keep_cuda=True) or "no reason given")
+            why = summarize(msgs, keep_cuda=True) or "no reason given"
+            log.warning("webnn trtx: TensorRT-RTX did not take the runtime cache of %s (%s); kernels compile every run", self.label, why)
             self._rcache = None
 
     def save_runtime_cache(self) -> bool:
@@ -377,13 +381,9 @@ class TrtxRunner:
             log.warning("webnn trtx: errors while releasing %s: %s", self.label, "; ".join(map(str, errors)))
 
     def _drop_engine(self) -> None:
-        """Forget the stream and TensorRT objects, in order: context before engine, the runtime cache/config with the context."""
-        self._stream: Any = None
-        self._context: Any = None
-        self._allocator: Any = None
-        self._rcache: Any = None
-        self._config: Any = None
-        self._engine: Any = None
+        """Forget the stream and TensorRT objects, in order (targets are assigned left to right): context
+        before engine, the runtime cache/config with the context."""
+        self._stream = self._context = self._allocator = self._rcache = self._config = self._engine = None
 
     # -- buffers -------------------------------------------------------------------------
     def _buffer(self, name: str) -> StagedBuffer:
@@ -399,7 +399,9 @@ class TrtxRunner:
             with capture() as msgs:
                 ok = self._context.set_tensor_address(name, ptr)
             if not ok:
-                raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX refused the address of tensor {name!r}: {summarize(msgs, keep_cuda=True) or 'no reason given'}")
+                raise TrtxRuntimeFailed(
+                    f"{self.label}: TensorRT-RTX refused the address of tensor {name!r}: {summarize(msgs, keep_cuda=True) or 'no reason given'}"
+                )
             self._addresses[name] = ptr
 
     def allocation_count(self) -> int:
@@ -432,7 +434,9 @@ class TrtxRunner:
         with capture() as msgs:
             ok = self._context.set_optimization_profile_async(k, self._cuda.stream_handle(self._stream))
         if not ok:
-            raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX could not switch to optimization profile {k}: {summarize(msgs, keep_cuda=True) or 'no reason given'}")
+            raise TrtxRuntimeFailed(
+                f"{self.label}: TensorRT-RTX could not switch to optimization profile {k}: {summarize(msgs, keep_cuda=True) or 'no reason given'}"
+            )
         self._profile = k
         self._last_shapes.clear()  # input shapes are per profile: set them again
 
@@ -518,7 +522,10 @@ class TrtxRunner:
                     ok = len(shape) == len(io.shape) and self._context.set_input_shape(io.name, shape)
                 if not ok:
                     detail = summarize(msgs, keep_cuda=True)
-                    raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX refused shape {list(shape)} for input {io.name!r} in optimization profile {self._profile}" + (f": {detail}" if detail else ""))
+                    raise TrtxRuntimeFailed(
+                        f"{self.label}: TensorRT-RTX refused shape {list(shape)} for input {io.name!r} in optimization profile {self._profile}"
+                        + (f": {detail}" if detail else "")
+                    )
                 self._last_shapes[io.name] = shape
         elif shape != io.shape:
             raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has shape {list(shape)}, the engine expects {list(io.shape)}")
@@ -596,7 +603,7 @@ def host_input(label: str, name: str, value: Any, dtype: np.dtype) -> np.ndarray
 
 def profile_contains(r: tuple[tuple[int, ...], tuple[int, ...]], shape: tuple[int, ...]) -> bool:
     lo, hi = r
-    return len(shape) == len(lo) and all(a <= d <= b for a, d, b in zip(lo, shape, hi))
+    return len(shape) == len(lo) and all(a <= d <= b for a, d, b in zip(lo, shape, hi, strict=True))
 
 
 def outside_profile(label: str, name: str, shape: tuple[int, ...], engine_shape: tuple[int, ...]) -> TrtxRuntimeFailed:
@@ -614,7 +621,9 @@ def outside_profiles(label: str, shapes: dict[str, tuple[int, ...]], profiles: l
     if len(profiles) == 1 and len(names) == 1:
         (n,) = names
         lo, hi = profiles[0][n]
-        return TrtxRuntimeFailed(f"{label}: input {n!r} shape {list(shapes[n])} is outside the engine's optimization profile (profile range {list(lo)} .. {list(hi)})")
+        return TrtxRuntimeFailed(
+            f"{label}: input {n!r} shape {list(shapes[n])} is outside the engine's optimization profile (profile range {list(lo)} .. {list(hi)})"
+        )
     given = ", ".join(f"{n} {list(shapes[n])}" for n in names)
     each = "; ".join(f"profile {k}: {ranges(p, names)}" for k, p in enumerate(profiles))
     return TrtxRuntimeFailed(f"{label}: input shapes {given} fit none of the engine's {len(profiles)} optimization profiles ({each})")

@@ -11,8 +11,9 @@ entry was malformed. Whether the GPU can run TensorRT-RTX at all is the backend'
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ...devices import GpuInfo, detect
 from .cache import EngineCache
@@ -84,12 +85,20 @@ def open_runner(
     if gpu is None:
         gpus = detect().gpus
         gpu = gpus[device] if 0 <= device < len(gpus) else None
-    gpu_name = f"{gpu.name} SM{gpu.compute_capability[0]}{gpu.compute_capability[1]}" if gpu is not None and gpu.compute_capability else (gpu.name if gpu else "")
+    gpu_name = (
+        f"{gpu.name} SM{gpu.compute_capability[0]}{gpu.compute_capability[1]}" if gpu is not None and gpu.compute_capability else (gpu.name if gpu else "")
+    )
     opts = gpu_options(options, gpu)
     for attempt in range(2):
         record = get_engine(onnx_bytes, opts, cache=cache, hints=hints, label=label, progress=progress)
         runner = TrtxRunner(
-            record.engine, label=record.label, device=device, runtime_cache=runtime_cache_io(cache, record, gpu_name), cuda=cuda, runtime=runtime, views=record.views
+            record.engine,
+            label=record.label,
+            device=device,
+            runtime_cache=runtime_cache_io(cache, record, gpu_name),
+            cuda=cuda,
+            runtime=runtime,
+            views=record.views,
         )
         try:
             runner.activate()

@@ -18,7 +18,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -90,7 +91,7 @@ class SimulatedRunner:
     def active(self) -> bool:
         return self._session is not None
 
-    def activate(self) -> "SimulatedRunner":
+    def activate(self) -> SimulatedRunner:
         if self._closed:
             raise TrtxRuntimeFailed(f"{self.label}: the runner was closed")
         if self._session is None:
@@ -104,7 +105,7 @@ class SimulatedRunner:
         self._session = None
         self._closed = True
 
-    def __enter__(self) -> "SimulatedRunner":
+    def __enter__(self) -> SimulatedRunner:
         return self.activate()
 
     def __exit__(self, *exc: object) -> None:
@@ -152,4 +153,4 @@ class SimulatedRunner:
                 raise TrtxRuntimeFailed(f"{self.label}: simulated TensorRT-RTX run (ONNX Runtime CPU) failed: {e}") from e
             self.calls += 1
             views = {s.name: spec_dtype(s.model_dtype) for s in self._outputs if s.model_dtype}
-            return {n: (r.view(views[n]) if n in views else r) for n, r in zip(names, results)}
+            return {n: (r.view(views[n]) if n in views else r) for n, r in zip(names, results, strict=True)}

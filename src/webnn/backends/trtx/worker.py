@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ...errors import TrtxRuntimeFailed
+from .lib import trt
 from .loaders import OnnxInfo, TensorSpec, build_engine, network_from_onnx
 from .logger import log
 from .options import BuildOptions
@@ -131,8 +132,6 @@ def _specs(specs: list[TensorSpec]) -> list[dict]:
 
 
 def _do_build(header: dict, payload: bytes, out: IO[bytes]) -> tuple[dict, bytes]:
-    from .lib import trt
-
     nodes = tuple((str(a), str(b)) for a, b in header.get("nodes", []))
     parsed = network_from_onnx(payload, OnnxInfo("", (), (), nodes) if nodes else None)
     monitor = None
@@ -322,7 +321,7 @@ def build(source: bytes, options: BuildOptions, *, label: str, progress: bool | 
 
 def prefix_model(model: onnx.ModelProto, k: int, types: dict[str, int], shapes: dict[str, Any]) -> onnx.ModelProto:
     """The graph of ``model``'s first ``k`` nodes, its outputs every value they make that later nodes (or the graph) read."""
-    import onnx
+    import onnx  # deferred: onnx is heavy, needed only after a crash
 
     g = model.graph
     nodes = list(g.node)[:k]
@@ -357,9 +356,9 @@ def _crashes(model: onnx.ModelProto, options: BuildOptions) -> bool:
 
 def locate_crash(source: bytes, options: BuildOptions) -> str:
     """Which node the crash comes from, found by building prefixes of the graph (worker restarts each crash)."""
-    import onnx
+    import onnx  # deferred: onnx is heavy, needed only after a crash
 
-    from .graphedit import infer
+    from .graphedit import infer  # deferred: graphedit imports onnx (heavy)
 
     model = onnx.ModelProto.FromString(source)
     nodes = list(model.graph.node)

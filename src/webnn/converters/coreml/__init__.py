@@ -84,7 +84,9 @@ def save_mlpackage(data: bytes | ConvertedGraph, path: str | os.PathLike) -> Pat
 
 def load_spec(data: bytes | ConvertedGraph) -> Any:
     """The model's protobuf spec (``Model_pb2.Model``) read back from the zipped package."""
-    from ._mil import ct  # noqa: F401  (quiet import of coremltools)
+    from ._mil import ct  # noqa: F401 - first: _mil imports coremltools quietly
+
+    # isort: split
     from coremltools.models.utils import load_spec as _load
 
     with tempfile.TemporaryDirectory(prefix="webnn-coreml-") as d:
@@ -98,7 +100,7 @@ class CoremlMlProgramConverter:
     format = "coreml"
 
     def convert(self, graph_info: GraphInfo) -> ConvertedGraph:
-        from ._mil import TARGET_NAME, to_package
+        from ._mil import TARGET_NAME, to_package  # imports coremltools (seconds): on first conversion
 
         data, plan = to_package(graph_info)
         meta = {
@@ -118,10 +120,10 @@ _LAZY = (
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from . import _mil
+        from . import _mil  # imports coremltools (seconds): on first use of a name it defines
 
         return getattr(_mil, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["CoremlMlProgramConverter", "save_mlpackage", "load_spec", "zip_directory", "INSTALL_HINT", *_LAZY]
+__all__ = ["CoremlMlProgramConverter", "save_mlpackage", "load_spec", "zip_directory", "INSTALL_HINT", *_LAZY]  # noqa: PLE0604 - _LAZY holds names

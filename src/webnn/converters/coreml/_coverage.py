@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ._mil import coverage
+
 
 def coverage_table() -> str:
-    from ._mil import coverage
-
     lines = ["| op | status | MIL ops / decomposition / reason |", "| --- | --- | --- |"]
     for name, status, text in coverage():
         lines.append(f"| `{name}` | {status} | {text.replace('|', '/')} |")

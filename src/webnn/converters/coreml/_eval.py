@@ -13,7 +13,7 @@ nothing about CoreML's own kernels.
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -134,7 +134,7 @@ def _vi_scatter_nd(self):
     idx = self.indices.val
     k = idx.shape[-1]
     upd = self.updates.val.reshape((-1,) + out.shape[k:])
-    for i, u in zip(idx.reshape(-1, k), upd):
+    for i, u in zip(idx.reshape(-1, k), upd, strict=True):
         out[tuple(i)] = u
     return out
 
@@ -161,7 +161,7 @@ def _vi_blockwise_shift_scale(self):
         return None
 
     def expand(v):
-        for ax, (n, m) in enumerate(zip(data.shape, v.shape)):
+        for ax, (n, m) in enumerate(zip(data.shape, v.shape, strict=True)):
             v = np.repeat(v, n // m, axis=ax)
         return v
 
@@ -207,7 +207,7 @@ def _has_own(cls, name: str) -> bool:
 
 @contextlib.contextmanager
 def reference_value_inference() -> Iterator[None]:
-    from coremltools.converters.mil.mil.ops.registry import SSAOpRegistry
+    from coremltools.converters.mil.mil.ops.registry import SSAOpRegistry  # optional; _mil imports it quietly first
 
     patched = []
     for name, (fn, replace) in _REFERENCES.items():

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ CARRIER = {
     "int64": "int32",
     "uint64": "int32",
 }
-NP_CARRIER = {"fp32": np.dtype(np.float32), "fp16": np.dtype(np.float16), "int32": np.dtype(np.int32)}
+NP_CARRIER: dict[str, np.dtype] = {"fp32": np.dtype(np.float32), "fp16": np.dtype(np.float16), "int32": np.dtype(np.int32)}
 WIDE = ("int64", "uint64", "uint32")
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 METADATA_KEY = "webnn.io"
@@ -62,7 +63,7 @@ class IoSpec:
         return d
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "IoSpec":
+    def from_json(cls, d: Mapping[str, Any]) -> IoSpec:
         return cls(d["name"], d["feature"], d["data_type"], tuple(d["shape"]), d["carrier"], tuple(d["feature_shape"]), d.get("narrow", ""))
 
 
@@ -92,7 +93,7 @@ class IoPlan:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> "IoPlan":
+    def from_json(cls, text: str) -> IoPlan:
         d = json.loads(text)
         return cls(
             tuple(IoSpec.from_json(i) for i in d["inputs"]),

@@ -25,35 +25,37 @@ import pkgutil
 import tempfile
 import threading
 import warnings
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Collection, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from ...errors import ConversionError
 from ...graph import GraphInfo, Operation
+from ...ops import load_all
 from ...types import MLOperandDescriptor
-from ._io import CARRIER, INT32_MAX, INT32_MIN, METADATA_KEY, NP_CARRIER, WIDE, IoPlan, IoSpec, feature_names, to_feature
+from ._io import CARRIER, INT32_MAX, INT32_MIN, METADATA_KEY, NP_CARRIER, WIDE, IoPlan, IoSpec, feature_names, from_feature, to_feature
 
-
-def _import_coremltools() -> Any:
-    # coremltools logs a warning per native proxy it cannot load (always, off macOS) and
-    # warns about untested torch/scikit-learn versions at import: keep those out of the user's log.
-    prev = logging.root.manager.disable
-    logging.disable(logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import coremltools as ct
-    finally:
-        logging.disable(prev)
-    return ct
-
-
-ct = _import_coremltools()
+# coremltools logs a warning per native proxy it cannot load (always, off macOS) and warns about
+# untested torch/scikit-learn versions at import: keep those out of the user's log. Its other
+# modules below are loaded by this first import.
+_log_disable = logging.root.manager.disable
+logging.disable(logging.WARNING)
+try:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import coremltools as ct
+finally:
+    logging.disable(_log_disable)
+from coremltools.converters import _converters_entry as _ct_entry  # noqa: E402
 from coremltools.converters.mil import Builder as mb  # noqa: E402
 from coremltools.converters.mil.mil import Function, Program, Var, types  # noqa: E402
+from coremltools.converters.mil.mil.passes import pass_pipeline as _ct_passes  # noqa: E402
+
+from . import zip_directory  # noqa: E402
+from ._eval import reference_value_inference  # noqa: E402
 
 #: Deployment target: macOS 15 / iOS 18 (float16 model features, int8/uint8 casts, iOS18 opset).
 TARGET = ct.target.iOS18
@@ -128,7 +130,7 @@ def rule(
 def unsupported(name: str, reason: str) -> None:
     """Register ``name`` as an op this converter cannot express, with the specific reason."""
 
-    def fn(e: "Emitter", op: Operation) -> None:
+    def fn(e: Emitter, op: Operation) -> None:
         raise ConversionError(f"coreml: {op.type} is not supported: {reason}")
 
     rule(name, mil="unsupported")(fn)
@@ -154,7 +156,7 @@ class Emitter:
         #: operand id -> (operation, input name) for each use.
         self.consumers: dict[int, list[tuple[Operation, str]]] = {}
         for op in info.operations:
-            for name, oid in zip(op.input_names, op.inputs):
+            for name, oid in zip(op.input_names, op.inputs, strict=True):
                 if oid is not None:
                     self.consumers.setdefault(oid, []).append((op, name))
         self._outputs = set(info.outputs.values())
@@ -316,7 +318,7 @@ def broadcast_to(x: Var, shape_in: Sequence[int], shape_out: Sequence[int]) -> V
     padded = [1] * (len(shape_out) - len(shape_in)) + shape_in
     if padded != shape_in:
         x = mb.reshape(x=x, shape=np.array(padded, dtype=np.int32))
-    reps = [o // i for i, o in zip(padded, shape_out)]
+    reps = [o // i for i, o in zip(padded, shape_out, strict=True)]
     if any(r != 1 for r in reps):
         x = mb.tile(x=x, reps=np.array(reps, dtype=np.int32))
     return x
@@ -337,12 +339,12 @@ def io_plan(info: GraphInfo) -> IoPlan:
     in_names = feature_names(list(info.inputs), taken)
     out_names = feature_names(list(info.outputs), taken)
     inputs = []
-    for (name, oid), feat in zip(info.inputs.items(), in_names):
+    for (name, oid), feat in zip(info.inputs.items(), in_names, strict=True):
         d = info.operands[oid]
         narrow = ("clamp" if e.clampable(oid) else "check") if d.data_type in WIDE else ""
         inputs.append(IoSpec(name, feat, d.data_type, tuple(d.shape), CARRIER[d.data_type], tuple(d.shape) or (1,), narrow))
     outputs = []
-    for (name, oid), feat in zip(info.outputs.items(), out_names):
+    for (name, oid), feat in zip(info.outputs.items(), out_names, strict=True):
         d = info.operands[oid]
         outputs.append(IoSpec(name, feat, d.data_type, tuple(d.shape), CARRIER[d.data_type], tuple(d.shape)))
     placeholder = placeholder_out = ""
@@ -363,7 +365,7 @@ def _check_op(e: Emitter, op: Operation) -> None:
     traits = TRAITS.get(op.type, Traits())
     if traits.wide:
         return
-    for name, oid in zip(op.input_names, op.inputs):
+    for name, oid in zip(op.input_names, op.inputs, strict=True):
         if oid is not None and name not in traits.index_inputs and e.info.operands[oid].data_type in WIDE:
             raise ConversionError(wide_refusal(op.type, e.info.operands[oid].data_type))
     for oid in op.outputs:
@@ -424,8 +426,6 @@ def to_mil_program(info: GraphInfo) -> tuple[Program, IoPlan]:
 
 
 def _evaluation_program(info: GraphInfo, inputs: Mapping[str, np.ndarray]) -> tuple[Function, IoPlan, list[Var]]:
-    from ._eval import reference_value_inference
-
     plan = io_plan(info)
     e = Emitter(info, plan)
     with _LOCK, _quiet(), reference_value_inference():
@@ -445,11 +445,9 @@ def evaluate(info: GraphInfo, inputs: Mapping[str, np.ndarray]) -> dict[str, np.
     (layouts, decompositions, index handling) on any platform; it is not CoreML's runtime.
     An output is None when some MIL op on its path has no value inference.
     """
-    from ._io import from_feature
-
     _, plan, outs = _evaluation_program(info, inputs)
     result: dict[str, np.ndarray | None] = {}
-    for spec, v in zip(plan.outputs, outs):
+    for spec, v in zip(plan.outputs, outs, strict=True):
         result[spec.name] = None if v.val is None else from_feature(spec, np.asarray(v.val))
     return result
 
@@ -474,9 +472,7 @@ _DROPPED_PASSES = ("common::divide_to_multiply", "common::add_int16_cast", "comm
 
 
 def pass_pipeline() -> Any:
-    from coremltools.converters.mil.mil.passes.pass_pipeline import PassPipeline
-
-    p = PassPipeline.DEFAULT
+    p = _ct_passes.PassPipeline.DEFAULT
     p.remove_passes(list(_DROPPED_PASSES))
     return p
 
@@ -495,9 +491,7 @@ class _quiet:
     its forced garbage collection). Used under ``_LOCK``."""
 
     def __enter__(self) -> None:
-        from coremltools.converters import _converters_entry as entry
-        from coremltools.converters.mil.mil.passes import pass_pipeline as pp
-
+        pp, entry = _ct_passes, _ct_entry
         self._pp, self._entry = pp, entry
         self._tqdm, self._gc = getattr(pp, "tqdm", None), getattr(entry, "gc", None)
         if self._tqdm is not None:
@@ -510,7 +504,7 @@ class _quiet:
         self._log = logging.root.manager.disable
         logging.disable(logging.WARNING)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         logging.disable(self._log)
         self._warn.__exit__(*exc)
         if self._tqdm is not None:
@@ -541,8 +535,6 @@ def to_mlmodel(info: GraphInfo) -> tuple[Any, IoPlan]:
 
 def to_package(info: GraphInfo) -> tuple[bytes, IoPlan]:
     """Convert a graph and return the zipped ``.mlpackage`` bytes with its I/O plan."""
-    from . import zip_directory
-
     model, plan = to_mlmodel(info)
     with tempfile.TemporaryDirectory(prefix="webnn-coreml-") as d:
         path = Path(d) / "model.mlpackage"
@@ -553,8 +545,6 @@ def to_package(info: GraphInfo) -> tuple[bytes, IoPlan]:
 
 def coverage() -> list[tuple[str, str, str]]:
     """(op, status, mapping or reason) for every op of the op table, for docs/coreml.md."""
-    from ...ops import load_all
-
     if not RULES:
         _load_rules()
     rows = []

@@ -75,7 +75,8 @@ def logical(e: Emitter, op: Operation) -> None:
 
 @rule("logical_not", mil="equal(x, 0)")
 def logical_not(e: Emitter, op: Operation) -> None:
-    b = e.bools.get(op.input("a"))  # type: ignore[arg-type]
+    a = op.input("a")
+    b = e.bools.get(a) if a is not None else None
     e.set_bool(op, mb.logical_not(x=b) if b is not None else mb.equal(x=e.x(op), y=np.int32(0)))
 
 

@@ -9,7 +9,7 @@ int32's range (on the host for graph inputs), which the clamp makes exact.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -22,7 +22,8 @@ import numpy as np
 
 from ...graph import Operation
 from ...ops.conv import NCHW_TO_NHWC, NHWC_TO_NCHW, split_input
-from ...ops.pool import PoolWindow as Dim, pool_windows
+from ...ops.pool import PoolWindow as Dim
+from ...ops.pool import pool_windows
 from ._mil import Emitter, mb, rule
 from .pad import pad_constant, slice_axis
 

@@ -16,7 +16,7 @@ theirs) is expanded with reshape + tile per blocked axis (the spec's ``blockwise
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -100,12 +100,12 @@ def quantize_linear(e: Emitter, op: Operation) -> None:
     ql = mb.sub(x=q, y=mb.mul(x=qh, y=np.float32(65536)))
     zh, zl = _halves(zp)
     h = mb.add(x=mb.cast(x=qh, dtype="int32"), y=zh)
-    l = mb.add(x=mb.cast(x=ql, dtype="int32"), y=zl)
-    carry = mb.floor_div(x=l, y=np.int32(65536))
+    low = mb.add(x=mb.cast(x=ql, dtype="int32"), y=zl)
+    carry = mb.floor_div(x=low, y=np.int32(65536))
     h = mb.add(x=h, y=carry)
-    l = mb.sub(x=l, y=mb.mul(x=carry, y=np.int32(65536)))
+    low = mb.sub(x=low, y=mb.mul(x=carry, y=np.int32(65536)))
     hc = mb.minimum(x=mb.maximum(x=h, y=np.int32(-32768)), y=np.int32(32767))
-    r = mb.add(x=mb.mul(x=hc, y=np.int32(65536)), y=l)
+    r = mb.add(x=mb.mul(x=hc, y=np.int32(65536)), y=low)
     r = e.select(mb.less(x=h, y=np.int32(-32768)), np.int32(lo), r)
     r = e.select(mb.greater(x=h, y=np.int32(32767)), np.int32(hi), r)
     e.set(op, r)

@@ -9,7 +9,7 @@ recurrent ``matmul`` and applies the gates. Every op stays in the graph's float 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -128,7 +128,7 @@ def _networks(e: Emitter, op: Operation, initial: tuple[str, ...], run: Callable
     for d in range(2 if direction == "both" else 1):
         states = [_take(v, d) if v is not None else _zeros(e, batch, hs, xd.data_type) for v in inits]
         *final, seq = run(d, states, direction == "backward" or d == 1)
-        for acc, v in zip(finals, final):
+        for acc, v in zip(finals, final, strict=True):
             acc.append(v)
         seqs.append(seq)
     for i, acc in enumerate(finals):
@@ -161,9 +161,8 @@ def lstm(e: Emitter, op: Operation) -> None:
     steps = op.attr("steps")
 
     def run(d: int, states: list, backward: bool):
-        return _lstm_direction(
-            e, op, x, _take(w, d), _take(r, d), _take_or_none(b, d), _take_or_none(rb, d), _take_or_none(p, d), *states, steps, backward
-        )
+        h0, c0 = states
+        return _lstm_direction(e, op, x, _take(w, d), _take(r, d), _take_or_none(b, d), _take_or_none(rb, d), _take_or_none(p, d), h0, c0, steps, backward)
 
     _networks(e, op, ("initial_hidden_state", "initial_cell_state"), run)
 

@@ -49,7 +49,7 @@ def slice_(e: Emitter, op: Operation) -> None:
     if not shape or (all(s == 0 for s in starts) and sizes == shape and all(s == 1 for s in strides)):
         e.set(op, mb.identity(x=e.x(op)))
         return
-    ends = [s + n for s, n in zip(starts, sizes)]
+    ends = [s + n for s, n in zip(starts, sizes, strict=True)]
     e.set(
         op,
         mb.slice_by_index(

@@ -1,8 +1,8 @@
 """GraphInfo -> ONNX. One rule per operator lives in this package's family modules.
 
 A rule is ``fn(e: Emitter, op: Operation) -> None`` registered with :func:`rule`; it
-reads the op's inputs by name (``e.x(op, "bias")``, the names of the op definition's
-operand parameters) and its attributes (``op.attr("padding")``), and emits ONNX nodes
+reads the op's inputs by name (``e.x(op, "input")``, ``e.x_opt(op, "bias")`` for an optional
+one; the names of the op definition's operand parameters) and its attributes (``op.attr("padding")``), and emits ONNX nodes
 that write the op's outputs.
 Ops ONNX lacks are decomposed exactly inside their rule. After all rules ran, a
 float16 pass (:mod:`.fp16`) wraps nodes ONNX Runtime has no float16 CPU kernel for in
@@ -14,7 +14,8 @@ from __future__ import annotations
 import importlib
 import itertools
 import pkgutil
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import onnx
@@ -24,6 +25,7 @@ from ...errors import ConversionError
 from ...graph import GraphInfo, Operation
 from ...types import MLOperandDescriptor
 from .. import ConvertedGraph
+from .fp16 import legalize_float16
 
 OPSET = 21
 IR_VERSION = 10
@@ -93,8 +95,15 @@ class Emitter:
             self._names[operand_id] = self.tmp("v")
         return self._names[operand_id]
 
-    def x(self, op: Operation, name: str | None = None) -> str | None:
-        """Tensor name of ``op``'s input ``name`` (default: its first input); None for an absent optional input."""
+    def x(self, op: Operation, name: str | None = None) -> str:
+        """Tensor name of ``op``'s input ``name`` (default: its first input), which must be given."""
+        oid = op.input(name)
+        if oid is None:
+            raise LookupError(f"{op.type}: input {name!r} is absent (an optional input is read with x_opt)")
+        return self.name(oid)
+
+    def x_opt(self, op: Operation, name: str) -> str | None:
+        """Tensor name of ``op``'s optional input ``name``; None when it is absent."""
         oid = op.input(name)
         return None if oid is None else self.name(oid)
 
@@ -198,8 +207,6 @@ def _to_onnx(info: GraphInfo) -> tuple[onnx.ModelProto, dict[str, str]]:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="webnn")
     model.ir_version = IR_VERSION
-    from .fp16 import legalize_float16
-
     return legalize_float16(model), e.output_names
 
 

@@ -9,7 +9,7 @@ output_shape attribute, so ONNX never chooses the padding split itself.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ...graph import Operation
 from ...ops.conv import NCHW_TO_NHWC, NHWC_TO_NCHW, permutation
@@ -60,6 +60,6 @@ def conv(e: Emitter, op: Operation) -> None:
     attrs["group"] = op.attr("groups")
 
     def emit(target: str) -> None:
-        e.node(onnx_op, [x, w, e.x(op, "bias")], target, **attrs)
+        e.node(onnx_op, [x, w, e.x_opt(op, "bias")], target, **attrs)
 
     from_nchw(e, emit, e.y(op), layout)

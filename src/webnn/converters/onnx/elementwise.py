@@ -121,7 +121,7 @@ def where(e: Emitter, op: Operation) -> None:
     cond = e.cast(e.x(op, "condition"), "bool")
     dt = e.yd(op).data_type
     if dt == "uint64":  # no uint64 Where kernel: select the same bits as int64
-        t = e.node("Where", [cond, e.cast(e.x(op, "true_value"), np.int64), e.cast(e.x(op, "false_value"), np.int64)])
+        t = e.node("Where", [cond, e.cast(e.x(op, "true_value"), "int64"), e.cast(e.x(op, "false_value"), "int64")])
         e.cast(t, "uint64", e.y(op))
         return
     e.node("Where", [cond, e.x(op, "true_value"), e.x(op, "false_value")], e.y(op))

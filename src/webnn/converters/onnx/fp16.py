@@ -24,11 +24,11 @@ _FALLBACK = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ort_float16_ops() -> frozenset[str]:
     """ONNX op types (default domain) with a float16 kernel on ORT's CPU provider."""
     try:
-        from onnxruntime.capi import _pybind_state as C
+        from onnxruntime.capi import _pybind_state as C  # heavy: on the first float16 pass, not with the converter
 
         out = set()
         for k in C.get_all_opkernel_def():
@@ -39,7 +39,7 @@ def ort_float16_ops() -> frozenset[str]:
             if any("tensor(float16)" in t for ts in k.type_constraints.values() for t in ts):
                 out.add(k.op_name)
         return frozenset(out) if out else _FALLBACK
-    except Exception:  # pragma: no cover - depends on ORT internals
+    except Exception:  # noqa: BLE001  # pragma: no cover - depends on ORT internals
         return _FALLBACK
 
 

@@ -8,7 +8,7 @@ at conversion time for constant indices, otherwise with Min/Max/Less/Where nodes
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

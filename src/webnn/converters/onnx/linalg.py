@@ -17,7 +17,7 @@ def matmul(e: Emitter, op: Operation) -> None:
 def gemm(e: Emitter, op: Operation) -> None:
     e.node(
         "Gemm",
-        [e.x(op, "a"), e.x(op, "b"), e.x(op, "c")],
+        [e.x(op, "a"), e.x(op, "b"), e.x_opt(op, "c")],
         e.y(op),
         alpha=float(op.attr("alpha")),
         beta=float(op.attr("beta")),

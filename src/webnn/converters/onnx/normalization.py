@@ -42,9 +42,9 @@ def batch_normalization(e: Emitter, op: Operation) -> None:
     mean, variance = per_channel("mean"), per_channel("variance")
     std = e.node("Sqrt", [e.node("Add", [variance, eps])])
     steps = [("Sub", mean), ("Div", std)]
-    if e.x(op, "scale") is not None:
+    if e.x_opt(op, "scale") is not None:
         steps.append(("Mul", per_channel("scale")))
-    if e.x(op, "bias") is not None:
+    if e.x_opt(op, "bias") is not None:
         steps.append(("Add", per_channel("bias")))
     y = operand("input")
     for i, (kind, other) in enumerate(steps):
@@ -60,8 +60,8 @@ def instance_normalization(e: Emitter, op: Operation) -> None:
     dt, shape = xd.data_type, list(xd.shape)
     nhwc = op.attr("layout") == "nhwc"
     c = shape[3] if nhwc else shape[1]
-    scale = e.x(op, "scale") or e.const(np.ones([c], dt))
-    bias = e.x(op, "bias") or e.const(np.zeros([c], dt))
+    scale = e.x_opt(op, "scale") or e.const(np.ones([c], dt))
+    bias = e.x_opt(op, "bias") or e.const(np.zeros([c], dt))
     eps = float(op.attr("epsilon"))
     if nhwc:
         x = e.node("Transpose", [e.x(op)], perm=[0, 3, 1, 2])
@@ -77,7 +77,7 @@ def layer_normalization(e: Emitter, op: Operation) -> None:
     dt, shape = xd.data_type, list(xd.shape)
     axes = [int(a) for a in op.attr("axes")]
     eps = float(op.attr("epsilon"))
-    x, scale, bias = e.x(op), e.x(op, "scale"), e.x(op, "bias")
+    x, scale, bias = e.x(op), e.x_opt(op, "scale"), e.x_opt(op, "bias")
     if not axes:
         std = np.sqrt(np.array(eps, dtype=dt)).astype(dt)  # sqrt(variance + epsilon), variance = 0
         steps = [("Sub", x), ("Div", e.const(std))]

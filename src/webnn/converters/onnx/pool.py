@@ -24,12 +24,14 @@ Slice and Max on the padded input (separable, O(log window) nodes): exact for ev
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from ...graph import Operation
 from ...ops.conv import NCHW_TO_NHWC, NHWC_TO_NCHW, split_input
-from ...ops.pool import PoolWindow as Dim, pool_windows
+from ...ops.pool import PoolWindow as Dim
+from ...ops.pool import pool_windows
 from . import Emitter, rule
 
 NATIVE_MAXPOOL_TYPES = ("float32", "float16", "int8", "uint8")
@@ -56,7 +58,7 @@ def pool2d(e: Emitter, op: Operation) -> None:
     nhwc = layout == "nhwc"
     x = e.node("Transpose", [e.x(op)], 1, perm=NHWC_TO_NCHW) if nhwc else e.x(op)
     out = e.tmp("pool") if nhwc else e.y(op)
-    common = dict(kernel_shape=[kh, kw], strides=[h.s, w.s], dilations=[h.d, w.d])
+    common: dict[str, Any] = dict(kernel_shape=[kh, kw], strides=[h.s, w.s], dilations=[h.d, w.d])
     native = h.native_padding_ok and w.native_padding_ok
     pads = [h.begin, w.begin, h.end, w.end]
 

@@ -19,7 +19,7 @@ arithmetic.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ...graph import Operation
 from ...ops.quantize import blockwise_steps

@@ -14,7 +14,8 @@ unrolled over the (static) steps into MatMul/Add/Mul and the activations.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 
@@ -28,6 +29,10 @@ _GRU_PERM = {"zrn": None, "rzn": [1, 0, 2]}
 _LSTM_PERM = {"iofg": None, "ifgo": [0, 3, 1, 2]}
 
 
+@overload
+def _reorder(e: Emitter, x: str, perm: list[int] | None, axis: int) -> str: ...
+@overload
+def _reorder(e: Emitter, x: str | None, perm: list[int] | None, axis: int) -> str | None: ...
 def _reorder(e: Emitter, x: str | None, perm: list[int] | None, axis: int) -> str | None:
     """Reorder the gate blocks of ``x`` along ``axis`` into ONNX's gate order."""
     if x is None or perm is None:
@@ -36,6 +41,10 @@ def _reorder(e: Emitter, x: str | None, perm: list[int] | None, axis: int) -> st
     return e.node("Concat", [parts[i] for i in perm], 1, axis=axis)
 
 
+@overload
+def _unsqueeze0(e: Emitter, x: str) -> str: ...
+@overload
+def _unsqueeze0(e: Emitter, x: str | None) -> str | None: ...
 def _unsqueeze0(e: Emitter, x: str | None) -> str | None:
     return None if x is None else e.node("Unsqueeze", [x, e.i64([0])], 1)
 
@@ -81,21 +90,21 @@ def _gru(e: Emitter, op: Operation, x: str, w: str, r: str, b: str | None, rb: s
     )
 
 
-_GRU_INPUTS = ("input", "weight", "recurrent_weight", "bias", "recurrent_bias", "initial_hidden_state")
-_GRU_CELL_INPUTS = ("input", "weight", "recurrent_weight", "hidden_state", "bias", "recurrent_bias")
 
 
 @rule("gru")
 def gru(e: Emitter, op: Operation) -> None:
     direction = op.attr("direction")
     y = e.y(op, 1) if op.attr("return_sequence") else ""
-    x, w, r, b, rb, h0 = (e.x(op, n) for n in _GRU_INPUTS)
+    x, w, r = (e.x(op, n) for n in ("input", "weight", "recurrent_weight"))
+    b, rb, h0 = (e.x_opt(op, n) for n in ("bias", "recurrent_bias", "initial_hidden_state"))
     _gru(e, op, x, w, r, b, rb, h0, direction, 2 if direction == "both" else 1, e.xd(op).data_type, y, e.y(op, 0))
 
 
 @rule("gru_cell")
 def gru_cell(e: Emitter, op: Operation) -> None:
-    x, w, r, h, b, rb = (_unsqueeze0(e, e.x(op, n)) for n in _GRU_CELL_INPUTS)
+    x, w, r, h = (_unsqueeze0(e, e.x(op, n)) for n in ("input", "weight", "recurrent_weight", "hidden_state"))
+    b, rb = (_unsqueeze0(e, e.x_opt(op, n)) for n in ("bias", "recurrent_bias"))
     y_h = e.tmp("gru_h")
     _gru(e, op, x, w, r, b, rb, h, "forward", 1, e.xd(op).data_type, "", y_h)
     _squeeze0(e, y_h, e.y(op))
@@ -192,21 +201,21 @@ def _lstm_unrolled(e: Emitter, x: str, w: str, r: str, b: str | None, rb: str | 
             e.node("Concat", sequences, y, axis=1)
 
 
-_LSTM_INPUTS = ("input", "weight", "recurrent_weight", "bias", "recurrent_bias", "peephole_weight", "initial_hidden_state", "initial_cell_state")
-_LSTM_CELL_INPUTS = ("input", "weight", "recurrent_weight", "hidden_state", "cell_state", "bias", "recurrent_bias", "peephole_weight")
 
 
 @rule("lstm")
 def lstm(e: Emitter, op: Operation) -> None:
     direction = op.attr("direction")
     y = e.y(op, 2) if op.attr("return_sequence") else ""
-    ins = [e.x(op, n) for n in _LSTM_INPUTS]
-    _lstm(e, op, *ins, direction, op.attr("steps"), 2 if direction == "both" else 1, y, e.y(op, 0), e.y(op, 1))
+    x, w, r = (e.x(op, n) for n in ("input", "weight", "recurrent_weight"))
+    b, rb, p, h0, c0 = (e.x_opt(op, n) for n in ("bias", "recurrent_bias", "peephole_weight", "initial_hidden_state", "initial_cell_state"))
+    _lstm(e, op, x, w, r, b, rb, p, h0, c0, direction, op.attr("steps"), 2 if direction == "both" else 1, y, e.y(op, 0), e.y(op, 1))
 
 
 @rule("lstm_cell")
 def lstm_cell(e: Emitter, op: Operation) -> None:
-    x, w, r, h, c, b, rb, p = (_unsqueeze0(e, e.x(op, n)) for n in _LSTM_CELL_INPUTS)
+    x, w, r, h, c = (_unsqueeze0(e, e.x(op, n)) for n in ("input", "weight", "recurrent_weight", "hidden_state", "cell_state"))
+    b, rb, p = (_unsqueeze0(e, e.x_opt(op, n)) for n in ("bias", "recurrent_bias", "peephole_weight"))
     y_h, y_c = e.tmp("lstm_h"), e.tmp("lstm_c")
     _lstm(e, op, x, w, r, b, rb, p, h, c, "forward", 1, 1, "", y_h, y_c)
     _squeeze0(e, y_h, e.y(op, 0))

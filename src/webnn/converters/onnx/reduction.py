@@ -17,6 +17,8 @@ filled exactly:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ...graph import Operation
@@ -164,7 +166,7 @@ def arg_min_max(e: Emitter, op: Operation) -> None:
 def cumulative_sum(e: Emitter, op: Operation) -> None:
     x, out = e.x(op), e.y(op)
     dt = e.xd(op).data_type
-    attrs = dict(exclusive=int(op.attr("exclusive")), reverse=int(op.attr("reversed")))
+    attrs: dict[str, Any] = dict(exclusive=int(op.attr("exclusive")), reverse=int(op.attr("reversed")))
     axis = e.i64(op.attr("axis"))
     if _native(op.type, dt):
         e.node("CumSum", [x, axis], out, **attrs)

@@ -24,7 +24,7 @@ def transpose(e: Emitter, op: Operation) -> None:
 
 @rule("concat")
 def concat(e: Emitter, op: Operation) -> None:
-    e.node("Concat", [e.name(i) for i in op.inputs], e.y(op), axis=op.attr("axis"))
+    e.node("Concat", [e.name(i) for i in op.inputs if i is not None], e.y(op), axis=op.attr("axis"))
 
 
 @rule("split")
@@ -44,7 +44,7 @@ def slice_(e: Emitter, op: Operation) -> None:
     if rank == 0 or (all(s == 0 for s in starts) and list(sizes) == list(e.xd(op).shape) and all(s == 1 for s in steps)):
         e.node("Identity", [e.x(op)], e.y(op))
         return
-    ends = [s + n for s, n in zip(starts, sizes)]
+    ends = [s + n for s, n in zip(starts, sizes, strict=True)]
     inputs = [e.x(op), e.i64(starts), e.i64(ends), e.i64(list(range(rank)))]
     if any(s != 1 for s in steps):
         inputs.append(e.i64(steps))
