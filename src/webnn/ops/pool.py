@@ -17,6 +17,20 @@ ROUNDING_TYPES = ("floor", "ceil")
 
 
 # -- pooling ---------------------------------------------------------------------------------
+def window_counts(in_size: int, out_size: int, k: int, s: int, d: int, begin: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
+    """For each of ``out_size`` windows (``k`` taps ``d`` apart, window ``o`` starting at
+    ``o * s - begin``), how many taps fall in ``[lo, hi)`` (default: the input, ``[0, in_size)``).
+
+    Closed form per window (O(out_size), no loop over the taps): the taps in range are
+    ``j`` from ``ceil((lo - start) / d)`` to ``floor((hi - 1 - start) / d)``, clipped to ``[0, k)``.
+    """
+    hi = in_size if hi is None else hi
+    start = np.arange(out_size, dtype=np.int64) * s - begin
+    first = np.maximum(-((start - lo) // d), 0)  # ceil((lo - start) / d)
+    last = np.minimum((hi - 1 - start) // d, k - 1)
+    return np.maximum(last - first + 1, 0).astype(np.int64)
+
+
 class PoolWindow:
     """Where a pooling window falls along one spatial dimension (shared by the converters).
 
@@ -29,9 +43,7 @@ class PoolWindow:
         self.in_size, self.out_size, self.k, self.s, self.d, self.begin = in_size, out_size, k, s, d, begin
         needed = (out_size - 1) * s + (k - 1) * d + 1
         self.end = end + max(0, needed - (in_size + begin + end))
-        self.counts = np.array(
-            [sum(1 for j in range(k) if 0 <= o * s - begin + j * d < in_size) for o in range(out_size)], dtype=np.int64
-        )
+        self.counts = window_counts(in_size, out_size, k, s, d, begin)
 
     @property
     def native_padding_ok(self) -> bool:

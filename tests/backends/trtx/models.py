@@ -6,10 +6,10 @@ import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
 
-def _model(nodes, inputs, outputs, inits=()) -> bytes:
+def _model(nodes, inputs, outputs, inits=(), opset: int = 17) -> bytes:
     g = helper.make_graph(nodes, "t", inputs, outputs, initializer=list(inits))
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], producer_name="webnn-tests")
-    m.ir_version = 8
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="webnn-tests")
+    m.ir_version = 8 if opset <= 17 else 10
     return m.SerializeToString()
 
 

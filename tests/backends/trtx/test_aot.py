@@ -62,8 +62,8 @@ def test_unsupported_input_type_names_the_input() -> None:
     g = helper.make_graph(
         [helper.make_node("Add", ["a", "b"], ["y"], name="add_u32")],
         "u",
-        [helper.make_tensor_value_info(n, TensorProto.UINT32, [3]) for n in "ab"],
-        [helper.make_tensor_value_info("y", TensorProto.UINT32, [3])],
+        [helper.make_tensor_value_info(n, TensorProto.UINT16, [3]) for n in "ab"],
+        [helper.make_tensor_value_info("y", TensorProto.UINT16, [3])],
     )
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
     with pytest.raises(TrtxRuntimeFailed, match=r"rejected the model: graph input 'a'.*\(and 1 more error\)\n.*graph input 'a'.*\n.*graph input 'b'"):

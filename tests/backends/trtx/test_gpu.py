@@ -127,29 +127,14 @@ def test_mlcontext_on_gpu_matches_onnxruntime(cache_dir) -> None:
     np.testing.assert_allclose(out["y"], xx * cc - np.minimum(xx, cc), rtol=1e-6, atol=1e-6)
 
 
-def test_conformance_graphs_on_gpu(session_cache_dir) -> None:
-    from tests.conformance.harness import all_case_ids, check_close, load_cases
-    from tests.conformance.xfail import XFAIL
+def test_conformance_graphs_on_gpu(tmp_path) -> None:
+    """Every conformance case on the GPU, both paths (tests/backends/trtx/conformance.py with simulate=False)."""
+    from .conformance import op_files, run_op_file
 
-    from .rejections import capture_context, classify
-
-    ctx = capture_context()
-    cache = EngineCache(session_cache_dir)
-    failures, ran = [], 0
-    for op_file, index, name in all_case_ids():
-        case = load_cases(op_file)[index]
-        if name in XFAIL:
-            continue
-        o = classify(case, ctx, cache)
-        if o.status != "built":
-            continue
-        with TrtxRunner(o.record.engine, label=name) as r:
-            out = o.outputs(r.infer(o.feeds))
-        ran += 1
-        for k, exp in o.expected.items():
-            try:
-                check_close(out[k], exp, case.get("tolerance"), f"{name} [{k}]")
-            except AssertionError as e:
-                failures.append(str(e).splitlines()[0])
+    problems, ran = [], 0
+    for dataset, op_file in op_files():
+        r = run_op_file(op_file, dataset, tmp_path / dataset / op_file[:-5], simulate=False)
+        ran += r.count("ctx", "engine")
+        problems += r.problems()
     assert ran > 0
-    assert not failures, f"{len(failures)} of {ran} conformance graphs differ on the GPU:\n" + "\n".join(failures[:50])
+    assert not problems, f"{len(problems)} conformance cases fail on the GPU:\n" + "\n".join(problems[:50])

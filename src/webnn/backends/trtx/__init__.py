@@ -24,13 +24,31 @@ The pieces, in the order a graph goes through them (Polygraphy-style: each does 
 - :mod:`.storage` and :mod:`.dlpack` keep MLTensors in device memory and exchange CUDA arrays;
 - :mod:`.direct` runs ONNX model bytes directly (the seed's ``run_trtx_*``).
 
+Engines are built in a child process (:mod:`.worker`), so a crash inside TensorRT-RTX
+becomes an error naming the node instead of killing the caller; :mod:`.emulate`,
+:mod:`.decompose` and :mod:`.graphedit` are legalization passes and their editing helper.
+
 Which GPU is present comes from :mod:`webnn.devices`, the one GPU probe. Every module imports
-without TensorRT-RTX installed; :mod:`.lib` imports it when it is first needed.
+without TensorRT-RTX installed; :mod:`.lib` imports it when it is first needed. The names
+below are imported on first use, so the build worker, which imports only what a build needs,
+starts quickly.
 """
 
 from __future__ import annotations
 
-from .backend import TrtxBackend, TrtxCompiledGraph
-from .options import BuildOptions, Profile
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .backend import TrtxBackend, TrtxCompiledGraph
+    from .options import BuildOptions, Profile
+
+_EXPORTS = {"TrtxBackend": ".backend", "TrtxCompiledGraph": ".backend", "BuildOptions": ".options", "Profile": ".options"}
 
 __all__ = ["BuildOptions", "Profile", "TrtxBackend", "TrtxCompiledGraph"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,9 +24,10 @@ from .cache import EngineCache
 from .legalize import VERSION as LEGALIZE_VERSION
 from .legalize import legalize
 from .lib import trt_version
-from .loaders import OnnxInfo, TensorSpec, build_engine, inspect_onnx, network_from_onnx
+from .loaders import OnnxInfo, TensorSpec, inspect_onnx
 from .logger import log
 from .options import BuildOptions, Profile, cache_key, default_profile
+from .worker import build
 
 
 @dataclass
@@ -41,6 +42,8 @@ class EngineRecord:
     source: str  # "built" or "cache"
     seconds: float  # build time, or cache read + verification time
     cache: EngineCache | None = field(default=None, repr=False)
+    #: The (legalized) ONNX the engine was built from, when built in this process.
+    built_from: bytes | None = field(default=None, repr=False)
 
     @property
     def inputs(self) -> list[TensorSpec]:
@@ -51,6 +54,11 @@ class EngineRecord:
         return [TensorSpec.from_json(d) for d in self.meta["io"]["outputs"]]
 
     @property
+    def views(self) -> dict[str, str]:
+        """I/O the engine holds in another type of the same width: name -> the model's dtype."""
+        return {s.name: s.model_dtype for s in self.inputs + self.outputs if s.model_dtype}
+
+    @property
     def profiles(self) -> list[Profile]:
         return list(self.options.profiles)
 
@@ -58,18 +66,29 @@ class EngineRecord:
     def label(self) -> str:
         return str(self.meta.get("label", "model"))
 
-    def covers(self, shapes: Mapping[str, Sequence[int]]) -> bool:
-        """Whether every input shape fits the engine (its static shape or a profile's range)."""
+    def profile_for(self, shapes: Mapping[str, Sequence[int]]) -> int | None:
+        """Index of the first optimization profile whose ranges hold every given input shape
+        (0 when no input is dynamic); None when the shapes fit the engine in no profile."""
         specs = {s.name: s for s in self.inputs}
+        dynamic = {}
         for name, shape in shapes.items():
             s = specs.get(name)
             if s is None:
                 continue
             if len(shape) != len(s.shape) or any(d >= 0 and d != x for d, x in zip(s.shape, shape, strict=True)):
-                return False
-            if s.dynamic and not any(p.contains(name, shape) for p in self.profiles):
-                return False
-        return True
+                return None
+            if s.dynamic:
+                dynamic[name] = shape
+        if not dynamic:
+            return 0
+        for k, p in enumerate(self.profiles):
+            if all(p.contains(n, sh) for n, sh in dynamic.items()):
+                return k
+        return None
+
+    def covers(self, shapes: Mapping[str, Sequence[int]]) -> bool:
+        """Whether the input shapes fit the engine (its static shapes, one profile's ranges)."""
+        return self.profile_for(shapes) is not None
 
 
 def _family(info: OnnxInfo, version: str, options: BuildOptions) -> str:
@@ -103,7 +122,7 @@ def get_engine(
         if cache is not None and hints:
             for key, meta in cache.find(lambda m: m.get("family") == family and m.get("auto_profile")):
                 try:
-                    opts = BuildOptions(**_options_kwargs(meta["options"]))
+                    opts = BuildOptions.from_json(meta["options"])
                 except Exception:  # noqa: BLE001 - unreadable metadata: not a candidate
                     continue
                 if all(opts.profiles[0].contains(n, s) for n, s in hints.items() if n in dyn):
@@ -129,13 +148,14 @@ def get_engine(
         return _build(onnx_bytes, info, options, key, version, family, auto_profile, label, progress, cache)
 
 
-def _options_kwargs(d: dict) -> dict:
-    return {
-        "workspace": d.get("workspace"),
-        "profiles": tuple(Profile(p) for p in d.get("profiles", [])),
-        "compute_capabilities": tuple(d.get("compute_capabilities", [])),
-        "optimization_level": d.get("optimization_level"),
-    }
+def _with_model_dtypes(specs: list[TensorSpec], model: tuple[TensorSpec, ...]) -> list[TensorSpec]:
+    """The engine's I/O, each marked with the model's dtype where the engine holds the same bytes in another type."""
+    types = {s.name: s.dtype for s in model}
+    out = []
+    for s in specs:
+        m = types.get(s.name, s.dtype)
+        out.append(TensorSpec(s.name, s.dtype, s.shape, m if m != s.dtype else ""))
+    return out
 
 
 def io_problem(meta: Mapping, info: OnnxInfo) -> str | None:
@@ -192,8 +212,8 @@ def _build(
 ) -> EngineRecord:
     start = time.perf_counter()
     source, rewrites = legalize(onnx_bytes)
-    parsed = network_from_onnx(source, info if not rewrites else inspect_onnx(source))
-    engine, build_s = build_engine(parsed, options, label=label, progress=progress)
+    built = build(source, options, label=label, progress=progress, info=info if not rewrites else inspect_onnx(source))
+    engine = built.engine
     meta = {
         "label": label,
         "trt_version": version,
@@ -202,13 +222,15 @@ def _build(
         "auto_profile": auto_profile,
         "options": options.to_json(),
         "legalized": rewrites,
-        "io": {"inputs": [s.to_json() for s in parsed.inputs()], "outputs": [s.to_json() for s in parsed.outputs()]},
-        "parse_seconds": round(parsed.seconds, 4),
-        "build_seconds": round(build_s, 4),
+        "io": {
+            "inputs": [s.to_json() for s in _with_model_dtypes(built.inputs, info.inputs)],
+            "outputs": [s.to_json() for s in _with_model_dtypes(built.outputs, info.outputs)],
+        },
+        "parse_seconds": round(built.parse_seconds, 4),
+        "build_seconds": round(built.build_seconds, 4),
         "created": time.time(),
         "host": platform.node(),
     }
-    del parsed
     seconds = time.perf_counter() - start
     if cache is not None:
         try:
@@ -216,4 +238,4 @@ def _build(
         except OSError as e:  # a read-only or full cache directory must not stop the graph
             log.warning("webnn trtx cache: could not store %s in %s (%s)", label, cache.dir, e)
     meta = dict(meta, key=key, kind="engine")
-    return EngineRecord(key, engine, onnx_bytes, meta, options, "built", seconds, cache)
+    return EngineRecord(key, engine, onnx_bytes, meta, options, "built", seconds, cache, built_from=source)

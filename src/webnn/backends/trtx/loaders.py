@@ -17,9 +17,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
-
-import onnx
+from typing import TYPE_CHECKING, Any
 
 from ...errors import TrtxRuntimeFailed
 from .dtypes import trt_dtype_name
@@ -28,26 +26,45 @@ from .logger import BENIGN, capture, get_logger, summarize
 from .options import BuildOptions, Profile
 from .progress import make_monitor, progress_mode
 
+if TYPE_CHECKING:
+    import onnx
+
 #: TensorRT builds are CPU-heavy and share one logger; one at a time per process.
 BUILD_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
 class TensorSpec:
+    """One input or output: name, numpy dtype name (``"onnx:<type>"`` when numpy has none), shape (-1: dynamic).
+
+    ``model_dtype`` is set on an engine's I/O when the model's type differs: the engine then
+    holds the same bytes in ``dtype`` (uint32 as int32, uint64 as int64; see :mod:`.emulate`),
+    and runners reinterpret the buffer, never convert it.
+    """
+
     name: str
-    dtype: str  # numpy dtype name, or "onnx:<type>" when numpy has none
-    shape: tuple[int, ...]  # -1 for a dynamic dimension
+    dtype: str
+    shape: tuple[int, ...]
+    model_dtype: str = ""
 
     @property
     def dynamic(self) -> bool:
         return any(d < 0 for d in self.shape)
 
+    @property
+    def public_dtype(self) -> str:
+        """The dtype callers give and get (the model's)."""
+        return self.model_dtype or self.dtype
+
     def to_json(self) -> dict:
-        return {"name": self.name, "dtype": self.dtype, "shape": list(self.shape)}
+        d = {"name": self.name, "dtype": self.dtype, "shape": list(self.shape)}
+        if self.model_dtype:
+            d["model_dtype"] = self.model_dtype
+        return d
 
     @classmethod
     def from_json(cls, d: dict) -> TensorSpec:
-        return cls(d["name"], d["dtype"], tuple(d["shape"]))
+        return cls(d["name"], d["dtype"], tuple(d["shape"]), d.get("model_dtype", ""))
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,8 @@ class OnnxInfo:
 
 
 def _onnx_dtype(elem_type: int) -> str:
+    import onnx  # deferred: onnx is heavy, loaded with the first model
+
     try:
         return onnx.helper.tensor_dtype_to_np_dtype(elem_type).name
     except (KeyError, TypeError, ValueError):
@@ -81,6 +100,8 @@ def _spec(vi: onnx.ValueInfoProto) -> TensorSpec:
 
 def inspect_onnx(onnx_bytes: bytes) -> OnnxInfo:
     """Inputs (initializers excluded), outputs and nodes of an ONNX model; TrtxRuntimeFailed if unreadable."""
+    import onnx  # deferred: onnx is heavy, loaded with the first model
+
     data = bytes(onnx_bytes)
     try:
         model = onnx.ModelProto.FromString(data)
@@ -163,6 +184,8 @@ def network_from_onnx(onnx_bytes: bytes, info: OnnxInfo | None = None) -> Parsed
         if builder is None:
             raise TrtxRuntimeFailed(f"TensorRT-RTX: could not create a builder ({summarize(msgs)})")
         network = builder.create_network(0)
+        if network is None:
+            raise TrtxRuntimeFailed(f"TensorRT-RTX: could not create a network ({summarize(msgs) or 'no reason given'})")
         parser = t.OnnxParser(network, logger)
         ok = parser.parse(bytes(onnx_bytes))
     if not ok:
@@ -198,12 +221,19 @@ def check_profiles(parsed: ParsedNetwork, profiles: tuple[Profile, ...]) -> None
                 raise TrtxRuntimeFailed(f"optimization profile {k}: dynamic input {s.name!r} {list(s.shape)} has no shape range")
 
 
-def build_engine(parsed: ParsedNetwork, options: BuildOptions, *, label: str = "model", progress: bool | None = None) -> tuple[bytes, float]:
-    """Build the serialized engine for a parsed network; returns (engine bytes, seconds)."""
+def build_engine(
+    parsed: ParsedNetwork, options: BuildOptions, *, label: str = "model", progress: bool | None = None, monitor: Any = None
+) -> tuple[bytes, float]:
+    """Build the serialized engine for a parsed network; returns (engine bytes, seconds).
+
+    ``monitor``: an ``IProgressMonitor`` to use instead of the one ``progress`` asks for.
+    """
     t = trt()
     builder, network = parsed.builder, parsed.network
     check_profiles(parsed, options.profiles)
     config = builder.create_builder_config()
+    if config is None:
+        raise TrtxRuntimeFailed("TensorRT-RTX: could not create a builder configuration")
     if options.workspace is not None:
         config.set_memory_pool_limit(t.MemoryPoolType.WORKSPACE, int(options.workspace))
     if options.compute_capabilities:
@@ -213,13 +243,18 @@ def build_engine(parsed: ParsedNetwork, options: BuildOptions, *, label: str = "
                 raise TrtxRuntimeFailed(f"TensorRT-RTX refused compute capability {cc}")
     if options.optimization_level is not None:
         config.builder_optimization_level = int(options.optimization_level)
-    for p in options.profiles:
+    for k, p in enumerate(options.profiles):
         prof = builder.create_optimization_profile()
-        for name, lo, opt, hi in p.shapes:
-            prof.set_shape(name, lo, opt, hi)
-        config.add_optimization_profile(prof)
-    mode = progress_mode(progress)
-    if mode != "off":
+        with capture() as msgs:
+            for name, lo, opt, hi in p.shapes:
+                prof.set_shape(name, lo, opt, hi)
+            index = config.add_optimization_profile(prof)
+        if index < 0:  # TensorRT-RTX's way of refusing a profile
+            raise TrtxRuntimeFailed(f"TensorRT-RTX refused optimization profile {k} ({p.to_json()}): {summarize(msgs) or 'no reason given'}")
+    mode = "off" if monitor is not None else progress_mode(progress)
+    if monitor is not None:
+        config.progress_monitor = monitor
+    elif mode != "off":
         config.progress_monitor = make_monitor(label, mode)
     start = time.perf_counter()
     with BUILD_LOCK, capture() as msgs:

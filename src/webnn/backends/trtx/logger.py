@@ -67,12 +67,14 @@ def capture() -> Iterator[list[str]]:
             _captures.remove(msgs)
 
 
+#: What the ahead-of-time phase logs on a machine without a CUDA driver (expected there, not a reason).
 BENIGN = ("cudaError 35", "CUDA driver version is insufficient", "Error reading CUDA GPU properties")
 
 
-def summarize(msgs: list[str], limit: int = 6) -> str:
-    """The captured messages worth showing (driver-missing noise from the AOT phase dropped)."""
-    useful = [m.strip() for m in msgs if not any(b in m for b in BENIGN)]
+def summarize(msgs: list[str], limit: int = 6, *, keep_cuda: bool = False) -> str:
+    """The captured messages worth showing. The build (AOT) phase drops the driver-missing noise
+    of :data:`BENIGN`; at run time (``keep_cuda``) CUDA's own words are the reason and are kept."""
+    useful = [m.strip() for m in msgs if keep_cuda or not any(b in m for b in BENIGN)]
     if not useful:
         return ""
     more = f" (+{len(useful) - limit} more)" if len(useful) > limit else ""

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...errors import ValidationError
-from .legalize import VERSION as LEGALIZE_VERSION
 from .lib import compute_capabilities
 
 #: Upper bound given to a dynamic dimension when nothing says otherwise (at least 2x the hint).
@@ -142,6 +141,16 @@ class BuildOptions:
         if self.optimization_level is not None and not (0 <= int(self.optimization_level) <= 5):
             raise ValidationError(f"trtx: optimization_level must be in 0..5, got {self.optimization_level!r}")
 
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> BuildOptions:
+        """The inverse of :meth:`to_json`."""
+        return cls(
+            workspace=d.get("workspace"),
+            profiles=tuple(Profile(p) for p in d.get("profiles", [])),
+            compute_capabilities=tuple(d.get("compute_capabilities", [])),
+            optimization_level=d.get("optimization_level"),
+        )
+
     def with_profiles(self, profiles: Sequence[Profile]) -> BuildOptions:
         return replace(self, profiles=tuple(profiles))
 
@@ -160,5 +169,7 @@ KEY_SCHEMA = 1
 
 def cache_key(onnx_sha256: str, trt_version: str, options: BuildOptions) -> str:
     """sha256 over the ONNX bytes' hash, the TensorRT-RTX version and every build option."""
+    from .legalize import VERSION as LEGALIZE_VERSION  # deferred: legalize imports onnx (heavy), options must not
+
     material = {"schema": KEY_SCHEMA, "legalize": LEGALIZE_VERSION, "onnx": onnx_sha256, "trt": trt_version, "options": options.to_json()}
     return hashlib.sha256(json.dumps(material, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -5,18 +5,26 @@ engine once (after TensorRT's engine-validity check), creates the runtime config
 the persisted runtime (JIT) cache, the execution context and a non-blocking CUDA
 stream. ``dispatch(inputs, outputs)`` is the one execution path; per call it does:
 
-1. for each input: a host array sets the input shape (dynamic inputs whose shape changed),
-   is copied into a pinned host staging buffer and sent host->device into the input's
-   device buffer (both allocated once, grown only when a larger shape needs it); a device
-   pointer or a consumed DLPack array is bound as the tensor address as it is;
-2. each output is bound to the caller's device pointer, or to the runner's own buffer
+1. the optimization profile that holds every dynamic input's shape is selected
+   (``set_optimization_profile_async``, only when it changes; none holds them: refused with
+   every profile's ranges); for each input: a host array sets the input shape (dynamic inputs
+   whose shape changed), is copied into a pinned host staging buffer and sent host->device
+   into the input's device buffer (both allocated once, grown only when a larger shape needs
+   it); a device pointer or a consumed DLPack array is bound as the tensor address as it is
+   when it is 256-byte aligned (TensorRT's requirement for I/O addresses), and gathered
+   device-to-device into the runner's (aligned) buffer otherwise;
+2. each output is bound to the caller's device pointer (an unaligned one gets the runner's
+   buffer and a device-to-device copy after execution), or to the runner's own buffer
    (static shapes) or an ``IOutputAllocator`` that reuses and grows the output's buffer and
    records the shape (dynamic or data-dependent shapes) when its result goes to the host;
 3. ``execute_async_v3`` on the stream;
 4. device->host copies of the host results into pinned staging, **one** stream
    synchronize, and copies into fresh numpy arrays for the caller.
 
-``infer(feed)`` is ``dispatch(feed, {})``: every input and output on the host.
+``infer(feed)`` is ``dispatch(feed, {})``: every input and output on the host. Inputs and
+outputs the engine holds in another type of the same width (uint32 in int32, uint64 in int64:
+``views``, see :mod:`.emulate`) are taken and returned in the model's type, the buffer
+reinterpreted.
 
 ``close()`` (also ``deactivate``, the context manager and garbage collection) syncs the
 stream, frees every buffer, destroys the stream and drops context, engine and runtime in
@@ -42,6 +50,7 @@ from .dtypes import numpy_dtype
 from .lib import trt
 from .logger import capture, get_logger, log, summarize
 
+#: TensorRT's alignment for I/O tensor addresses (and the runner's allocations).
 ALIGN = 256
 
 
@@ -136,12 +145,17 @@ def _make_output_allocator(runner: TrtxRunner) -> Any:
 class _IO:
     name: str
     is_input: bool
-    dtype: np.dtype
+    dtype: np.dtype  # the engine's
     shape: tuple[int, ...]  # engine shape, -1 for dynamic dimensions
+    view: np.dtype  # the caller's (the model's): the same as dtype, or the type of the same bytes
 
     @property
     def dynamic(self) -> bool:
         return any(d < 0 for d in self.shape)
+
+
+def is_aligned(ptr: int) -> bool:
+    return ptr % ALIGN == 0
 
 
 class TrtxRunner:
@@ -158,9 +172,11 @@ class TrtxRunner:
         runtime_cache: RuntimeCacheIO | None = None,
         cuda: Any = None,
         runtime: Any = None,
+        views: Mapping[str, str] | None = None,
     ) -> None:
         self.label = label
         self.device = device
+        self._views = dict(views or {})  # tensor name -> the model's dtype where the engine's differs
         self._engine_bytes = engine_bytes
         self._rc_io = runtime_cache
         self._cuda = cuda
@@ -170,6 +186,8 @@ class TrtxRunner:
         self._io: list[_IO] = []
         self._last_shapes: dict[str, tuple[int, ...]] = {}
         self._addresses: dict[str, int] = {}
+        self._profiles: list[dict[str, tuple[tuple[int, ...], tuple[int, ...]]]] = []
+        self._profile = 0
         self._lock = threading.RLock()
         self._active = False
         self._closed = False
@@ -216,21 +234,35 @@ class TrtxRunner:
         with capture() as msgs:
             engine = self._runtime.deserialize_cuda_engine(self._engine_bytes)
         if engine is None:
-            raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX could not deserialize the engine: {summarize(msgs) or 'no error reported'}")
+            raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX could not deserialize the engine: {summarize(msgs, keep_cuda=True) or 'no error reported'}")
         self._engine = engine
         self._config = engine.create_runtime_config()
+        if self._config is None:
+            raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX could not create a runtime configuration")
         self._load_runtime_cache()
         with capture() as msgs:
             self._context = engine.create_execution_context(self._config)
         if self._context is None:
-            raise TrtxRuntimeFailed(f"{self.label}: could not create an execution context: {summarize(msgs) or 'no error reported'}")
+            raise TrtxRuntimeFailed(f"{self.label}: could not create an execution context: {summarize(msgs, keep_cuda=True) or 'no error reported'}")
         self._stream = cuda.stream_create()
         self._io = []
         for i in range(engine.num_io_tensors):
             name = engine.get_tensor_name(i)
             mode = engine.get_tensor_mode(name)
-            shape = tuple(int(d) for d in engine.get_tensor_shape(name))
-            self._io.append(_IO(name, mode == t.TensorIOMode.INPUT, numpy_dtype(engine.get_tensor_dtype(name)), shape))
+            dt = numpy_dtype(engine.get_tensor_dtype(name))
+            view = np.dtype(self._views.get(name, dt))
+            if view.itemsize != dt.itemsize:
+                raise TrtxRuntimeFailed(f"{self.label}: tensor {name!r} is {dt} in the engine; it cannot be read as {view}")
+            self._io.append(_IO(name, mode == t.TensorIOMode.INPUT, dt, tuple(int(d) for d in engine.get_tensor_shape(name)), view))
+        self._profiles = []
+        self._profile = 0
+        dynamic = [io for io in self._io if io.is_input and io.dynamic]
+        for k in range(int(engine.num_optimization_profiles) if dynamic else 0):
+            ranges = {}
+            for io in dynamic:
+                lo, _opt, hi = engine.get_tensor_profile_shape(io.name, k)
+                ranges[io.name] = (tuple(int(d) for d in lo), tuple(int(d) for d in hi))
+            self._profiles.append(ranges)
         self._allocator = _make_output_allocator(self)
         for io in self._io:
             if io.is_input:
@@ -266,7 +298,12 @@ class TrtxRunner:
                 self._rc_digest = hashlib.sha256(blob).digest()
             else:
                 log.info("webnn trtx: runtime cache for %s was made for another GPU/driver; starting a new one", self.label)
-        self._config.set_runtime_cache(self._rcache)
+        with capture() as msgs:
+            ok = self._config.set_runtime_cache(self._rcache)
+        if not ok:  # the engine runs without one; nothing to persist then
+            why = summarize(msgs, keep_cuda=True) or "no reason given"
+            log.warning("webnn trtx: TensorRT-RTX did not take the runtime cache of %s (%s); kernels compile every run", self.label, why)
+            self._rcache = None
 
     def save_runtime_cache(self) -> bool:
         """Persist the runtime cache if it changed since it was loaded/saved; True when written."""
@@ -339,6 +376,7 @@ class TrtxRunner:
         self._drop_engine()
         self._addresses.clear()
         self._last_shapes.clear()
+        self._profile = 0
         if errors:
             log.warning("webnn trtx: errors while releasing %s: %s", self.label, "; ".join(map(str, errors)))
 
@@ -356,8 +394,14 @@ class TrtxRunner:
 
     def _set_address(self, name: str, ptr: int) -> None:
         if self._addresses.get(name) != ptr:
-            if not self._context.set_tensor_address(name, ptr):
-                raise TrtxRuntimeFailed(f"{self.label}: could not set the address of tensor {name!r}")
+            if not is_aligned(ptr):  # callers gather unaligned memory first; this is the last line
+                raise TrtxRuntimeFailed(f"{self.label}: address {ptr:#x} of tensor {name!r} is not {ALIGN}-byte aligned")
+            with capture() as msgs:
+                ok = self._context.set_tensor_address(name, ptr)
+            if not ok:
+                raise TrtxRuntimeFailed(
+                    f"{self.label}: TensorRT-RTX refused the address of tensor {name!r}: {summarize(msgs, keep_cuda=True) or 'no reason given'}"
+                )
             self._addresses[name] = ptr
 
     def allocation_count(self) -> int:
@@ -372,12 +416,29 @@ class TrtxRunner:
     def output_names(self) -> list[str]:
         return [io.name for io in self._io if not io.is_input]
 
-    def profile_range(self, name: str) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
-        try:
-            lo, _opt, hi = self._engine.get_tensor_profile_shape(name, 0)
-            return tuple(lo), tuple(hi)
-        except Exception:  # noqa: BLE001
-            return None
+    @property
+    def profiles(self) -> list[dict[str, tuple[tuple[int, ...], tuple[int, ...]]]]:
+        """Per optimization profile: dynamic input name -> (min shape, max shape)."""
+        return [dict(p) for p in self._profiles]
+
+    def _select_profile(self, shapes: Mapping[str, tuple[int, ...]]) -> None:
+        """Make the execution context use a profile holding every dynamic input shape (the current one if it does)."""
+        if not self._profiles:
+            return
+        fits = [k for k, p in enumerate(self._profiles) if all(profile_contains(p[n], sh) for n, sh in shapes.items() if n in p)]
+        if not fits:
+            raise outside_profiles(self.label, dict(shapes), self._profiles)
+        if self._profile in fits:
+            return
+        k = fits[0]
+        with capture() as msgs:
+            ok = self._context.set_optimization_profile_async(k, self._cuda.stream_handle(self._stream))
+        if not ok:
+            raise TrtxRuntimeFailed(
+                f"{self.label}: TensorRT-RTX could not switch to optimization profile {k}: {summarize(msgs, keep_cuda=True) or 'no reason given'}"
+            )
+        self._profile = k
+        self._last_shapes.clear()  # input shapes are per profile: set them again
 
     def stream_handle(self) -> int | None:
         """The CUDA stream handle executions run on (producers of bound inputs order their work on it); None when inactive."""
@@ -404,18 +465,31 @@ class TrtxRunner:
                 self.activate()
             if self.device != 0:
                 self._cuda.set_device(self.device)  # the current device is per thread
+            hosts: dict[str, np.ndarray] = {}
             for io in self._io:
                 if io.is_input:
                     if io.name not in inputs:
                         raise missing_input(self.label, io.name, self.input_names)
-                    self._bind_input(io, inputs[io.name])
-            host_outs = [io for io in self._io if not io.is_input and self._bind_output(io, outputs.get(io.name))]
+                    src = inputs[io.name]
+                    if not isinstance(src, (int, DeviceArray)):
+                        hosts[io.name] = host_input(self.label, io.name, src, io.view)
+            self._select_profile({io.name: tuple(hosts[io.name].shape) for io in self._io if io.is_input and io.dynamic and io.name in hosts})
+            for io in self._io:
+                if io.is_input:
+                    self._bind_input(io, hosts.get(io.name, inputs[io.name]))
+            copies: list[tuple[int, int, int]] = []  # (destination, runner buffer, bytes) for unaligned bound outputs
+            host_outs = [io for io in self._io if not io.is_input and self._bind_output(io, outputs.get(io.name), copies)]
             self._allocator.shapes.clear()
             with capture() as msgs:
                 ok = self._context.execute_async_v3(self._cuda.stream_handle(self._stream))
             if not ok:
-                raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX execution failed: {summarize(msgs) or 'no error reported'}")
+                raise TrtxRuntimeFailed(f"{self.label}: TensorRT-RTX execution failed: {summarize(msgs, keep_cuda=True) or 'no error reported'}")
+            for dst, src_ptr, nbytes in copies:
+                self._cuda.dtod_async(dst, src_ptr, nbytes, self._stream)
             return self._collect(host_outs)
+
+    def _nbytes(self, io: _IO) -> int:
+        return int(np.prod(io.shape, dtype=np.int64)) * io.dtype.itemsize
 
     def _bind_input(self, io: _IO, src: Any) -> None:
         cuda, stream = self._cuda, self._stream
@@ -423,22 +497,35 @@ class TrtxRunner:
             if io.dynamic:
                 raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has a dynamic shape; pass it as a host array")
             if isinstance(src, int):
-                self._set_address(io.name, src)
+                if is_aligned(src):
+                    self._set_address(io.name, src)
+                else:  # TensorRT needs 256-byte aligned I/O: gather on the device
+                    dptr = self._buffer(io.name).ensure_device(self._nbytes(io))
+                    cuda.dtod_async(dptr, src, self._nbytes(io), stream)
+                    self._set_address(io.name, dptr)
                 return
-            src.check(io.dtype, io.shape, (DLPACK_CUDA, self.device), f"compute: input {io.name!r}")
-            if src.contiguous and src.nbytes:
+            src.check(io.view, io.shape, (DLPACK_CUDA, self.device), f"compute: input {io.name!r}")
+            if src.contiguous and src.nbytes and is_aligned(src.ptr):
                 self._set_address(io.name, src.ptr)
             else:
                 dptr = self._buffer(io.name).ensure_device(src.nbytes)
                 copy_to(cuda, dptr, src, stream)
                 self._set_address(io.name, dptr)
             return
-        a = host_input(self.label, io.name, src, io.dtype)
+        a = host_input(self.label, io.name, src, io.view)
+        if io.view != io.dtype:
+            a = a.view(io.dtype)  # the same bytes (uint32 as int32, uint64 as int64)
         shape = tuple(a.shape)
         if io.dynamic:
             if self._last_shapes.get(io.name) != shape:
-                if len(shape) != len(io.shape) or not self._context.set_input_shape(io.name, shape):
-                    raise outside_profile(self.label, io.name, shape, self.profile_range(io.name))
+                with capture() as msgs:
+                    ok = len(shape) == len(io.shape) and self._context.set_input_shape(io.name, shape)
+                if not ok:
+                    detail = summarize(msgs, keep_cuda=True)
+                    raise TrtxRuntimeFailed(
+                        f"{self.label}: TensorRT-RTX refused shape {list(shape)} for input {io.name!r} in optimization profile {self._profile}"
+                        + (f": {detail}" if detail else "")
+                    )
                 self._last_shapes[io.name] = shape
         elif shape != io.shape:
             raise TrtxRuntimeFailed(f"{self.label}: input {io.name!r} has shape {list(shape)}, the engine expects {list(io.shape)}")
@@ -449,20 +536,30 @@ class TrtxRunner:
             cuda.htod_async(dptr, buf.hptr, a.nbytes, stream)
         self._set_address(io.name, dptr)
 
-    def _bind_output(self, io: _IO, dst: int | None) -> bool:
+    def _bind_output(self, io: _IO, dst: int | None, copies: list[tuple[int, int, int]]) -> bool:
         """Bind one output; True when its result goes to the host."""
         if dst is not None:
             if io.dynamic:
                 raise TrtxRuntimeFailed(f"{self.label}: output {io.name!r} has a dynamic shape; it cannot be bound to a tensor")
-            self._set_address(io.name, dst)
+            if is_aligned(dst):
+                self._set_address(io.name, dst)
+            else:  # into the runner's (aligned) buffer, then one device-to-device copy
+                own = self._buffer(io.name).dptr
+                self._set_address(io.name, own)
+                copies.append((dst, own, self._nbytes(io)))
             return False
         if not io.dynamic:  # its own buffer, allocated at activation (a dispatch may have bound a tensor)
             self._set_address(io.name, self._buffer(io.name).dptr)
         return True  # dynamic outputs: the output allocator supplies the buffer
 
     def _collect(self, host_outs: list[_IO]) -> dict[str, np.ndarray]:
-        """Device->host copies of the host outputs, one synchronize, fresh arrays; counts the call."""
+        """Device->host copies of the host outputs, one synchronize, fresh arrays; counts the call.
+
+        Outputs whose shape depends on the data learn it from ``notify_shape`` only once the work is
+        done, so with such an output the stream is synchronized first (then once more for the copies)."""
         cuda, stream = self._cuda, self._stream
+        if any(io.dynamic for io in host_outs):
+            cuda.stream_sync(stream)
         staged = []
         for io in host_outs:
             shape = io.shape
@@ -481,7 +578,7 @@ class TrtxRunner:
         cuda.stream_sync(stream)
         out = {}
         for io, shape, host in staged:
-            arr = np.empty(shape, dtype=io.dtype)
+            arr = np.empty(shape, dtype=io.view)
             if host is not None:
                 arr.reshape(-1).view(np.uint8)[:] = host
             out[io.name] = arr
@@ -504,12 +601,29 @@ def host_input(label: str, name: str, value: Any, dtype: np.dtype) -> np.ndarray
     return a if a.flags.c_contiguous else np.ascontiguousarray(a)  # (ascontiguousarray makes 0-d arrays 1-d)
 
 
-def outside_profile(
-    label: str, name: str, shape: tuple[int, ...], profile: tuple[tuple[int, ...], tuple[int, ...]] | None, engine_shape: tuple[int, ...] | None = None
-) -> TrtxRuntimeFailed:
-    """The error for an input shape the engine's optimization profile (or static shape) does not cover."""
-    if profile is not None:
-        where = f" (profile range {list(profile[0])} .. {list(profile[1])})"
-    else:
-        where = f" (engine shape {list(engine_shape)})" if engine_shape is not None else ""
-    return TrtxRuntimeFailed(f"{label}: input {name!r} shape {list(shape)} is outside the engine's optimization profile{where}")
+def profile_contains(r: tuple[tuple[int, ...], tuple[int, ...]], shape: tuple[int, ...]) -> bool:
+    lo, hi = r
+    return len(shape) == len(lo) and all(a <= d <= b for a, d, b in zip(lo, shape, hi, strict=True))
+
+
+def outside_profile(label: str, name: str, shape: tuple[int, ...], engine_shape: tuple[int, ...]) -> TrtxRuntimeFailed:
+    """The error for an input shape a static engine input does not have."""
+    return TrtxRuntimeFailed(f"{label}: input {name!r} shape {list(shape)} is outside the engine's optimization profile (engine shape {list(engine_shape)})")
+
+
+def outside_profiles(label: str, shapes: dict[str, tuple[int, ...]], profiles: list[dict[str, tuple[tuple[int, ...], tuple[int, ...]]]]) -> TrtxRuntimeFailed:
+    """The error for dynamic input shapes no optimization profile holds; names every profile's ranges."""
+
+    def ranges(p: dict[str, tuple[tuple[int, ...], tuple[int, ...]]], names: list[str]) -> str:
+        return ", ".join(f"{n} {list(p[n][0])} .. {list(p[n][1])}" for n in names if n in p)
+
+    names = sorted(shapes)
+    if len(profiles) == 1 and len(names) == 1:
+        (n,) = names
+        lo, hi = profiles[0][n]
+        return TrtxRuntimeFailed(
+            f"{label}: input {n!r} shape {list(shapes[n])} is outside the engine's optimization profile (profile range {list(lo)} .. {list(hi)})"
+        )
+    given = ", ".join(f"{n} {list(shapes[n])}" for n in names)
+    each = "; ".join(f"profile {k}: {ranges(p, names)}" for k, p in enumerate(profiles))
+    return TrtxRuntimeFailed(f"{label}: input shapes {given} fit none of the engine's {len(profiles)} optimization profiles ({each})")

@@ -93,7 +93,13 @@ def open_runner(
     for attempt in range(2):
         record = get_engine(onnx_bytes, opts, cache=cache, hints=hints, label=label, progress=progress)
         runner = TrtxRunner(
-            record.engine, label=record.label, device=device, runtime_cache=runtime_cache_io(cache, record, gpu_name), cuda=cuda, runtime=runtime
+            record.engine,
+            label=record.label,
+            device=device,
+            runtime_cache=runtime_cache_io(cache, record, gpu_name),
+            cuda=cuda,
+            runtime=runtime,
+            views=record.views,
         )
         try:
             runner.activate()
