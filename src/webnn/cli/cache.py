@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import cache_dir
+from ..backends.trtx.cache import EngineCache
 from ..models import weights
 from ._args import AddParser, add_json_flag, examples
 from ._errors import EXIT_OK, UserError
@@ -78,8 +79,6 @@ def _info(as_json: bool) -> None:
 
 
 def _clear(as_json: bool) -> None:
-    from ..backends.trtx.cache import EngineCache  # deferred: the TensorRT-RTX backend's modules (onnx, onnxruntime)
-
     result = cache_dir.clear_cache([lambda base: EngineCache(base).clear(), weights.clear_cached])
     if result["refused"]:
         raise UserError(f"not clearing {result['dir']}: {result['refused']}")
