@@ -1,4 +1,4 @@
-"""The ``webnn`` command line: ``info``, ``convert``, ``run``, ``bench``, ``cache``, ``demo``.
+"""The ``webnn`` command line: ``info``, ``convert``, ``run``, ``bench``, ``serve``, ``cache``, ``demo``.
 
 Each command is one module here with ``register(add_parser)`` (its subparser, with
 ``handler=handle``) and ``handle(args) -> exit code``; :data:`COMMANDS` lists them in ``--help``
@@ -19,13 +19,13 @@ import warnings
 from collections.abc import Sequence
 
 from .. import __version__
-from . import bench, cache, convert, demo, info, run
+from . import bench, cache, convert, demo, info, run, serve
 from ._args import Parser
 from ._errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, UserError, exit_code, one_line, say, show_warning
 from ._progress import Progress, step
 
 #: The command modules, in the order ``webnn --help`` lists them.
-COMMANDS = (info, convert, run, bench, cache, demo)
+COMMANDS = (info, convert, run, bench, serve, cache, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

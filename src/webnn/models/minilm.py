@@ -119,6 +119,14 @@ def build_encoder(b: webnn.MLGraphBuilder, w: dict[str, np.ndarray], batch: int,
     return b.div(pooled, norm)
 
 
+def build_graph(context: webnn.MLContext, batch: int, seq_len: int = 128) -> webnn.MLGraph:
+    """The encoder for ``batch`` sentences of ``seq_len`` tokens, built for ``context``
+    (inputs ``input_ids``/``attention_mask``, output ``embeddings``); e.g. served with
+    ``webnn.serve.GraphFactory(functools.partial(build_graph, seq_len=64))``."""
+    b = webnn.MLGraphBuilder(context)
+    return b.build({"embeddings": build_encoder(b, load_weights(), batch, seq_len)})
+
+
 @dataclass
 class MiniLM:
     """A built all-MiniLM-L6-v2 graph for one context, batch size and sequence length."""
