@@ -143,6 +143,8 @@ def test_json_and_npz_wire_formats() -> None:
         ('{"inputs": {"b": [[1, 99999999999]]}}', "outside the range of int32"),
         ('{"inputs": {"a": [[1, 2], [3]]}}', "rectangular"),
         ('{"inputs": {"a": [["x", "y", "z"]]}}', "nested list of numbers"),
+        ("[" * 100000 + "]" * 100000, "not valid JSON"),
+        ('{"inputs": {"a": ' + "[" * 100 + "]" * 100 + "}}", "rectangular nested list"),
         ('{"inputs": {"a": {"dtype": "float32", "shape": [1, 3], "data": "AAAA"}}}', "3 bytes of data"),
         ('{"inputs": {"a": {"dtype": "complex64", "shape": [1], "data": ""}}}', "unknown dtype"),
         ('{"inputs": {"a": {"dtype": "float32", "shape": [1], "data": "@@"}}}', "not valid base64"),
@@ -185,10 +187,10 @@ def test_replica_batches_and_matches_direct_compute(tmp_path: Path) -> None:
     rep = ws.GraphReplica(ws.ModelFile(str(dyn_conv_file(tmp_path))), ws.ServeOptions(max_batch=8))
     assert rep.batched and rep.sizes == (1, 2, 4, 8) and list(rep.graphs) == [1]
     reqs = [images(n) for n in (1, 3, 1)]  # 5 rows -> the graph for 8, 3 rows of padding
-    feeds, rows = zip(*(rep.check({"x": r}) for r in reqs))
+    feeds, rows = zip(*(rep.check({"x": r}) for r in reqs), strict=True)
     outs = rep.compute_batch(list(feeds), list(rows))
     assert sorted(k for k in rep.graphs if k) == [1, 8]
-    for r, o in zip(reqs, outs):
+    for r, o in zip(reqs, outs, strict=True):
         np.testing.assert_allclose(o["y"], direct(r), rtol=1e-5, atol=1e-6)
     static = ws.GraphReplica(ws.ModelFile(str(static_conv_file(tmp_path))), ws.ServeOptions(max_batch=8))
     assert not static.batched
@@ -292,7 +294,7 @@ def test_conv_over_http_batches_concurrent_requests(conv_app) -> None:
 
     with ThreadPoolExecutor(12) as pool:
         results = list(pool.map(one, range(len(reqs))))
-    for x, (status, y) in zip(reqs, results):
+    for x, (status, y) in zip(reqs, results, strict=True):
         assert status == 200
         np.testing.assert_allclose(y, direct(x), rtol=1e-5, atol=1e-6)
     info = handle.describe.remote().result(timeout_s=30)
@@ -330,7 +332,7 @@ def test_static_graph_served_one_request_per_compute(cluster, tmp_path) -> None:
     xs = [images(2) for _ in range(6)]
     with ThreadPoolExecutor(6) as pool:
         outs = list(pool.map(lambda x: handle.compute.remote({"x": x}).result(timeout_s=60), xs))
-    for x, o in zip(xs, outs):
+    for x, o in zip(xs, outs, strict=True):
         np.testing.assert_allclose(o["y"], direct(x), rtol=1e-5, atol=1e-6)
     info = handle.describe.remote().result(timeout_s=30)
     assert not info["batched"] and info["computes"] == info["requests"] == 6
@@ -348,7 +350,7 @@ def _minilm_inputs(n: int) -> dict[str, np.ndarray]:
     return {"input_ids": ids, "attention_mask": mask}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _minilm_direct_graph(n: int) -> tuple[webnn.MLContext, webnn.MLGraph]:
     from webnn.models import minilm
 
@@ -375,7 +377,7 @@ def test_minilm_concurrent_requests_match_direct_compute(minilm_app) -> None:
     reqs = [_minilm_inputs(int(n)) for n in RNG.integers(1, 4, size=24)]
     with ThreadPoolExecutor(8) as pool:
         outs = list(pool.map(lambda r: minilm_app.compute.remote(r).result(timeout_s=120), reqs))
-    for r, o in zip(reqs, outs):
+    for r, o in zip(reqs, outs, strict=True):
         assert o["embeddings"].shape == (r["input_ids"].shape[0], 384)
         np.testing.assert_allclose(o["embeddings"], minilm_direct(r), rtol=1e-4, atol=1e-5)
     assert len(_replica_pids(minilm_app, 2)) == 2
@@ -406,7 +408,7 @@ def test_minilm_replica_killed_mid_run(minilm_app) -> None:
     with ThreadPoolExecutor(6) as pool:
         outs = list(pool.map(one, range(len(reqs))))
     answered = 0
-    for r, o in zip(reqs, outs):
+    for r, o in zip(reqs, outs, strict=True):
         if isinstance(o, BaseException):
             assert not isinstance(o, webnn.ValidationError), o
             continue

@@ -21,6 +21,7 @@ import base64
 import binascii
 import io
 import json
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -149,6 +150,7 @@ class ServeOptions:
     resources; ``max_batch`` is the most rows one compute takes (1: no batching) and
     ``batch_wait_s`` how long a replica waits for a batch to fill. ``batch_sizes`` are the sizes
     graphs are built for (default: powers of two up to ``max_batch``, and ``max_batch``).
+    ``prebuild`` builds every batch size's graph when a replica starts (default: on first use).
     ``accelerated`` (default: whether the replica has GPUs), ``power_preference``, ``backend`` and
     ``backend_options`` make each replica's MLContext."""
 
@@ -161,6 +163,7 @@ class ServeOptions:
     max_batch: int = 8
     batch_wait_s: float = 0.005
     batch_sizes: tuple[int, ...] | None = None
+    prebuild: bool = False
     max_ongoing_requests: int = 64
     accelerated: bool | None = None
     power_preference: str = "default"
@@ -306,8 +309,8 @@ def decode_json(body: bytes | str, descriptors: Mapping[str, MLOperandDescriptor
     """
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ValidationError(f"serve: the request body is not valid JSON ({e})") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise ValidationError(f"serve: the request body is not valid JSON ({type(e).__name__}: {e})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("inputs"), dict):
         raise ValidationError('serve: the JSON body must be an object {"inputs": {name: tensor, ...}}')
     out: dict[str, np.ndarray] = {}
@@ -341,7 +344,7 @@ def _from_base64(name: str, t: Mapping[str, Any]) -> np.ndarray:
     except (binascii.Error, ValueError) as e:
         raise ValidationError(f"serve: input {name!r}: data is not valid base64 ({e})") from None
     dtype = NUMPY_DTYPES[dt].newbyteorder("<")
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)
     if len(raw) != count * dtype.itemsize:
         raise ValidationError(f"serve: input {name!r}: {len(raw)} bytes of data, shape {shape} of {dt} needs {count * dtype.itemsize}")
     return np.frombuffer(raw, dtype=dtype).astype(NUMPY_DTYPES[dt]).reshape(shape)
@@ -350,7 +353,7 @@ def _from_base64(name: str, t: Mapping[str, Any]) -> np.ndarray:
 def _from_list(name: str, value: Any, desc: MLOperandDescriptor) -> np.ndarray:
     try:
         a = np.array(value)
-    except ValueError as e:  # ragged
+    except (ValueError, RecursionError) as e:  # ragged, or nested deeper than numpy's 64 dimensions
         raise ValidationError(f"serve: input {name!r}: not a rectangular nested list of numbers ({e})") from None
     target = desc.dtype
     if a.dtype.kind not in "iuf":
@@ -413,6 +416,9 @@ class GraphReplica:
         self.input_descriptors = dict(first.input_descriptors)
         self.output_descriptors = dict(first.output_descriptors)
         self.max_rows = options.max_batch if self.batched else None
+        if options.prebuild:
+            for size in self.sizes:
+                self.graph(size)
         #: requests answered and computes run (fewer computes than requests: batching worked)
         self.stats = {"requests": 0, "computes": 0}
         # One compute at a time per replica (a context's device queue), off the event loop.

@@ -23,6 +23,7 @@ def register(add_parser: AddParser) -> None:
     s.add_argument("--max-batch", type=int, default=8, help="most rows per compute for a graph with a batch dimension (default 8; 1: no batching)")
     s.add_argument("--batch-wait-ms", type=float, default=5.0, help="how long a replica waits for a batch to fill (default 5 ms)")
     s.add_argument("--batch-sizes", metavar="N,N,...", help="batch sizes graphs are built for (default: powers of two up to --max-batch)")
+    s.add_argument("--prebuild", action="store_true", help="build every batch size's graph when a replica starts (default: on first use)")
     s.add_argument("--dim", action="append", default=[], metavar="NAME=N", help="fix a symbolic dimension (repeatable)")
     s.add_argument("--backend", "-b", help="onnxruntime, trtx or coreml (default: chosen per replica)")
     s.add_argument("--simulate", action="store_true", help="TensorRT-RTX: simulate the runtime (no GPU needed)")
@@ -63,7 +64,7 @@ def options_from_args(args: argparse.Namespace) -> Any:
         replicas=args.replicas, min_replicas=args.min_replicas, max_replicas=args.max_replicas,
         target_ongoing_requests=args.target_ongoing, num_cpus=args.num_cpus, num_gpus=args.num_gpus,
         max_batch=args.max_batch, batch_wait_s=args.batch_wait_ms / 1000.0,
-        batch_sizes=_ints(args.batch_sizes, "--batch-sizes") if args.batch_sizes else None,
+        batch_sizes=_ints(args.batch_sizes, "--batch-sizes") if args.batch_sizes else None, prebuild=args.prebuild,
         backend=args.backend, backend_options=backend_options(args),
     )
 
@@ -89,7 +90,12 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def serve_forever() -> None:
-    """Block until interrupted (Ctrl-C / SIGINT)."""
+    """Block until interrupted: Ctrl-C (SIGINT) or SIGTERM, both ending in the caller's cleanup."""
+    import signal
     import threading
 
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     threading.Event().wait()
