@@ -211,16 +211,6 @@ def test_factory_whose_output_lacks_the_batch_dimension_is_refused() -> None:
         ws.GraphReplica(ws.GraphFactory(summed), ws.ServeOptions())
 
 
-def test_cli_help_and_bad_file() -> None:
-    env = {**os.environ, "PYTHONPATH": SRC}
-    r = subprocess.run([sys.executable, "-m", "webnn", "serve", "--help"], capture_output=True, text=True, env=env)
-    assert r.returncode == 0 and "--replicas" in r.stdout and "--max-batch" in r.stdout and "--num-gpus" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "webnn", "serve", "missing.webnn"], capture_output=True, text=True, env=env)
-    assert r.returncode == 2 and "missing.webnn: no such file" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "webnn", "serve", "missing.webnn", "--replicas", "0"], capture_output=True, text=True, env=env)
-    assert r.returncode == 2 and "replicas must be an integer >= 1" in r.stderr
-
-
 # -- on a local Ray cluster ----------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as s:
