@@ -433,7 +433,7 @@ class GraphReplica:
                 for kind, descs in (("input", g.input_descriptors), ("output", g.output_descriptors)):
                     for name, d in descs.items():
                         if not d.shape or d.shape[0] != batch:
-                            raise GraphError(f"serve: {source_name(self.source)}: {kind} {name!r} has shape {list(d.shape)} when built for batch {batch};"
+                            raise GraphError(f"serve: {self.source}: {kind} {name!r} has shape {list(d.shape)} when built for batch {batch};"
                                              " every input and output must start with the batch dimension")
             self.graphs[batch] = g
         return g
@@ -463,10 +463,6 @@ class GraphReplica:
                 "built": sorted(k for k in self.graphs if k is not None), **self.stats,
                 "inputs": {n: {"dtype": d.data_type, "shape": list(d.shape)} for n, d in self.input_descriptors.items()},
                 "outputs": {n: {"dtype": d.data_type, "shape": list(d.shape)} for n, d in self.output_descriptors.items()}}
-
-
-def source_name(source: Source) -> str:
-    return str(source)
 
 
 def _rows(items: Sequence[tuple[dict[str, np.ndarray], int]]) -> int:
