@@ -27,15 +27,15 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from . import webnn_graph
+from .context import MLContext, MLGraph
 from .errors import BackendUnavailable, GraphError, ValidationError
+from .model_files import load_model_file, sniff
 from .types import NUMPY_DTYPES, MLOperandDescriptor
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .context import MLContext, MLGraph
 
 #: What ``pip install`` brings Ray Serve (the ``serve`` extra).
 INSTALL_HINT = 'Ray Serve is not installed: pip install "webnn[serve]"'
@@ -59,12 +59,8 @@ class ModelFile:
 
     def batch_dimension(self) -> tuple[str, int | None] | None:
         """``(name, largest size or None)`` of the batch dimension, or None for a static graph."""
-        from .model_files import sniff
-
         kind = sniff(self.path)
         if kind == "webnn-graph":
-            from . import webnn_graph
-
             doc = webnn_graph.parse(Path(self.path).read_text(encoding="utf-8"), str(self.path))
             firsts = [shape[0] if shape else None for _, _, shape, _ in doc.inputs]
             dyn = [d for d in firsts if isinstance(d, tuple)]
@@ -75,7 +71,7 @@ class ModelFile:
                     return name, (min(sizes) if sizes else None)
             return None
         if kind == "onnx":
-            import onnx
+            import onnx  # deferred: heavy, only for an ONNX file
 
             model = onnx.load(str(self.path), load_external_data=False)
             init = {t.name for t in model.graph.initializer}
@@ -94,8 +90,6 @@ class ModelFile:
 
     def build(self, context: MLContext, batch: int | None) -> MLGraph:
         """The graph for ``context``, with the batch dimension fixed to ``batch`` (None: static)."""
-        from .model_files import load_model_file
-
         dims = dict(self.dims)
         if batch is not None:
             found = self.batch_dimension()
@@ -401,8 +395,6 @@ class GraphReplica:
     the request checks. Ray-free; :func:`deployment` wraps it in a Ray Serve deployment."""
 
     def __init__(self, source: Source, options: ServeOptions) -> None:
-        from .context import MLContext
-
         self.source = source
         self.options = options
         self.context = MLContext(**options.context_options())
@@ -474,7 +466,7 @@ _DEPLOYMENT: Any = None
 
 def _ray_serve() -> Any:
     try:
-        from ray import serve
+        from ray import serve  # optional: the serve extra
     except ImportError as e:
         raise BackendUnavailable(INSTALL_HINT) from e
     return serve
@@ -486,6 +478,7 @@ def _deployment_class() -> Any:
     if _DEPLOYMENT is not None:
         return _DEPLOYMENT
     serve = _ray_serve()
+    # Ray Serve's HTTP types (starlette comes with ray[serve])
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import signal
+import threading
 
+from ..serve import ModelFile, ServeOptions, deployment
 from ._args import AddParser, backend_options
 from ._errors import EXIT_OK, UserError, say
 
@@ -56,10 +58,8 @@ def _dims(items: list[str]) -> dict[str, int]:
     return dims
 
 
-def options_from_args(args: argparse.Namespace) -> Any:
+def options_from_args(args: argparse.Namespace) -> ServeOptions:
     """The :class:`webnn.serve.ServeOptions` the arguments ask for."""
-    from ..serve import ServeOptions
-
     return ServeOptions(
         replicas=args.replicas, min_replicas=args.min_replicas, max_replicas=args.max_replicas,
         target_ongoing_requests=args.target_ongoing, num_cpus=args.num_cpus, num_gpus=args.num_gpus,
@@ -70,10 +70,9 @@ def options_from_args(args: argparse.Namespace) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..serve import ModelFile, deployment
-
     options = options_from_args(args)
     app = deployment(ModelFile(args.model, dims=_dims(args.dim)), options)  # checks the file before Ray starts
+    # optional: the serve extra (deployment() above said how to install it if missing)
     import ray
     from ray import serve
 
@@ -91,9 +90,6 @@ def handle(args: argparse.Namespace) -> int:
 
 def serve_forever() -> None:
     """Block until interrupted: Ctrl-C (SIGINT) or SIGTERM, both ending in the caller's cleanup."""
-    import signal
-    import threading
-
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
