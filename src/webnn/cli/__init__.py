@@ -1,4 +1,4 @@
-"""The ``webnn`` command line: ``info``, ``convert``, ``run``, ``bench``, ``show``, ``cache``, ``demo``.
+"""The ``webnn`` command line: ``info``, ``convert``, ``run``, ``bench``, ``show``, ``serve``, ``cache``, ``demo``.
 
 Each command is one module here with ``register(add_parser)`` (its subparser, with
 ``handler=handle``) and ``handle(args) -> exit code``; :data:`COMMANDS` lists them in ``--help``
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
-from . import bench, cache, convert, demo, info, run, show
+from . import bench, cache, convert, demo, info, run, serve, show
 from ._args import Parser, common_flags, examples
 from ._errors import (
     EXIT_FAILURE,
@@ -42,7 +42,7 @@ from ._log import configured
 from ._progress import Progress, step
 
 #: The command modules, in the order ``webnn --help`` lists them.
-COMMANDS = (info, convert, run, bench, show, cache, demo)
+COMMANDS = (info, convert, run, bench, show, serve, cache, demo)
 
 _EXAMPLES = examples(
     "webnn info",
@@ -51,6 +51,7 @@ _EXAMPLES = examples(
     "webnn run model.webnn --compare onnxruntime,trtx --simulate",
     "webnn convert model.onnx --to coreml -o model.mlpackage",
     "webnn show model.webnn -o model.html",
+    "webnn serve model.webnn --replicas 2 --max-batch 32",
     "webnn COMMAND --help      # each command's options and examples",
 )
 

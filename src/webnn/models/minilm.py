@@ -177,6 +177,14 @@ def build_encoder(b: webnn.MLGraphBuilder, w: Mapping[str, np.ndarray], batch: i
     return b.div(pooled, norm)
 
 
+def build_graph(context: webnn.MLContext, batch: int, seq_len: int = 128) -> webnn.MLGraph:
+    """The encoder for ``batch`` sentences of ``seq_len`` tokens, built for ``context``
+    (inputs ``input_ids``/``attention_mask``, output ``embeddings``); e.g. served with
+    ``webnn.serve.GraphFactory(functools.partial(build_graph, seq_len=64))``."""
+    b = webnn.MLGraphBuilder(context)
+    return b.build({"embeddings": build_encoder(b, load_weights(), batch, seq_len)})
+
+
 @dataclass
 class MiniLM:
     """all-MiniLM-L6-v2 for one context: graphs per (batch size, length bucket), built lazily.

@@ -307,6 +307,7 @@ def clear_cached(base: Path, wheels: tuple[PinnedWheel, ...] = (MINILM,)) -> int
             p = root / member
             if not all(_real_dir(d) for d in _between(root, p.parent)):
                 continue
+            folders.update(_between(root, p.parent))
             try:
                 st = os.lstat(p)
                 if stat.S_ISREG(st.st_mode) and _sha256_file(p) == digest:
@@ -314,7 +315,6 @@ def clear_cached(base: Path, wheels: tuple[PinnedWheel, ...] = (MINILM,)) -> int
                     removed += 1
             except OSError:
                 continue
-            folders.update(_between(root, p.parent))
         for d in sorted(folders | {root}, key=lambda d: len(d.parts), reverse=True):
             with contextlib.suppress(OSError):
                 d.rmdir()  # only when empty: what is left there was not written by webnn
