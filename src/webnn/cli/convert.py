@@ -19,7 +19,7 @@ from ._args import (
 )
 from ._errors import EXIT_OK, UserError
 from ._inputs import model_kind
-from ._output import human_bytes, print_json
+from ._output import check_output_dir, human_bytes, print_json
 from ._progress import step
 
 
@@ -51,8 +51,7 @@ def _size(path: Path) -> int:
 def handle(args: argparse.Namespace) -> int:
     src, out = Path(args.graph), Path(args.output)
     kind = model_kind(src)
-    if not out.parent.is_dir():
-        raise UserError(f"-o {out}: {out.parent}: no such directory")
+    check_output_dir(out)
     if args.to == "coreml" and out.suffix != ".mlpackage":
         raise UserError(f"-o {out}: a CoreML model is a package directory whose name ends in .mlpackage (e.g. -o model.mlpackage)")
     with step(f"converting {kind} to {args.to}"):

@@ -20,7 +20,7 @@ from ._args import (
 )
 from ._errors import EXIT_OK, UserError
 from ._inputs import model_kind
-from ._output import print_json
+from ._output import check_output_dir, print_json
 from ._progress import step
 from ._runners import open_context
 
@@ -57,8 +57,7 @@ def handle(args: argparse.Namespace) -> int:
     kind = model_kind(src)
     if out.suffix.lower() not in viz.FORMATS:
         raise UserError(f"-o {out}: the suffix picks the format; expected one of {', '.join(viz.FORMATS)}")
-    if not out.parent.is_dir():
-        raise UserError(f"-o {out}: {out.parent}: no such directory")
+    check_output_dir(out)
     model: object
     if args.backend or args.context or args.simulate or args.option:
         ctx = open_context(args)
