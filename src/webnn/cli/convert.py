@@ -10,9 +10,9 @@ from .. import cache_dir
 from ..model_files import TARGETS, convert_model_file
 from ..webnn_graph import find_weights
 from ._args import (
-    MODEL_HELP,
     AddParser,
     add_json_flag,
+    add_model_arg,
     add_shape_args,
     examples,
     shape_kwargs,
@@ -36,7 +36,7 @@ def register(add_parser: AddParser) -> None:
             "webnn convert model.txt --to webnn -o model.webnn --json",
         ),
     )
-    s.add_argument("graph", metavar="MODEL", help=MODEL_HELP)
+    add_model_arg(s, "graph")
     s.add_argument("--to", required=True, choices=list(TARGETS), help="output format (coreml: a .mlpackage directory)")
     s.add_argument("-o", "--output", required=True, metavar="OUT", help="output path")
     add_shape_args(s)

@@ -10,10 +10,10 @@ from .. import viz
 from ..errors import BackendUnavailable
 from ..model_files import load_model_file, read_graph_info
 from ._args import (
-    MODEL_HELP,
     AddParser,
     add_backend_args,
     add_json_flag,
+    add_model_arg,
     add_shape_args,
     examples,
     shape_kwargs,
@@ -42,7 +42,7 @@ def register(add_parser: AddParser) -> None:
             "webnn show model.webnn -o model.dot && dot -Tpng model.dot -o model.png",
         ),
     )
-    s.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    add_model_arg(s)
     s.add_argument("-o", "--output", required=True, metavar="OUT", help=f"the picture to write; its suffix picks the format ({', '.join(viz.FORMATS)})")
     add_backend_args(s)
     s.add_argument("--context", action="store_true", help="build the graph for the automatically chosen backend and show where it runs")
