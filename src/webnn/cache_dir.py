@@ -96,6 +96,17 @@ def _own_dir_problem(path: Path, st: os.stat_result, uid: int) -> str | None:
     return None
 
 
+def _examine(stat_fn: Callable[[Path], os.stat_result], path: Path, what: str = "") -> tuple[os.stat_result | None, str | None]:
+    """``stat_fn(path)`` (``os.stat`` or ``os.lstat``), None where ``path`` does not exist; or
+    why it cannot be examined (``what`` names it, default the path)."""
+    try:
+        return stat_fn(path), None
+    except FileNotFoundError:
+        return None, None
+    except OSError as e:
+        return None, f"{what or path} cannot be examined ({e.strerror}); {_FIX}"
+
+
 def trust_problem(path: str | os.PathLike, subs: Sequence[str] = ()) -> str | None:
     """Why the cache directory ``path`` (with webnn's sub-directories ``subs`` in it, where they
     exist) must not be used; None when it may. A ``path`` that does not exist yet is judged by
@@ -104,12 +115,9 @@ def trust_problem(path: str | os.PathLike, subs: Sequence[str] = ()) -> str | No
     if uid is None:  # pragma: no cover - Windows: no POSIX ownership to check
         return None
     p = Path(os.path.realpath(os.path.expanduser(os.fspath(path))))
-    try:
-        st = os.stat(p)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        return f"{p} cannot be examined ({e.strerror}); {_FIX}"
+    st, problem = _examine(os.stat, p)
+    if problem:
+        return problem
     if st is not None:
         if not stat.S_ISDIR(st.st_mode):
             return f"{p} is not a directory; {_FIX}"
@@ -117,12 +125,9 @@ def trust_problem(path: str | os.PathLike, subs: Sequence[str] = ()) -> str | No
         if problem:
             return problem
         key = p / KEY_FILE
-        try:
-            kst = os.lstat(key)
-        except FileNotFoundError:
-            kst = None
-        except OSError as e:
-            return f"{key} cannot be examined ({e.strerror}); {_FIX}"
+        kst, problem = _examine(os.lstat, key)
+        if problem:
+            return problem
         if kst is not None and (not stat.S_ISREG(kst.st_mode) or kst.st_uid != uid or kst.st_mode & 0o077 or kst.st_size != KEY_BYTES):
             return (
                 f"{key} (the key cache entries are authenticated with) is not a private {KEY_BYTES}-byte file of yours "
@@ -130,12 +135,11 @@ def trust_problem(path: str | os.PathLike, subs: Sequence[str] = ()) -> str | No
             )
         for sub in subs:
             q = p / sub
-            try:
-                sst = os.lstat(q)
-            except FileNotFoundError:
+            sst, problem = _examine(os.lstat, q)
+            if problem:
+                return problem
+            if sst is None:
                 continue
-            except OSError as e:
-                return f"{q} cannot be examined ({e.strerror}); {_FIX}"
             if stat.S_ISLNK(sst.st_mode):
                 return f"{q} is a symbolic link; webnn keeps its cache entries in real directories only (remove the link or {_FIX})"
             if not stat.S_ISDIR(sst.st_mode):
@@ -144,12 +148,11 @@ def trust_problem(path: str | os.PathLike, subs: Sequence[str] = ()) -> str | No
             if problem:
                 return problem
     for parent in p.parents:
-        try:
-            pst = os.stat(parent)
-        except FileNotFoundError:
+        pst, problem = _examine(os.stat, parent, f"{parent} (above the cache directory {p})")
+        if problem:
+            return problem
+        if pst is None:
             continue  # created private by ensure_cache_dir
-        except OSError as e:
-            return f"{parent} (above the cache directory {p}) cannot be examined ({e.strerror}); {_FIX}"
         if pst.st_uid not in (uid, 0):
             return f"{parent} (above the cache directory {p}) is owned by uid {pst.st_uid}, who could replace the cache; {_FIX}"
         if pst.st_mode & 0o022 and not pst.st_mode & stat.S_ISVTX:

@@ -27,7 +27,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -300,25 +300,33 @@ def _value(lx: _Lexer, depth: int = 0) -> Any:
     raise lx.fail(f"expected a value, got {v!r}")
 
 
+def _entries(lx: _Lexer) -> Iterator[int]:
+    """The line of each entry of a block (the caller parses the entry), then past its ``}``."""
+    while lx.peek()[0] != "}":
+        yield lx.here()
+    lx.next()
+
+
+def _declaration(lx: _Lexer, allow_dynamic: bool) -> tuple[str, str, list[Any]]:
+    """``name: type`` at the start of an inputs or consts entry: (name, data type, shape)."""
+    name = lx.expect("id")
+    lx.expect(":")
+    dt, shape = _type(lx, allow_dynamic=allow_dynamic)
+    return name, dt, shape
+
+
 class _Blocks:
     @staticmethod
     def inputs(lx: _Lexer, doc: Document) -> None:
-        while lx.peek()[0] != "}":
-            line = lx.here()
-            name = lx.expect("id")
-            lx.expect(":")
-            dt, shape = _type(lx, allow_dynamic=True)
+        for line in _entries(lx):
+            name, dt, shape = _declaration(lx, allow_dynamic=True)
             lx.expect(";")
             doc.inputs.append((name, dt, shape, line))
-        lx.next()
 
     @staticmethod
     def consts(lx: _Lexer, doc: Document) -> None:
-        while lx.peek()[0] != "}":
-            line = lx.here()
-            name = lx.expect("id")
-            lx.expect(":")
-            dt, shape = _type(lx, allow_dynamic=False)
+        for line in _entries(lx):
+            name, dt, shape = _declaration(lx, allow_dynamic=False)
             init = None
             while lx.peek()[0] == "at":
                 ann = lx.next()[1]
@@ -334,12 +342,10 @@ class _Blocks:
                 lx.expect(")")
             lx.expect(";")
             doc.consts.append((name, dt, shape, init, line))
-        lx.next()
 
     @staticmethod
     def nodes(lx: _Lexer, doc: Document) -> None:
-        while lx.peek()[0] != "}":
-            line = lx.here()
+        for line in _entries(lx):
             if lx.peek()[0] == "[":
                 lx.next()
                 outs = [lx.expect("id")]
@@ -383,16 +389,13 @@ class _Blocks:
                 node = Node(outs, bracketed, None, [v], {}, line)
             lx.expect(";")
             doc.nodes.append(node)
-        lx.next()
 
     @staticmethod
     def outputs(lx: _Lexer, doc: Document) -> None:
-        while lx.peek()[0] != "}":
-            line = lx.here()
+        for line in _entries(lx):
             doc.outputs.append((lx.expect("id"), line))
             while lx.peek()[0] in (",", ";"):
                 lx.next()
-        lx.next()
 
 
 def _bytes(lx: _Lexer) -> bytes:

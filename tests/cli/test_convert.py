@@ -75,3 +75,14 @@ def test_onnx_converts_through_the_importer(tmp_path: Path, capsys: pytest.Captu
     assert cli.main(["run", str(tmp_path / "m.webnn"), "-i", f"x={tmp_path / 'x.npy'}", "--json", "--quiet"]) == 0
     r = json.loads(capsys.readouterr().out)
     assert r["outputs"]["y"]["shape"] == [2, 3] and r["outputs"]["y"]["min"] == 0 and r["outputs"]["y"]["max"] == 6
+
+
+@pytest.mark.parametrize("command, out", [("convert", "x.onnx"), ("show", "x.svg")])
+def test_output_into_a_missing_directory_is_a_user_error(command: str, out: str, files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from webnn import cli
+
+    target = tmp_path / "missing" / out
+    extra = ["--to", "onnx"] if command == "convert" else []
+    assert cli.main([command, str(files / "g.webnn"), *extra, "-o", str(target), "--quiet"]) == 2
+    assert f"-o {target}: {target.parent}: no such directory" in capsys.readouterr().err
+    assert not target.parent.exists()

@@ -66,9 +66,14 @@ def add_backend_args(s: argparse.ArgumentParser) -> None:
 MODEL_HELP = "a model file: a saved graph (MLGraph.save, .webnn), a webnn-graph text file, or an ONNX model"
 
 
+def add_model_arg(s: argparse.ArgumentParser, dest: str = "model") -> None:
+    """The ``MODEL`` positional argument (``args.<dest>``)."""
+    s.add_argument(dest, metavar="MODEL", help=MODEL_HELP)
+
+
 def add_model_args(s: argparse.ArgumentParser) -> None:
     """The model, backend and input arguments of ``run`` and ``bench``."""
-    s.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    add_model_arg(s)
     add_backend_args(s)
     s.add_argument("--input", "-i", action="append", default=[], metavar="NAME=FILE.npy",
                    help="an input from a .npy file (repeatable); or FILE.npz holding inputs by name")

@@ -1,4 +1,4 @@
-"""What the commands write: numbers for people (bytes, milliseconds), JSON, output arrays."""
+"""What the commands write: numbers for people (bytes, milliseconds), JSON, output arrays, and the check that ``-o``'s directory exists."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from ..summary import human_bytes
+from ._errors import UserError
 
-__all__ = ["human_bytes", "ms", "print_json", "array_summary", "array_stats", "save_arrays"]
+__all__ = ["human_bytes", "ms", "print_json", "array_summary", "array_stats", "save_arrays", "check_output_dir"]
 
 
 def ms(seconds: float) -> str:
@@ -46,6 +47,12 @@ def array_stats(a: np.ndarray) -> dict[str, Any]:
 
 def _safe_name(name: str) -> str:
     return re.sub(r"[^\w.-]", "_", name) or "output"
+
+
+def check_output_dir(out: Path) -> None:
+    """``-o OUT``: the directory OUT goes into must exist (a clear error before any work)."""
+    if not out.parent.is_dir():
+        raise UserError(f"-o {out}: {out.parent}: no such directory")
 
 
 def save_arrays(arrays: Mapping[str, np.ndarray], directory: Path) -> None:

@@ -10,16 +10,16 @@ from .. import cache_dir
 from ..model_files import TARGETS, convert_model_file
 from ..webnn_graph import find_weights
 from ._args import (
-    MODEL_HELP,
     AddParser,
     add_json_flag,
+    add_model_arg,
     add_shape_args,
     examples,
     shape_kwargs,
 )
 from ._errors import EXIT_OK, UserError
 from ._inputs import model_kind
-from ._output import human_bytes, print_json
+from ._output import check_output_dir, human_bytes, print_json
 from ._progress import step
 
 
@@ -36,7 +36,7 @@ def register(add_parser: AddParser) -> None:
             "webnn convert model.txt --to webnn -o model.webnn --json",
         ),
     )
-    s.add_argument("graph", metavar="MODEL", help=MODEL_HELP)
+    add_model_arg(s, "graph")
     s.add_argument("--to", required=True, choices=list(TARGETS), help="output format (coreml: a .mlpackage directory)")
     s.add_argument("-o", "--output", required=True, metavar="OUT", help="output path")
     add_shape_args(s)
@@ -51,8 +51,7 @@ def _size(path: Path) -> int:
 def handle(args: argparse.Namespace) -> int:
     src, out = Path(args.graph), Path(args.output)
     kind = model_kind(src)
-    if not out.parent.is_dir():
-        raise UserError(f"-o {out}: {out.parent}: no such directory")
+    check_output_dir(out)
     if args.to == "coreml" and out.suffix != ".mlpackage":
         raise UserError(f"-o {out}: a CoreML model is a package directory whose name ends in .mlpackage (e.g. -o model.mlpackage)")
     with step(f"converting {kind} to {args.to}"):

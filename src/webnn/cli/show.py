@@ -10,17 +10,17 @@ from .. import viz
 from ..errors import BackendUnavailable
 from ..model_files import load_model_file, read_graph_info
 from ._args import (
-    MODEL_HELP,
     AddParser,
     add_backend_args,
     add_json_flag,
+    add_model_arg,
     add_shape_args,
     examples,
     shape_kwargs,
 )
 from ._errors import EXIT_OK, UserError
 from ._inputs import model_kind
-from ._output import print_json
+from ._output import check_output_dir, print_json
 from ._progress import step
 from ._runners import open_context
 
@@ -42,7 +42,7 @@ def register(add_parser: AddParser) -> None:
             "webnn show model.webnn -o model.dot && dot -Tpng model.dot -o model.png",
         ),
     )
-    s.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    add_model_arg(s)
     s.add_argument("-o", "--output", required=True, metavar="OUT", help=f"the picture to write; its suffix picks the format ({', '.join(viz.FORMATS)})")
     add_backend_args(s)
     s.add_argument("--context", action="store_true", help="build the graph for the automatically chosen backend and show where it runs")
@@ -57,8 +57,7 @@ def handle(args: argparse.Namespace) -> int:
     kind = model_kind(src)
     if out.suffix.lower() not in viz.FORMATS:
         raise UserError(f"-o {out}: the suffix picks the format; expected one of {', '.join(viz.FORMATS)}")
-    if not out.parent.is_dir():
-        raise UserError(f"-o {out}: {out.parent}: no such directory")
+    check_output_dir(out)
     model: object
     if args.backend or args.context or args.simulate or args.option:
         ctx = open_context(args)

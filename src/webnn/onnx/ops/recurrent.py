@@ -84,6 +84,37 @@ def _outputs(n: NodeContext, seq: MLOperand | None, states: list[MLOperand], lay
     return outs
 
 
+def _part(n: NodeContext, t: MLOperand, k: int) -> MLOperand:
+    """``t[k]``: entry ``k`` of the leading axis (a direction, or a time step), that axis dropped."""
+    return reshape(n, n.b.slice(t, [k] + [0] * (t.rank - 1), [1] + list(t.shape[1:])), list(t.shape[1:]))
+
+
+def _step_order(direction: str, d: int, steps: int) -> range:
+    """The time steps direction ``d`` of a ``direction`` network visits, in order."""
+    backward = direction == "backward" or (direction == "both" and d == 1)
+    return range(steps - 1, -1, -1) if backward else range(steps)
+
+
+def _gates(n: NodeContext, xt: MLOperand, h: MLOperand, w: MLOperand, r: MLOperand, bias: MLOperand | None) -> MLOperand:
+    """X_t W^T + H_{t-1} R^T (+ Wb + Rb): the gates of one step before their activations."""
+    b = n.b
+    g = b.add(b.gemm(xt, w, b_transpose=True), b.gemm(h, r, b_transpose=True))
+    return g if bias is None else b.add(g, bias)
+
+
+def _stack(n: NodeContext, parts: list[MLOperand], axis: int) -> MLOperand:
+    return n.b.concat(parts, axis) if len(parts) > 1 else parts[0]
+
+
+def _sequence(n: NodeContext, per_dir: list[list[Any]], batch: int, hidden: int) -> MLOperand | None:
+    """Output Y ([steps, nd, batch, hidden]) from each direction's hidden state per step; None when not wanted."""
+    if not n.wants(0):
+        return None
+    steps = len(per_dir[0])
+    frames = [_stack(n, [reshape(n, hs[t], [1, 1, batch, hidden]) for hs in per_dir], 1) for t in range(steps)]
+    return _stack(n, frames, 0)
+
+
 @onnx_op("LSTM", since=7, refuses=REFUSES,
          note="gates i, o, f, c are WebNN's 'iofg' layout; B split into bias and recurrentBias;"
               " with peepholes unrolled (ONNX's output gate uses the new cell state, WebNN's the previous one)")
@@ -139,34 +170,20 @@ def rnn(n: NodeContext) -> list[MLOperand | None]:
     wb, rb = _split_bias(n, 3, hidden)
     hs_dirs, last = [], []
     for d in range(nd):
-        wd = reshape(n, b.slice(w, [d, 0, 0], [1] + list(w.shape[1:])), list(w.shape[1:]))
-        rd = reshape(n, b.slice(r, [d, 0, 0], [1] + list(r.shape[1:])), list(r.shape[1:]))
+        wd, rd = _part(n, w, d), _part(n, r, d)
         bias = None
         if wb is not None:
             bias = reshape(n, b.add(b.slice(wb, [d, 0], [1, hidden]), b.slice(rb, [d, 0], [1, hidden])), [hidden])
         h = (reshape(n, b.slice(h0, [d, 0, 0], [1, batch, hidden]), [batch, hidden]) if h0 is not None
              else n.constant(np.zeros((batch, hidden), dtype=np.dtype(dt))))
-        backward = direction == "backward" or (direction == "both" and d == 1)
-        order = range(steps - 1, -1, -1) if backward else range(steps)
         per_step: list[Any] = [None] * steps
-        for t in order:
-            xt = reshape(n, b.slice(x, [t, 0, 0], [1] + list(x.shape[1:])), list(x.shape[1:]))
-            pre = b.add(b.gemm(xt, wd, b_transpose=True), b.gemm(h, rd, b_transpose=True))
-            if bias is not None:
-                pre = b.add(pre, bias)
-            h = getattr(b, act)(pre)
+        for t in _step_order(direction, d, steps):
+            h = getattr(b, act)(_gates(n, _part(n, x, t), h, wd, rd, bias))
             per_step[t] = h
         hs_dirs.append(per_step)
         last.append(reshape(n, h, [1, batch, hidden]))
-    y_h = b.concat(last, 0) if nd > 1 else last[0]
-    seq = None
-    if n.wants(0):
-        frames = []
-        for t in range(steps):
-            parts = [reshape(n, hs_dirs[d][t], [1, 1, batch, hidden]) for d in range(nd)]
-            frames.append(b.concat(parts, 1) if nd > 1 else parts[0])
-        seq = b.concat(frames, 0) if steps > 1 else frames[0]
-    return _outputs(n, seq, [y_h], layout)
+    y_h = _stack(n, last, 0)
+    return _outputs(n, _sequence(n, hs_dirs, batch, hidden), [y_h], layout)
 
 
 def _lstm_unrolled(n: NodeContext, x: MLOperand, nd: int, direction: str, layout: int, hidden: int, acts: list[str]) -> list[MLOperand | None]:
@@ -179,27 +196,20 @@ def _lstm_unrolled(n: NodeContext, x: MLOperand, nd: int, direction: str, layout
     wb, rb = _split_bias(n, 3, 4 * hidden)
     f_act, g_act, h_act = (getattr(b, a) for a in acts)
 
-    def part(t: MLOperand, d: int) -> MLOperand:
-        return reshape(n, b.slice(t, [d] + [0] * (t.rank - 1), [1] + list(t.shape[1:])), list(t.shape[1:]))
-
     def gate(t: MLOperand, k: int) -> MLOperand:
         return b.slice(t, [0, k * hidden], [batch, hidden])
 
     seqs, hs, cs = [], [], []
     for d in range(nd):
-        wd, rd, pd = part(w, d), part(r, d), part(p, d)
+        wd, rd, pd = _part(n, w, d), _part(n, r, d), _part(n, p, d)
         p_i, p_o, p_f = (b.slice(pd, [k * hidden], [hidden]) for k in range(3))
-        bias = b.add(part(wb, d), part(rb, d)) if wb is not None and rb is not None else None
+        bias = b.add(_part(n, wb, d), _part(n, rb, d)) if wb is not None and rb is not None else None
         zeros = n.constant(np.zeros((batch, hidden), dtype=np.dtype(dt)))
-        h = part(h0, d) if h0 is not None else zeros
-        c = part(c0, d) if c0 is not None else zeros
-        backward = direction == "backward" or (direction == "both" and d == 1)
+        h = _part(n, h0, d) if h0 is not None else zeros
+        c = _part(n, c0, d) if c0 is not None else zeros
         per_step: list[Any] = [None] * steps
-        for t in (range(steps - 1, -1, -1) if backward else range(steps)):
-            xt = part(x, t)
-            g = b.add(b.gemm(xt, wd, b_transpose=True), b.gemm(h, rd, b_transpose=True))
-            if bias is not None:
-                g = b.add(g, bias)
+        for t in _step_order(direction, d, steps):
+            g = _gates(n, _part(n, x, t), h, wd, rd, bias)
             i = f_act(b.add(gate(g, 0), b.mul(p_i, c)))
             f = f_act(b.add(gate(g, 2), b.mul(p_f, c)))
             cc = g_act(gate(g, 3))
@@ -210,13 +220,5 @@ def _lstm_unrolled(n: NodeContext, x: MLOperand, nd: int, direction: str, layout
         seqs.append(per_step)
         hs.append(reshape(n, h, [1, batch, hidden]))
         cs.append(reshape(n, c, [1, batch, hidden]))
-    y_h = b.concat(hs, 0) if nd > 1 else hs[0]
-    y_c = b.concat(cs, 0) if nd > 1 else cs[0]
-    seq = None
-    if n.wants(0):
-        frames = []
-        for t in range(steps):
-            parts = [reshape(n, seqs[d][t], [1, 1, batch, hidden]) for d in range(nd)]
-            frames.append(b.concat(parts, 1) if nd > 1 else parts[0])
-        seq = b.concat(frames, 0) if steps > 1 else frames[0]
-    return _outputs(n, seq, [y_h, y_c], layout)
+    y_h, y_c = _stack(n, hs, 0), _stack(n, cs, 0)
+    return _outputs(n, _sequence(n, seqs, batch, hidden), [y_h, y_c], layout)

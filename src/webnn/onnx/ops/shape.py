@@ -75,18 +75,19 @@ def flatten(n: NodeContext) -> MLOperand:
     return reshape(n, x, [prod(x.shape[:axis]), prod(x.shape[axis:])])
 
 
-def _axes_arg(n: NodeContext, version_input: int) -> list[int] | None:
-    if n.version >= version_input:
-        return n.ints(1, "axes") if n.has(1) else None
+def _squeeze_args(n: NodeContext) -> tuple[MLOperand, list[int] | None]:
+    """(Un)Squeeze: the input, and the axes if given (an input from opset 13, an attribute before)."""
+    n.dtype(0)
+    x = n.x(0)
+    if n.version >= 13:
+        return x, (n.ints(1, "axes") if n.has(1) else None)
     v = n.attr("axes")
-    return None if v is None else [int(a) for a in v]
+    return x, (None if v is None else [int(a) for a in v])
 
 
 @onnx_op("Squeeze", since=1)
 def squeeze(n: NodeContext) -> MLOperand:
-    n.dtype(0)
-    x = n.x(0)
-    axes = _axes_arg(n, 13)
+    x, axes = _squeeze_args(n)
     if axes is None:
         axes = [i for i, d in enumerate(x.shape) if d == 1]
     axes = n.axes(axes, x.rank)
@@ -98,9 +99,7 @@ def squeeze(n: NodeContext) -> MLOperand:
 
 @onnx_op("Unsqueeze", since=1)
 def unsqueeze(n: NodeContext) -> MLOperand:
-    n.dtype(0)
-    x = n.x(0)
-    axes = _axes_arg(n, 13)
+    x, axes = _squeeze_args(n)
     if axes is None:
         raise ValueError("axes are required")
     rank = x.rank + len(axes)
@@ -371,14 +370,18 @@ def pad(n: NodeContext) -> MLOperand:
 
 
 # -- depth / space -----------------------------------------------------------------------
-@onnx_op("DepthToSpace", since=1, kind="decomposition", note="reshape, transpose, reshape")
-def depth_to_space(n: NodeContext) -> MLOperand:
+def _blocks(n: NodeContext) -> tuple[MLOperand, int, list[int]]:
+    """DepthToSpace / SpaceToDepth: the 4-D input, its ``blocksize`` and its shape [N, C, H, W]."""
     n.dtype(0)
     x = n.x(0)
     if x.rank != 4:
-        raise ValueError("DepthToSpace input must be 4-D")
-    bs = int(n.attr("blocksize"))
-    N, C, H, W = x.shape
+        raise ValueError(f"{n.op_type} input must be 4-D")
+    return x, int(n.attr("blocksize")), list(x.shape)
+
+
+@onnx_op("DepthToSpace", since=1, kind="decomposition", note="reshape, transpose, reshape")
+def depth_to_space(n: NodeContext) -> MLOperand:
+    x, bs, (N, C, H, W) = _blocks(n)
     if C % (bs * bs):
         raise ValueError(f"channels {C} not divisible by blocksize^2")
     mode = n.attr("mode", "DCR") if n.version >= 11 else "DCR"
@@ -391,12 +394,7 @@ def depth_to_space(n: NodeContext) -> MLOperand:
 
 @onnx_op("SpaceToDepth", since=1, kind="decomposition", note="reshape, transpose, reshape")
 def space_to_depth(n: NodeContext) -> MLOperand:
-    n.dtype(0)
-    x = n.x(0)
-    if x.rank != 4:
-        raise ValueError("SpaceToDepth input must be 4-D")
-    bs = int(n.attr("blocksize"))
-    N, C, H, W = x.shape
+    x, bs, (N, C, H, W) = _blocks(n)
     if H % bs or W % bs:
         raise ValueError(f"spatial size {H}x{W} not divisible by blocksize {bs}")
     mode = n.attr("mode", "DCR") if n.version >= 28 else "DCR"
