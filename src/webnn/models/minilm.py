@@ -75,10 +75,11 @@ def load_weights(source: Source | Path | None = None) -> dict[str, np.ndarray]:
 
 class LazyWeights(Mapping[str, np.ndarray]):
     """The model's tensors read from a safetensors file one at a time, when looked up:
-    building a graph then holds each weight once (the graph's constant), not twice."""
+    building a graph then holds each weight once (the graph's constant), not twice.
+    ``path``: default the verified ``model.safetensors`` of :func:`model_files`."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path if path is not None else _path(model_files(), "model.safetensors")
         from safetensors import safe_open  # optional: the demo extra
 
         with safe_open(str(self.path), framework="numpy") as f:
