@@ -268,20 +268,24 @@ def _is_int(v: Any) -> bool:
 CUDA_DEVICE_RE = re.compile(r"cuda(?::(\d+))?")
 
 
+def device_problem(device: Any) -> str | None:
+    """Why ``device`` is not a ``device`` option value (None when it is)."""
+    if _is_int(device):
+        return None if device >= 0 else f"a GPU index must be >= 0, got {device}"
+    if isinstance(device, str) and (device.strip().lower() == "cpu" or CUDA_DEVICE_RE.fullmatch(device.strip().lower())):
+        return None
+    return f"expected 'cpu', 'cuda', 'cuda:N' or a GPU index N >= 0, got {device!r}"
+
+
 def gpu_index(device: Any, what: str) -> int | None:
     """The GPU a ``device`` option names (``"cuda"`` -> 0, ``"cuda:N"`` / ``N`` -> N), None for ``"cpu"``."""
+    why = device_problem(device)
+    if why is not None:
+        raise ValidationError(f"{what}: {why}")
     if _is_int(device):
-        if device < 0:
-            raise ValidationError(f"{what}: a GPU index must be >= 0, got {device}")
         return int(device)
-    if isinstance(device, str):
-        text = device.strip().lower()
-        if text == "cpu":
-            return None
-        m = CUDA_DEVICE_RE.fullmatch(text)
-        if m:
-            return int(m.group(1) or 0)
-    raise ValidationError(f"{what} must be 'cpu', 'cuda', 'cuda:N' or a GPU index N >= 0, got {device!r}")
+    m = CUDA_DEVICE_RE.fullmatch(device.strip().lower())
+    return int(m.group(1) or 0) if m else None
 
 
 @dataclass(frozen=True)
@@ -334,11 +338,7 @@ class BackendOption:
                 return f"expected a list of strings, got {value!r}"
             return None
         if k == "device":
-            if _is_int(value):
-                return None if value >= 0 else f"expected a GPU index >= 0, got {value!r}"
-            if isinstance(value, str) and (value.strip().lower() == "cpu" or CUDA_DEVICE_RE.fullmatch(value.strip().lower())):
-                return None
-            return f"expected 'cpu', 'cuda', 'cuda:N' or a GPU index N >= 0, got {value!r}"
+            return device_problem(value)
         if k == "profiles":
             if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
                 return f"expected a list of optimization profiles ({{input name: (min, opt, max) shapes}}), got {value!r}"

