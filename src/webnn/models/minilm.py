@@ -254,6 +254,7 @@ class MiniLM:
         enc = self.tokenizer.encode_batch(sentences)
         order = sorted(range(len(enc)), key=lambda i: len(enc[i].ids))
         out = np.empty((len(sentences), HIDDEN), np.float32)
+        empty = self.tokenizer.encode("").ids  # [CLS] [SEP]: filler rows of a partial batch
         for start in range(0, len(order), self.batch):
             chunk = order[start : start + self.batch]
             length = self.bucket(max(len(enc[i].ids) for i in chunk))
@@ -263,7 +264,6 @@ class MiniLM:
                 n = len(enc[i].ids)
                 ids[row, :n] = enc[i].ids
                 mask[row, :n] = 1
-            empty = self.tokenizer.encode("").ids  # [CLS] [SEP]: filler rows of a partial batch
             for row in range(len(chunk), self.batch):
                 ids[row, : len(empty)], mask[row, : len(empty)] = empty, 1
             res = self.context.compute(self.graph_for(self.batch, length), {"input_ids": ids, "attention_mask": mask})
